@@ -1,0 +1,109 @@
+-- People on waitlists. Personal data is sealed (XChaCha20-Poly1305) with a key that is
+-- not in this database; email_index is a keyed HMAC used for look-ups.
+CREATE TABLE subscribers (
+    id                   INTEGER PRIMARY KEY,
+    list                 TEXT    NOT NULL,
+    email_index          BLOB    NOT NULL,
+    email_sealed         BLOB    NOT NULL,
+    name_sealed          BLOB,
+    fields_sealed        BLOB,
+    status               TEXT    NOT NULL CHECK (status IN
+                           ('pending','confirmed','invited','accepted','declined','expired','unsubscribed')),
+    signed_up_at         INTEGER NOT NULL,
+    last_signup_at       INTEGER NOT NULL,
+    confirmed_at         INTEGER,
+    -- Confirmation order within the list; line_key orders the line (line_seq moved up by
+    -- referrals). Both are NULL until the first confirmation.
+    line_seq             INTEGER,
+    line_key             INTEGER,
+    referral_code        TEXT    NOT NULL UNIQUE,
+    referred_by          INTEGER REFERENCES subscribers(id) ON DELETE SET NULL,
+    -- Where the latest unconfirmed signup came from; copied into the consent record.
+    pending_form         TEXT,
+    pending_text_hash    TEXT,
+    pending_client_ip    TEXT,
+    pending_submitted_at INTEGER,
+    UNIQUE (list, email_index)
+);
+CREATE INDEX subscribers_line ON subscribers (list, status, line_key, line_seq);
+CREATE INDEX subscribers_seq ON subscribers (list, line_seq);
+CREATE INDEX subscribers_signed_up ON subscribers (list, signed_up_at);
+
+-- Link tokens. The token is derived from seed with a key outside the database; only its
+-- SHA-256 is stored for look-ups.
+CREATE TABLE tokens (
+    id            INTEGER PRIMARY KEY,
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+    purpose       TEXT    NOT NULL,
+    seed          BLOB    NOT NULL,
+    hash          BLOB    NOT NULL UNIQUE,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    used_at       INTEGER
+);
+CREATE INDEX tokens_subscriber ON tokens (subscriber_id);
+
+-- The exact texts people consented to, stored once per hash.
+CREATE TABLE consent_texts (
+    hash       TEXT    PRIMARY KEY,
+    text       TEXT    NOT NULL,
+    first_seen INTEGER NOT NULL
+);
+
+-- Per-address limit on confirmation mails, keyed by an HMAC of the address.
+CREATE TABLE confirmation_throttle (
+    address_key  BLOB    PRIMARY KEY,
+    last_sent_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Mail to send. Rendered at send time from the subscriber row, so no address or text is
+-- stored here.
+CREATE TABLE outbox (
+    id            INTEGER PRIMARY KEY,
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+    kind          TEXT    NOT NULL,
+    state         TEXT    NOT NULL CHECK (state IN ('queued','sending','sent','failed','skipped')),
+    created_at    INTEGER NOT NULL,
+    due_at        INTEGER NOT NULL,
+    lease_until   INTEGER,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    sent_at       INTEGER,
+    last_error    TEXT
+);
+CREATE INDEX outbox_due ON outbox (state, due_at);
+CREATE INDEX outbox_subscriber ON outbox (subscriber_id);
+
+-- Which tokens a mail's links carry.
+CREATE TABLE outbox_tokens (
+    outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    token_id  INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    PRIMARY KEY (outbox_id, token_id)
+) WITHOUT ROWID;
+
+-- Every delivery attempt, for the owner and for debugging.
+CREATE TABLE outbox_attempts (
+    id           INTEGER PRIMARY KEY,
+    outbox_id    INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    attempted_at INTEGER NOT NULL,
+    error        TEXT
+);
+CREATE INDEX outbox_attempts_mail ON outbox_attempts (outbox_id);
+
+-- One row per confirmation: the proof of consent. Append-only; only the retention job
+-- deletes. subscriber_id is a plain number (no foreign key) so that erasing the person
+-- never rewrites a record.
+CREATE TABLE consent_records (
+    id            INTEGER PRIMARY KEY,
+    subscriber_id INTEGER NOT NULL,
+    list          TEXT    NOT NULL,
+    form          TEXT    NOT NULL,
+    text_hash     TEXT    NOT NULL,
+    client_ip     TEXT,
+    submitted_at  INTEGER NOT NULL,
+    confirmed_at  INTEGER NOT NULL
+);
+CREATE INDEX consent_records_subscriber ON consent_records (subscriber_id);
+CREATE TRIGGER consent_records_are_append_only BEFORE UPDATE ON consent_records
+BEGIN
+    SELECT RAISE(ABORT, 'consent records are append-only');
+END;

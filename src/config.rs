@@ -1,0 +1,102 @@
+//! Settings, validated once into a typed `Config`. Sources: defaults < `QUIETLIST_*`
+//! environment < command-line flags (clap handles the layering; see `cli.rs`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+use crate::store::sqlite::Durability;
+use crate::store::{DAY, HOUR, Millis};
+use crate::waitlist::IpRecording;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The public origin used in mail links; `None` means `http://` + the bound address.
+    pub base_url: Option<String>,
+    /// `None` keeps mail in the development mailbox.
+    pub smtp_url: Option<SecretString>,
+    pub smtp_connections: u32,
+    /// The From of every mail; defaults to `waitlist@` the base URL's host.
+    pub mail_from: Option<String>,
+    /// `None` serves the demo site compiled into the binary.
+    pub site_dir: Option<PathBuf>,
+    /// `None` reads or creates `secret.key` in the data directory.
+    pub secret_key: Option<SecretString>,
+    pub durability: Durability,
+    pub rate_limit: bool,
+    pub client_ip: IpRecording,
+    pub confirmation_interval: Millis,
+    pub confirm_link_ttl: Millis,
+}
+
+impl Config {
+    /// Defaults for everything, with the data in `data_dir`.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir,
+            base_url: None,
+            smtp_url: None,
+            smtp_connections: 4,
+            mail_from: None,
+            site_dir: None,
+            secret_key: None,
+            durability: Durability::Full,
+            rate_limit: true,
+            client_ip: IpRecording::Truncated,
+            confirmation_interval: DAY,
+            confirm_link_ttl: crate::publish::CONFIRM_HOURS * HOUR,
+        }
+    }
+}
+
+/// Checks a base URL and returns it without a trailing slash.
+pub fn parse_base_url(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| format!("{raw:?} must start with http:// or https://"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        return Err(format!(
+            "{raw:?} must be an origin such as https://example.org (no path)"
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The host part of a base URL (for Message-IDs and the default From).
+pub fn host_of(base_url: &str) -> &str {
+    let rest = base_url
+        .split_once("://")
+        .map(|(_, r)| r)
+        .unwrap_or(base_url);
+    let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+    if host.starts_with('[') {
+        return host.split(']').next().map(|h| h.trim_start_matches('[')).unwrap_or(host);
+    }
+    host.split(':').next().unwrap_or(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_origins() {
+        assert_eq!(parse_base_url("https://example.org/").unwrap(), "https://example.org");
+        assert_eq!(parse_base_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
+        assert!(parse_base_url("example.org").is_err());
+        assert!(parse_base_url("https://example.org/path").is_err());
+    }
+
+    #[test]
+    fn hosts_are_taken_from_base_urls() {
+        assert_eq!(host_of("https://example.org"), "example.org");
+        assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(host_of("http://[::1]:8080"), "::1");
+    }
+}

@@ -1,0 +1,15 @@
+//! Pure types that parse their input. Nothing here knows about HTTP, SQL or SMTP.
+
+mod email;
+mod fields;
+mod name;
+mod slug;
+mod status;
+mod token;
+
+pub use email::{EmailAddress, EmailError};
+pub use fields::{FieldError, FieldKind, FieldOption, FieldSpec, FieldValues};
+pub use name::{NameError, PersonName};
+pub use slug::{Slug, SlugError};
+pub use status::Status;
+pub use token::{MalformedToken, Token, TokenPurpose, TOKEN_LEN};

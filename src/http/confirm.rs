@@ -1,0 +1,89 @@
+//! `/confirm/{token}`: the GET shows one button (mail scanners follow links, so a GET
+//! never changes anything); the POST confirms.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use super::AppState;
+use super::error::AppError;
+use crate::waitlist::{ConfirmPage, ConfirmResult};
+
+pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    let page = state.waitlists.confirm_page(&token).await?;
+    let published = state.site.load();
+    let html = match page {
+        ConfirmPage::Ready { list } => {
+            let waitlist = published.site.waitlist(&list);
+            let title = waitlist.map(|w| w.settings.title.as_str()).unwrap_or("this waitlist");
+            published.render(
+                "link_action.html",
+                json!({
+                    "heading": "Confirm your place",
+                    "lines": [format!("Press the button to confirm your address and join the waitlist for {title}.")],
+                    "button": "Confirm my place",
+                    "action": format!("/confirm/{token}"),
+                }),
+            )?
+        }
+        ConfirmPage::AlreadyConfirmed { list, place } => confirmed_page(&state, &list, place, true)?,
+        ConfirmPage::Expired { .. } => return Err(expired()),
+        ConfirmPage::Unknown => return Err(unknown_link()),
+    };
+    Ok(private_page(html))
+}
+
+pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    match state.waitlists.confirm(&token).await? {
+        ConfirmResult::Confirmed { list, place, already } => {
+            Ok(private_page(confirmed_page(&state, &list, place, already)?))
+        }
+        ConfirmResult::Expired { .. } => Err(expired()),
+        ConfirmResult::Unknown => Err(unknown_link()),
+    }
+}
+
+fn confirmed_page(state: &AppState, list: &str, place: Option<u64>, already: bool) -> anyhow::Result<String> {
+    let published = state.site.load();
+    published.render(
+        "confirmed.html",
+        json!({
+            "waitlist": published.site.waitlist(list),
+            "place": place,
+            "already": already,
+        }),
+    )
+}
+
+/// Pages behind a mailed link: never cached, and the token never leaks in a Referer.
+pub fn private_page(html: String) -> Response {
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+fn expired() -> AppError {
+    AppError::Page {
+        status: StatusCode::GONE,
+        heading: "This link has expired",
+        lines: vec![
+            "Confirmation links work for 48 hours. Sign up again with the same address to get a new one.".into(),
+        ],
+    }
+}
+
+fn unknown_link() -> AppError {
+    AppError::Page {
+        status: StatusCode::NOT_FOUND,
+        heading: "This link is not valid",
+        lines: vec![
+            "It may be incomplete: some mail programs break long links. Try copying the whole link from the mail into your browser.".into(),
+        ],
+    }
+}

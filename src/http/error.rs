@@ -1,0 +1,234 @@
+//! Errors at the edge: every failure becomes a 4xx page (or JSON) that says what to do,
+//! or an opaque 5xx that carries the request id. The cause chain is logged once, here.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::AppState;
+use crate::store::StoreError;
+
+/// A page-level error. Handlers return it; [`render_error_pages`] turns it into HTML with
+/// the site's layout (it needs the site, which `IntoResponse` does not have).
+#[derive(Debug)]
+pub enum AppError {
+    NotFound,
+    /// A page with its own status and words (an expired or unknown link...).
+    Page {
+        status: StatusCode,
+        heading: &'static str,
+        lines: Vec<String>,
+    },
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    /// Too busy, disk full or database locked: nothing was written; try again.
+    Unavailable(Arc<StoreError>),
+    Internal(Arc<anyhow::Error>),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        if e.is_transient() {
+            Self::Unavailable(Arc::new(e))
+        } else {
+            Self::Internal(Arc::new(anyhow::Error::new(e)))
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Internal(Arc::new(e))
+    }
+}
+
+/// Carried in the response's extensions from the handler to the middleware.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub heading: String,
+    pub lines: Vec<String>,
+}
+
+/// The cause of a 5xx, for the log line the middleware writes.
+#[derive(Debug, Clone)]
+struct Cause(Arc<anyhow::Error>);
+
+/// Seconds a client should wait after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Page { status, .. } => *status,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn page(&self) -> ErrorPage {
+        let (heading, lines): (&str, Vec<String>) = match self {
+            Self::NotFound => (
+                "Page not found",
+                vec!["There is nothing at this address. The link may be mistyped, or the page may have moved.".into()],
+            ),
+            Self::Page { heading, lines, .. } => (heading, lines.clone()),
+            Self::PayloadTooLarge => (
+                "That was too much",
+                vec!["The form sent more than 16 KiB, which no signup needs. Please shorten your answers and try again.".into()],
+            ),
+            Self::UnsupportedMediaType => (
+                "Unsupported form",
+                vec!["Send the form as application/x-www-form-urlencoded (a plain HTML form) or as application/json.".into()],
+            ),
+            Self::Unavailable(e) => (
+                "Please try again in a moment",
+                vec![
+                    match e.as_ref() {
+                        StoreError::DiskFull => "We could not save your request because our disk is full. Nothing was recorded; please try again later.".into(),
+                        _ => "We are busy right now and could not save your request. Nothing was recorded; please try again in a moment.".into(),
+                    },
+                ],
+            ),
+            Self::Internal(_) => (
+                "Something went wrong on our side",
+                vec!["The problem has been logged. Please try again later; if it keeps happening, tell us the reference below.".into()],
+            ),
+        };
+        ErrorPage {
+            heading: heading.to_owned(),
+            lines,
+        }
+    }
+
+    /// The JSON form, for API clients: `{"error": {"field": ..., "message": ...}}`.
+    pub fn into_json_response(self) -> Response {
+        let status = self.status();
+        let (field, message) = match &self {
+            Self::NotFound => ("list", "There is no waitlist by that name.".to_owned()),
+            Self::PayloadTooLarge => ("body", "The body is larger than 16 KiB.".to_owned()),
+            Self::UnsupportedMediaType => (
+                "content-type",
+                "Use application/json or application/x-www-form-urlencoded.".to_owned(),
+            ),
+            Self::Unavailable(e) => ("body", format!("{e}; nothing was recorded, try again.")),
+            Self::Page { heading, .. } => ("token", (*heading).to_owned()),
+            Self::Internal(_) => ("body", "Internal error; see the request id.".to_owned()),
+        };
+        let mut response = (status, axum::Json(json!({ "error": { "field": field, "message": message } })))
+            .into_response();
+        self.decorate(&mut response);
+        response
+    }
+
+    fn decorate(&self, response: &mut Response) {
+        match self {
+            Self::Unavailable(e) => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(RETRY_AFTER_SECONDS),
+                );
+                response
+                    .extensions_mut()
+                    .insert(Cause(Arc::new(anyhow::anyhow!("{e}"))));
+            }
+            Self::Internal(e) => {
+                response.extensions_mut().insert(Cause(e.clone()));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(self.page());
+        self.decorate(&mut response);
+        response
+    }
+}
+
+/// Renders [`ErrorPage`]s with the site's layout, logs 5xx causes with the request id,
+/// and replaces any other empty error response (a framework rejection) with a page.
+pub async fn render_error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let status = response.status();
+
+    if let Some(Cause(cause)) = response.extensions_mut().remove::<Cause>() {
+        if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+            tracing::error!(request_id, %method, path, status = status.as_u16(), error = ?cause, "request failed");
+        } else {
+            tracing::warn!(request_id, %method, path, status = status.as_u16(), error = %cause, "request refused: try again");
+        }
+    }
+
+    let page = match response.extensions_mut().remove::<ErrorPage>() {
+        Some(page) => page,
+        None if (status.is_client_error() || status.is_server_error())
+            && response.headers().get(header::CONTENT_TYPE).is_none() =>
+        {
+            generic_page(status)
+        }
+        None => return response,
+    };
+    let published = state.site.load();
+    let show_id = status.is_server_error();
+    let body = published.render(
+        "message.html",
+        json!({
+            "heading": page.heading,
+            "lines": page.lines,
+            "request_id": if show_id { request_id.as_str() } else { "" },
+        }),
+    );
+    let (mut parts, _) = response.into_parts();
+    let body = match body {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "could not render an error page");
+            format!("{} {}", status.as_u16(), page.heading)
+        }
+    };
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+fn generic_page(status: StatusCode) -> ErrorPage {
+    let heading = status
+        .canonical_reason()
+        .unwrap_or("Error")
+        .to_owned();
+    let line = if status == StatusCode::METHOD_NOT_ALLOWED {
+        "This address does not accept that kind of request."
+    } else if status.is_server_error() {
+        "Something went wrong on our side. Please try again later."
+    } else {
+        "The request could not be handled."
+    };
+    ErrorPage {
+        heading,
+        lines: vec![line.to_owned()],
+    }
+}

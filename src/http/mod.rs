@@ -1,0 +1,79 @@
+//! HTTP: the router, shared state, extractors, error pages and middleware.
+
+mod confirm;
+pub mod error;
+mod headers;
+mod pages;
+mod signup;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware;
+use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use headers::CONTENT_SECURITY_POLICY;
+pub use signup::MAX_BODY;
+
+use crate::publish::Published;
+use crate::waitlist::Waitlists;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub site: Arc<ArcSwap<Published>>,
+    pub waitlists: Waitlists,
+    /// The base URL is https: send HSTS, use `__Host-` cookies.
+    pub https: bool,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/", get(pages::home))
+        .route("/reports/{slug}", get(pages::report))
+        .route("/courses/{slug}", get(pages::course))
+        .route("/waitlists/{list}", get(pages::signup_form))
+        .route("/waitlists/{list}/check-your-inbox", get(pages::check_inbox))
+        .route("/waitlists/{list}/signups", post(signup::sign_up))
+        .route("/confirm/{token}", get(confirm::show).post(confirm::confirm))
+        .route("/static/{file}", get(pages::static_file))
+        .route("/healthz", get(pages::health))
+        .fallback(pages::not_found);
+
+    // The last layer added is the outermost.
+    routes
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), error::render_error_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, headers::RandomRequestId))
+                .layer(TraceLayer::new_for_http().make_span_with(
+                    |request: &axum::http::Request<_>| {
+                        let id = request
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("");
+                        // Paths may carry link tokens: the span names the method only.
+                        tracing::info_span!("request", method = %request.method(), request_id = %id)
+                    },
+                ))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+        )
+        .with_state(state)
+}

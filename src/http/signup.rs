@@ -1,0 +1,195 @@
+//! `POST /waitlists/{list}/signups`: a plain HTML form or JSON.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value as Json, json};
+
+use super::AppState;
+use super::error::AppError;
+use crate::waitlist::{RawSignup, SignupError};
+
+/// No signup needs more than this.
+pub const MAX_BODY: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Form,
+    Json,
+}
+
+pub async fn sign_up(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let wants_json = prefers_json(request.headers());
+    let reply_error = |e: AppError, format: Option<Format>| match format {
+        Some(Format::Json) => e.into_json_response(),
+        Some(Format::Form) => e.into_response(),
+        None if wants_json => e.into_json_response(),
+        None => e.into_response(),
+    };
+
+    if state.site.load().site.waitlist(&list).is_none() {
+        return reply_error(AppError::NotFound, None);
+    }
+    let Some(format) = body_format(request.headers()) else {
+        return reply_error(AppError::UnsupportedMediaType, None);
+    };
+    let declared_length = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared_length.is_some_and(|n| n > MAX_BODY) {
+        return reply_error(AppError::PayloadTooLarge, Some(format));
+    }
+    let Ok(bytes) = axum::body::to_bytes(request.into_body(), MAX_BODY).await else {
+        return reply_error(AppError::PayloadTooLarge, Some(format));
+    };
+
+    let fields = match format {
+        Format::Form => form_urlencoded::parse(&bytes)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+        Format::Json => match json_fields(&bytes) {
+            Ok(fields) => fields,
+            Err((status, field, message)) => {
+                return (status, axum::Json(json!({ "error": { "field": field, "message": message } })))
+                    .into_response();
+            }
+        },
+    };
+    let raw = RawSignup {
+        fields,
+        client_ip: Some(peer.ip()),
+    };
+
+    match state.waitlists.sign_up(&list, &raw).await {
+        Ok(()) => accepted(format, &list),
+        Err(SignupError::Invalid { field, message }) => match format {
+            Format::Json => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(json!({ "error": { "field": field, "message": message } })),
+            )
+                .into_response(),
+            Format::Form => form_with_error(&state, &list, &raw, &field, &message),
+        },
+        Err(SignupError::UnknownList) => reply_error(AppError::NotFound, Some(format)),
+        Err(SignupError::Store(e)) => reply_error(AppError::from(e), Some(format)),
+        Err(SignupError::Internal(e)) => reply_error(AppError::from(e), Some(format)),
+    }
+}
+
+/// The one answer every accepted signup gets, whoever the address belongs to.
+fn accepted(format: Format, list: &str) -> Response {
+    match format {
+        Format::Form => {
+            let location = format!("/waitlists/{list}/check-your-inbox");
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
+        Format::Json => (
+            StatusCode::ACCEPTED,
+            axum::Json(json!({
+                "status": "check-your-inbox",
+                "message": "If this address can join the waitlist, a confirmation mail is on its way. Nothing happens until the link in it is used.",
+            })),
+        )
+            .into_response(),
+    }
+}
+
+fn form_with_error(state: &AppState, list: &str, raw: &RawSignup, field: &str, message: &str) -> Response {
+    let published = state.site.load();
+    let Some(waitlist) = published.site.waitlist(list) else {
+        return AppError::NotFound.into_response();
+    };
+    let mut values = Map::new();
+    for (k, v) in &raw.fields {
+        // Never echo the hidden trap field back.
+        if k != "website" {
+            values.insert(k.clone(), Json::String(v.clone()));
+        }
+    }
+    let mut errors = Map::new();
+    errors.insert(field.to_owned(), Json::String(message.to_owned()));
+    match published.render_signup_form(waitlist, &values, &errors, raw.get("form")) {
+        Ok(html) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            html,
+        )
+            .into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+fn body_format(headers: &HeaderMap) -> Option<Format> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mime = value.split(';').next()?.trim().to_ascii_lowercase();
+    match mime.as_str() {
+        "application/x-www-form-urlencoded" => Some(Format::Form),
+        "application/json" => Some(Format::Json),
+        _ => None,
+    }
+}
+
+fn prefers_json(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    (accept.contains("application/json") && !accept.contains("text/html"))
+        || content_type.starts_with("application/json")
+}
+
+type JsonProblem = (StatusCode, String, String);
+
+/// A JSON signup is one object whose values are strings (or null, meaning "not given").
+fn json_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, JsonProblem> {
+    let value: Json = serde_json::from_slice(bytes).map_err(|e| {
+        (
+            StatusCode::BAD_REQUEST,
+            "body".to_owned(),
+            format!("The body is not valid JSON: {e}."),
+        )
+    })?;
+    let Json::Object(map) = value else {
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body".to_owned(),
+            "The body must be a JSON object such as {\"email\": \"you@example.com\"}.".to_owned(),
+        ));
+    };
+    let mut fields = Vec::with_capacity(map.len());
+    for (key, value) in map {
+        match value {
+            Json::String(s) => fields.push((key, s)),
+            Json::Null => {}
+            _ => {
+                return Err((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    key,
+                    "This field must be a string.".to_owned(),
+                ));
+            }
+        }
+    }
+    Ok(fields)
+}
+

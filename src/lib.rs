@@ -1,0 +1,16 @@
+//! quietlist: a self-hosted publishing and waitlist server.
+//!
+//! The layers point one way: `http` -> use cases (`waitlist`, `privacy`, `mail`) ->
+//! `domain`, and use cases -> `store` through the `Store` trait.
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod mail;
+pub mod privacy;
+pub mod publish;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod waitlist;

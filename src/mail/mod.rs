@@ -1,0 +1,9 @@
+//! Mail: the outbox worker, SMTP through lettre, and the templates of each kind of mail.
+
+pub mod compose;
+pub mod transport;
+pub mod worker;
+
+pub use compose::MailSettings;
+pub use transport::Transport;
+pub use worker::OutboxWorker;

@@ -1,0 +1,160 @@
+//! The outbox worker: claims due mail, renders it, hands it to the transport, and records
+//! every attempt. Retries transient failures with exponential backoff.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use lettre::message::Mailbox;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::compose::{MailSettings, compose};
+use super::transport::Transport;
+use crate::privacy::Vault;
+use crate::publish::Published;
+use crate::store::{MailAttempt, MailClaim, MailJob, SECOND, Store, now_millis};
+
+/// How many mails one claim takes.
+const CLAIM_BATCH: usize = 128;
+/// A claimed mail not recorded within this time is claimed again (by any node).
+const LEASE_MS: i64 = 120 * SECOND;
+/// After this many attempts a mail is given up.
+pub const MAX_ATTEMPTS: u32 = 10;
+/// Even without a wake-up, look for due mail (retries, other nodes' mail) this often.
+const POLL: Duration = Duration::from_secs(2);
+
+pub struct OutboxWorker {
+    pub store: Arc<dyn Store>,
+    pub site: Arc<ArcSwap<Published>>,
+    pub vault: Arc<Vault>,
+    pub transport: Arc<Transport>,
+    pub settings: MailSettings,
+    pub wake: Arc<Notify>,
+    /// Mails in flight at once (SMTP connections in use).
+    pub concurrency: usize,
+}
+
+impl OutboxWorker {
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        let in_flight = Arc::new(Semaphore::new(this.concurrency.max(1)));
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let claim = MailClaim {
+                now: now_millis(),
+                limit: CLAIM_BATCH,
+                lease_ms: LEASE_MS,
+            };
+            let jobs = match this.store.claim_mail(claim).await {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim mail; trying again shortly");
+                    Vec::new()
+                }
+            };
+            if jobs.is_empty() {
+                tokio::select! {
+                    _ = this.wake.notified() => {}
+                    _ = tokio::time::sleep(POLL) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+            let mut sending = JoinSet::new();
+            for job in jobs {
+                let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                    break;
+                };
+                let worker = this.clone();
+                sending.spawn(async move {
+                    worker.deliver(job).await;
+                    drop(permit);
+                });
+            }
+            while sending.join_next().await.is_some() {}
+        }
+        tracing::info!("outbox worker stopped");
+    }
+
+    async fn deliver(&self, job: MailJob) {
+        let started = now_millis();
+        let result = self.try_deliver(&job).await;
+        let (error, retry_at) = match result {
+            Ok(()) => (None, None),
+            Err((message, permanent)) => {
+                let attempts = job.attempts + 1;
+                let give_up = permanent || attempts >= MAX_ATTEMPTS;
+                tracing::warn!(
+                    mail = job.id, subscriber = job.subscriber_id, kind = job.kind.as_str(),
+                    attempts, give_up, error = %message, "mail delivery failed"
+                );
+                (Some(message), (!give_up).then(|| started + backoff(attempts)))
+            }
+        };
+        let attempt = MailAttempt {
+            mail_id: job.id,
+            at: now_millis(),
+            error,
+            retry_at,
+        };
+        if let Err(e) = self.store.record_attempt(attempt).await {
+            // The lease runs out and the mail is claimed again: sent at least once.
+            tracing::error!(mail = job.id, error = %e, "could not record a delivery attempt");
+        }
+    }
+
+    async fn try_deliver(&self, job: &MailJob) -> Result<(), (String, bool)> {
+        let to = self.recipient(job).map_err(|e| (format!("{e:#}"), true))?;
+        let published = self.site.load();
+        let composed = compose(&self.settings, &published, &self.vault, job, to)
+            .map_err(|e| (format!("{e:#}"), true))?;
+        let stem = format!("{}-{:06}-{}", now_millis(), job.id, job.kind.as_str());
+        self.transport
+            .send(composed.message, &stem)
+            .await
+            .map_err(|e| (e.message, e.permanent))?;
+        if self.transport.is_dev_mailbox() {
+            for link in &composed.links {
+                tracing::info!(
+                    mail = job.id, subscriber = job.subscriber_id, kind = job.kind.as_str(),
+                    "development mailbox: open {link}"
+                );
+            }
+        } else {
+            tracing::debug!(mail = job.id, subscriber = job.subscriber_id, kind = job.kind.as_str(), "mail sent");
+        }
+        Ok(())
+    }
+
+    /// The real address for SMTP; a stand-in for the development mailbox, which must not
+    /// store addresses in clear.
+    fn recipient(&self, job: &MailJob) -> anyhow::Result<Mailbox> {
+        if self.transport.is_dev_mailbox() {
+            return Ok(format!("subscriber-{}@dev-mailbox.invalid", job.subscriber_id).parse()?);
+        }
+        let email = self.vault.open_email(&job.email_sealed)?;
+        Ok(email.as_str().parse()?)
+    }
+}
+
+/// 30 s, 1 min, 2 min... up to 6 hours.
+fn backoff(attempts: u32) -> i64 {
+    let exp = attempts.saturating_sub(1).min(10);
+    (30 * SECOND * (1i64 << exp)).min(6 * 3600 * SECOND)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1), 30 * SECOND);
+        assert_eq!(backoff(2), 60 * SECOND);
+        assert_eq!(backoff(3), 120 * SECOND);
+        assert_eq!(backoff(30), 6 * 3600 * SECOND);
+    }
+}

@@ -1,0 +1,14 @@
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = quietlist::cli::Cli::parse();
+    quietlist::telemetry::init(cli.common.log_format);
+    match quietlist::cli::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quietlist: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! The promise, in code: encryption at rest, blind indexes, link tokens.
+
+pub mod keys;
+pub mod vault;
+
+pub use vault::{MasterKey, SealedKind, Vault, VaultError, token_hash};

@@ -1,0 +1,292 @@
+//! Encryption of personal data at rest, keyed blind indexes, and link tokens.
+//!
+//! Everything derives from one 32-byte master key that lives outside the database
+//! (`QUIETLIST_SECRET_KEY` or `secret.key` in the data directory). With the database
+//! alone, an attacker holds ciphertext, HMACs and token hashes: no address, no link.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, Payload};
+use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretBox};
+use sha2::{Digest, Sha256};
+
+use crate::domain::{EmailAddress, Token, TokenPurpose};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The 32-byte master key. Never printed.
+pub struct MasterKey(SecretBox<[u8; 32]>);
+
+impl MasterKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(SecretBox::new(Box::new(bytes)))
+    }
+
+    pub fn generate() -> Self {
+        Self::from_bytes(rand::random())
+    }
+
+    /// Parses the key as written in `QUIETLIST_SECRET_KEY` or the key file: 64 hex digits
+    /// or 43/44 characters of base64.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let bytes = if text.len() == 64 {
+            hex::decode(text).map_err(|_| "the key is not valid hex".to_owned())?
+        } else {
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(text.trim_end_matches('='))
+                .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
+                .map_err(|_| "the key is neither 64 hex digits nor base64".to_owned())?
+        };
+        let array: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "the key must be exactly 32 bytes".to_owned())?;
+        Ok(Self::from_bytes(array))
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0.expose_secret())
+    }
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(<secret>)")
+    }
+}
+
+/// What a sealed value is; bound into the ciphertext so one column's value cannot be
+/// moved into another's.
+#[derive(Debug, Clone, Copy)]
+pub enum SealedKind {
+    Email,
+    Name,
+    Fields,
+    Other,
+}
+
+impl SealedKind {
+    fn aad(self) -> &'static [u8] {
+        match self {
+            Self::Email => b"quietlist:email",
+            Self::Name => b"quietlist:name",
+            Self::Fields => b"quietlist:fields",
+            Self::Other => b"quietlist:other",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("the stored value could not be decrypted (wrong secret key, or damaged data)")]
+    Undecryptable,
+    #[error("the value is too large to encrypt")]
+    TooLarge,
+}
+
+const SEAL_VERSION: u8 = 1;
+const NONCE_LEN: usize = 24;
+
+/// Holds the keys derived from the master key. Cheap to share behind an `Arc`.
+pub struct Vault {
+    cipher: XChaCha20Poly1305,
+    blind_index: HmacSha256,
+    throttle: HmacSha256,
+    tokens: HmacSha256,
+    signing: HmacSha256,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Vault(<keys>)")
+    }
+}
+
+impl Vault {
+    pub fn new(master: &MasterKey) -> anyhow::Result<Self> {
+        let hkdf = Hkdf::<Sha256>::new(Some(b"quietlist"), master.0.expose_secret());
+        let derive = |label: &str| -> anyhow::Result<[u8; 32]> {
+            let mut out = [0u8; 32];
+            hkdf.expand(label.as_bytes(), &mut out)
+                .map_err(|_| anyhow::anyhow!("key derivation failed for {label}"))?;
+            Ok(out)
+        };
+        let mac = |label: &str| -> anyhow::Result<HmacSha256> {
+            HmacSha256::new_from_slice(&derive(label)?)
+                .map_err(|_| anyhow::anyhow!("HMAC key setup failed for {label}"))
+        };
+        let cipher = XChaCha20Poly1305::new_from_slice(&derive("v1 seal")?)
+            .map_err(|_| anyhow::anyhow!("cipher key setup failed"))?;
+        Ok(Self {
+            cipher,
+            blind_index: mac("v1 blind-index")?,
+            throttle: mac("v1 throttle")?,
+            tokens: mac("v1 tokens")?,
+            signing: mac("v1 signed-links")?,
+        })
+    }
+
+    /// Encrypts with a fresh random nonce: `version || nonce || ciphertext+tag`.
+    pub fn seal(&self, kind: SealedKind, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
+        let nonce_bytes: [u8; NONCE_LEN] = rand::random();
+        let nonce = XNonce::from(nonce_bytes);
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: kind.aad(),
+                },
+            )
+            .map_err(|_| VaultError::TooLarge)?;
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
+        out.push(SEAL_VERSION);
+        out.extend_from_slice(&nonce_bytes);
+        out.extend_from_slice(&ciphertext);
+        Ok(out)
+    }
+
+    pub fn open(&self, kind: SealedKind, sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
+        let (version, rest) = sealed.split_first().ok_or(VaultError::Undecryptable)?;
+        if *version != SEAL_VERSION || rest.len() < NONCE_LEN {
+            return Err(VaultError::Undecryptable);
+        }
+        let (nonce_bytes, ciphertext) = rest.split_at(NONCE_LEN);
+        let nonce_array: [u8; NONCE_LEN] = nonce_bytes
+            .try_into()
+            .map_err(|_| VaultError::Undecryptable)?;
+        self.cipher
+            .decrypt(
+                &XNonce::from(nonce_array),
+                Payload {
+                    msg: ciphertext,
+                    aad: kind.aad(),
+                },
+            )
+            .map_err(|_| VaultError::Undecryptable)
+    }
+
+    pub fn seal_str(&self, kind: SealedKind, text: &str) -> Result<Vec<u8>, VaultError> {
+        self.seal(kind, text.as_bytes())
+    }
+
+    pub fn open_string(&self, kind: SealedKind, sealed: &[u8]) -> Result<String, VaultError> {
+        String::from_utf8(self.open(kind, sealed)?).map_err(|_| VaultError::Undecryptable)
+    }
+
+    pub fn open_email(&self, sealed: &[u8]) -> Result<EmailAddress, VaultError> {
+        let text = self.open_string(SealedKind::Email, sealed)?;
+        EmailAddress::parse(&text).map_err(|_| VaultError::Undecryptable)
+    }
+
+    /// The keyed blind index of an address: equal addresses give equal indexes, and
+    /// without the key the index says nothing about the address.
+    pub fn email_index(&self, email: &EmailAddress) -> [u8; 32] {
+        keyed_hash(&self.blind_index, email.as_str().as_bytes())
+    }
+
+    /// A second keyed hash of the address, used only to count confirmation mails.
+    pub fn throttle_key(&self, email: &EmailAddress) -> [u8; 32] {
+        keyed_hash(&self.throttle, email.as_str().as_bytes())
+    }
+
+    /// The token for a link, derived from a random seed stored with the token row. The
+    /// database keeps the seed and the token's hash; the token itself needs the key.
+    pub fn token_from_seed(&self, purpose: TokenPurpose, seed: &[u8]) -> Token {
+        let mut mac = self.tokens.clone();
+        mac.update(purpose.as_str().as_bytes());
+        mac.update(b":");
+        mac.update(seed);
+        Token::from_bytes(&mac.finalize().into_bytes().into())
+    }
+
+    /// Signs `message` for a link that needs no database row (unsubscribe, manage).
+    pub fn sign(&self, message: &[u8]) -> [u8; 32] {
+        keyed_hash(&self.signing, message)
+    }
+
+    /// Checks a signature from [`Vault::sign`] in constant time.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        let mut mac = self.signing.clone();
+        mac.update(message);
+        mac.verify_slice(signature).is_ok()
+    }
+}
+
+/// The SHA-256 of a token, which is what the database stores and looks up.
+pub fn token_hash(token: &Token) -> [u8; 32] {
+    Sha256::digest(token.as_str().as_bytes()).into()
+}
+
+fn keyed_hash(mac: &HmacSha256, data: &[u8]) -> [u8; 32] {
+    let mut mac = mac.clone();
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vault() -> Vault {
+        Vault::new(&MasterKey::from_bytes([7; 32])).unwrap()
+    }
+
+    #[test]
+    fn sealed_values_open_only_with_the_same_key_and_kind() {
+        let v = vault();
+        let sealed = v.seal_str(SealedKind::Email, "ada@example.com").unwrap();
+        assert!(!sealed.windows(3).any(|w| w == b"ada"));
+        assert_eq!(v.open_string(SealedKind::Email, &sealed).unwrap(), "ada@example.com");
+        assert!(v.open(SealedKind::Name, &sealed).is_err());
+        let other = Vault::new(&MasterKey::from_bytes([8; 32])).unwrap();
+        assert!(other.open(SealedKind::Email, &sealed).is_err());
+        // A fresh nonce each time: the same address seals differently.
+        assert_ne!(sealed, v.seal_str(SealedKind::Email, "ada@example.com").unwrap());
+    }
+
+    #[test]
+    fn blind_index_is_stable_and_keyed() {
+        let a = EmailAddress::parse("ada@example.com").unwrap();
+        let v = vault();
+        assert_eq!(v.email_index(&a), v.email_index(&a));
+        assert_ne!(v.email_index(&a), v.throttle_key(&a));
+        let other = Vault::new(&MasterKey::from_bytes([8; 32])).unwrap();
+        assert_ne!(v.email_index(&a), other.email_index(&a));
+    }
+
+    #[test]
+    fn tokens_depend_on_purpose_and_seed() {
+        let v = vault();
+        let t1 = v.token_from_seed(TokenPurpose::Confirm, &[1; 16]);
+        let t2 = v.token_from_seed(TokenPurpose::Unsubscribe, &[1; 16]);
+        let t3 = v.token_from_seed(TokenPurpose::Confirm, &[2; 16]);
+        assert_ne!(t1, t2);
+        assert_ne!(t1, t3);
+        assert_eq!(t1, v.token_from_seed(TokenPurpose::Confirm, &[1; 16]));
+        assert_ne!(token_hash(&t1), token_hash(&t3));
+    }
+
+    #[test]
+    fn master_keys_parse_from_hex_and_base64() {
+        let hex_key = "11".repeat(32);
+        assert!(MasterKey::parse(&hex_key).is_ok());
+        let b64 = base64::engine::general_purpose::STANDARD.encode([3u8; 32]);
+        assert!(MasterKey::parse(&b64).is_ok());
+        assert!(MasterKey::parse("short").is_err());
+        assert!(!format!("{:?}", MasterKey::parse(&hex_key).unwrap()).contains("11"));
+    }
+
+    #[test]
+    fn signatures_verify_only_for_the_signed_message() {
+        let v = vault();
+        let sig = v.sign(b"unsubscribe:42");
+        assert!(v.verify(b"unsubscribe:42", &sig));
+        assert!(!v.verify(b"unsubscribe:43", &sig));
+        assert!(!v.verify(b"unsubscribe:42", &sig[..31]));
+    }
+}

@@ -1,0 +1,452 @@
+//! A site: its settings file, its reports and course pages. Loaded from a folder
+//! (`QUIETLIST_SITE_DIR`) or from the demo compiled into the binary.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::markdown::{self, TocEntry};
+use crate::domain::{FieldSpec, Slug};
+
+/// `site.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSettings {
+    pub title: String,
+    #[serde(default)]
+    pub tagline: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// The promise shown beside every form and in the footer.
+    pub promise: String,
+    /// Who runs the site, for the footer and the privacy page.
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub lists: Vec<ListSettings>,
+}
+
+fn default_language() -> String {
+    "en".to_owned()
+}
+
+/// One waitlist, under `[[lists]]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListSettings {
+    pub name: Slug,
+    /// What people wait for, as the form's heading says it.
+    pub title: String,
+    /// The course page this list belongs to, if any.
+    #[serde(default)]
+    pub course: Option<Slug>,
+    /// The invitation above the form.
+    #[serde(default)]
+    pub call_to_action: String,
+    /// What the person agrees to, shown beside the button; recorded with their consent.
+    pub consent: String,
+    #[serde(default)]
+    pub fields: Vec<FieldSpec>,
+    #[serde(default)]
+    pub cohorts: Vec<CohortSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohortSettings {
+    pub name: Slug,
+    pub capacity: u32,
+    #[serde(default)]
+    pub starts: Option<String>,
+}
+
+/// The front matter of a report or course page (TOML between `+++` lines).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub date: Option<toml::value::Datetime>,
+    #[serde(default)]
+    pub updated: Option<toml::value::Datetime>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// The waitlist whose form ends this page.
+    #[serde(default)]
+    pub waitlist: Option<Slug>,
+    /// A short note shown in a box above the text (e.g. "educational, not medical advice").
+    #[serde(default)]
+    pub notice: Option<String>,
+    /// Drafts are not published.
+    #[serde(default)]
+    pub draft: bool,
+    /// Orders pages on the home page (lower first); then by date, newest first.
+    #[serde(default)]
+    pub weight: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageKind {
+    Report,
+    Course,
+}
+
+impl PageKind {
+    pub fn folder(self) -> &'static str {
+        match self {
+            Self::Report => "reports",
+            Self::Course => "courses",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub kind: PageKind,
+    pub slug: Slug,
+    pub url: String,
+    #[serde(flatten)]
+    pub front: FrontMatter,
+    pub date_display: Option<String>,
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+}
+
+/// A list with what its form needs at hand.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waitlist {
+    #[serde(flatten)]
+    pub settings: ListSettings,
+    /// SHA-256 (hex) of the consent text as shown (promise and consent line).
+    pub consent_hash: String,
+    /// The consent text as shown and recorded.
+    pub consent_text: String,
+    pub action: String,
+    pub course_url: Option<String>,
+}
+
+/// A loaded, checked site.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub settings: SiteSettings,
+    pub pages: Vec<Page>,
+    pub waitlists: BTreeMap<String, Waitlist>,
+    /// Template overrides from the site folder: name -> source.
+    pub templates: BTreeMap<String, String>,
+    /// Static files from the site folder: name -> bytes.
+    pub static_files: BTreeMap<String, Vec<u8>>,
+}
+
+/// Files of a site, by path relative to its root.
+pub struct SiteFiles {
+    pub origin: String,
+    pub files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl SiteFiles {
+    /// The demo site compiled into the binary.
+    pub fn demo() -> Self {
+        let mut files = BTreeMap::new();
+        for (path, text) in super::demo::FILES {
+            files.insert(PathBuf::from(path), text.as_bytes().to_vec());
+        }
+        Self {
+            origin: "the built-in demo site".into(),
+            files,
+        }
+    }
+
+    /// Every file under `root` (site.toml, reports/, courses/, templates/, static/).
+    pub fn read_dir(root: &Path) -> anyhow::Result<Self> {
+        let mut files = BTreeMap::new();
+        collect(root, root, &mut files)?;
+        Ok(Self {
+            origin: root.display().to_string(),
+            files,
+        })
+    }
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) -> anyhow::Result<()> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("reading the folder {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            collect(root, &path, out)?;
+        } else {
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            out.insert(relative, bytes);
+        }
+    }
+    Ok(())
+}
+
+impl Site {
+    pub fn load(source: &SiteFiles) -> anyhow::Result<Self> {
+        let settings_bytes = source
+            .files
+            .get(Path::new("site.toml"))
+            .with_context(|| format!("{} has no site.toml", source.origin))?;
+        let settings: SiteSettings = toml::from_str(&utf8(settings_bytes, "site.toml")?)
+            .map_err(|e| anyhow::anyhow!("site.toml: {e}"))?;
+        check_settings(&settings)?;
+
+        let mut pages = Vec::new();
+        let mut templates = BTreeMap::new();
+        let mut static_files = BTreeMap::new();
+        for (path, bytes) in &source.files {
+            let display = path.display().to_string();
+            let mut parts = path.iter().map(|p| p.to_string_lossy().into_owned());
+            let folder = parts.next().unwrap_or_default();
+            let rest: Vec<String> = parts.collect();
+            match (folder.as_str(), rest.as_slice()) {
+                ("reports", [file]) if file.ends_with(".md") => {
+                    pages.push(load_page(PageKind::Report, file, &utf8(bytes, &display)?, &display)?)
+                }
+                ("courses", [file]) if file.ends_with(".md") => {
+                    pages.push(load_page(PageKind::Course, file, &utf8(bytes, &display)?, &display)?)
+                }
+                ("templates", [..]) if !rest.is_empty() => {
+                    templates.insert(rest.join("/"), utf8(bytes, &display)?);
+                }
+                ("static", [file]) => {
+                    static_files.insert(file.clone(), bytes.clone());
+                }
+                _ => {}
+            }
+        }
+        pages.retain(|p| !p.front.draft);
+        pages.sort_by(|a, b| {
+            a.front
+                .weight
+                .cmp(&b.front.weight)
+                .then_with(|| date_key(b).cmp(&date_key(a)))
+                .then_with(|| a.slug.cmp(&b.slug))
+        });
+
+        let waitlists = settings
+            .lists
+            .iter()
+            .map(|list| (list.name.to_string(), waitlist(&settings, list)))
+            .collect::<BTreeMap<_, _>>();
+        for page in &pages {
+            if let Some(list) = &page.front.waitlist
+                && !waitlists.contains_key(list.as_str())
+            {
+                anyhow::bail!(
+                    "{}/{}.md: waitlist {:?} is not declared in site.toml",
+                    page.kind.folder(),
+                    page.slug,
+                    list.as_str()
+                );
+            }
+        }
+        for list in &settings.lists {
+            if let Some(course) = &list.course
+                && !pages.iter().any(|p| p.kind == PageKind::Course && &p.slug == course)
+            {
+                anyhow::bail!(
+                    "site.toml: list {:?} names course {:?}, but courses/{}.md does not exist",
+                    list.name.as_str(),
+                    course.as_str(),
+                    course
+                );
+            }
+        }
+        Ok(Self {
+            settings,
+            pages,
+            waitlists,
+            templates,
+            static_files,
+        })
+    }
+
+    pub fn page(&self, kind: PageKind, slug: &str) -> Option<&Page> {
+        self.pages
+            .iter()
+            .find(|p| p.kind == kind && p.slug.as_str() == slug)
+    }
+
+    pub fn waitlist(&self, name: &str) -> Option<&Waitlist> {
+        self.waitlists.get(name)
+    }
+}
+
+fn date_key(page: &Page) -> String {
+    page.front
+        .date
+        .as_ref()
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+fn utf8(bytes: &[u8], name: &str) -> anyhow::Result<String> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| anyhow::anyhow!("{name}: not valid UTF-8"))
+}
+
+fn check_settings(settings: &SiteSettings) -> anyhow::Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for list in &settings.lists {
+        anyhow::ensure!(
+            seen.insert(list.name.as_str()),
+            "site.toml: list {:?} is declared twice",
+            list.name.as_str()
+        );
+        for field in &list.fields {
+            field
+                .check()
+                .map_err(|problem| anyhow::anyhow!("site.toml: list {:?}: {problem}", list.name.as_str()))?;
+        }
+        let mut cohorts = std::collections::HashSet::new();
+        for cohort in &list.cohorts {
+            anyhow::ensure!(
+                cohorts.insert(cohort.name.as_str()),
+                "site.toml: list {:?}: cohort {:?} is declared twice",
+                list.name.as_str(),
+                cohort.name.as_str()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn waitlist(settings: &SiteSettings, list: &ListSettings) -> Waitlist {
+    let consent_text = format!("{}\n{}", settings.promise.trim(), list.consent.trim());
+    let consent_hash = hex::encode(Sha256::digest(consent_text.as_bytes()));
+    Waitlist {
+        settings: list.clone(),
+        consent_hash,
+        consent_text,
+        action: format!("/waitlists/{}/signups", list.name),
+        course_url: list.course.as_ref().map(|c| format!("/courses/{c}")),
+    }
+}
+
+fn load_page(kind: PageKind, file: &str, text: &str, display: &str) -> anyhow::Result<Page> {
+    let stem = file.trim_end_matches(".md");
+    let slug = Slug::parse(stem).map_err(|e| anyhow::anyhow!("{display}: the file name: {e}"))?;
+    let (front, body) = split_front_matter(text)
+        .ok_or_else(|| anyhow::anyhow!("{display}: the page must start with front matter between +++ lines"))?;
+    let front: FrontMatter =
+        toml::from_str(front).map_err(|e| anyhow::anyhow!("{display}: front matter: {e}"))?;
+    let rendered = markdown::render(body).map_err(|e| anyhow::anyhow!("{display}: {e}"))?;
+    let date_display = front.date.as_ref().and_then(|d| d.date).map(|d| {
+        const MONTHS: [&str; 12] = [
+            "January", "February", "March", "April", "May", "June", "July", "August",
+            "September", "October", "November", "December",
+        ];
+        let month = MONTHS
+            .get(usize::from(d.month).saturating_sub(1))
+            .copied()
+            .unwrap_or("");
+        format!("{} {} {}", d.day, month, d.year)
+    });
+    Ok(Page {
+        kind,
+        url: format!("/{}/{}", kind.folder(), slug),
+        slug,
+        front,
+        date_display,
+        html: rendered.html,
+        toc: rendered.toc,
+    })
+}
+
+/// Splits `+++\n<toml>\n+++\n<markdown>`.
+fn split_front_matter(text: &str) -> Option<(&str, &str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text.strip_prefix("+++")?;
+    let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'))?;
+    let end = rest.find("\n+++")?;
+    let front = &rest[..end];
+    let after = &rest[end + 4..];
+    let body = after
+        .strip_prefix("\r\n")
+        .or_else(|| after.strip_prefix('\n'))
+        .unwrap_or(after);
+    Some((front, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(entries: &[(&str, &str)]) -> SiteFiles {
+        SiteFiles {
+            origin: "test".into(),
+            files: entries
+                .iter()
+                .map(|(p, t)| (PathBuf::from(p), t.as_bytes().to_vec()))
+                .collect(),
+        }
+    }
+
+    const SETTINGS: &str = r#"
+title = "T"
+promise = "Never spam."
+[[lists]]
+name = "pilot"
+title = "Pilot"
+consent = "One mail to confirm."
+course = "c"
+"#;
+
+    #[test]
+    fn the_demo_site_loads() {
+        let site = Site::load(&SiteFiles::demo()).unwrap();
+        assert!(site.waitlist("pilot-course").is_some());
+        assert!(site.page(PageKind::Report, "ketamine-rapid-antidepressant").is_some());
+        assert!(site.page(PageKind::Course, "essential-business-foundations").is_some());
+    }
+
+    #[test]
+    fn front_matter_errors_name_the_file() {
+        let err = Site::load(&files(&[
+            ("site.toml", SETTINGS),
+            ("courses/c.md", "+++\ntitle = \"C\"\n+++\nhi"),
+            ("reports/r.md", "+++\ntitel = \"typo\"\n+++\nbody"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("reports/r.md"), "{err}");
+    }
+
+    #[test]
+    fn pages_must_name_declared_waitlists() {
+        let err = Site::load(&files(&[
+            ("site.toml", SETTINGS),
+            ("courses/c.md", "+++\ntitle = \"C\"\n+++\nhi"),
+            ("reports/r.md", "+++\ntitle = \"R\"\nwaitlist = \"nope\"\n+++\nbody"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn drafts_are_not_published_and_consent_is_hashed() {
+        let site = Site::load(&files(&[
+            ("site.toml", SETTINGS),
+            ("courses/c.md", "+++\ntitle = \"C\"\n+++\nhi"),
+            ("reports/r.md", "+++\ntitle = \"R\"\ndraft = true\n+++\nbody"),
+        ]))
+        .unwrap();
+        assert!(site.page(PageKind::Report, "r").is_none());
+        let list = site.waitlist("pilot").unwrap();
+        assert_eq!(list.consent_hash.len(), 64);
+        assert!(list.consent_text.contains("Never spam."));
+    }
+}

@@ -1,0 +1,227 @@
+//! `Application::build` wires everything and binds the port; `run_until_stopped` serves
+//! until SIGINT/SIGTERM (or the given signal), then drains.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::os::unix::fs::DirBuilderExt;
+use std::sync::Arc;
+
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use lettre::message::Mailbox;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+use crate::config::{Config, host_of};
+use crate::http::{AppState, router};
+use crate::mail::{MailSettings, OutboxWorker, Transport};
+use crate::privacy::{Vault, keys};
+use crate::publish::{Published, Site, SiteFiles};
+use crate::store::Store;
+use crate::store::sqlite::{SqliteOptions, SqliteStore};
+use crate::waitlist::{WaitlistPolicy, Waitlists};
+
+pub struct Application {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    base_url: String,
+    state: AppState,
+    worker: OutboxWorker,
+    sqlite: Arc<SqliteStore>,
+}
+
+/// The parts every command needs: the data directory, the key, the store, the site.
+pub struct Core {
+    pub vault: Arc<Vault>,
+    pub sqlite: Arc<SqliteStore>,
+    pub site: Arc<ArcSwap<Published>>,
+}
+
+impl Core {
+    pub fn open(config: &Config) -> anyhow::Result<Self> {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&config.data_dir)
+            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        let key = keys::load_or_create(
+            config.secret_key.as_ref().map(|k| k.expose_secret()),
+            &config.data_dir,
+        )?;
+        let vault = Arc::new(Vault::new(&key)?);
+        let options = SqliteOptions {
+            durability: config.durability,
+            ..SqliteOptions::default()
+        };
+        let sqlite = SqliteStore::open(&config.data_dir, &options)?;
+        let published = load_site(config)?;
+        Ok(Self {
+            vault,
+            sqlite,
+            site: Arc::new(ArcSwap::from_pointee(published)),
+        })
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.sqlite.clone()
+    }
+}
+
+pub fn load_site(config: &Config) -> anyhow::Result<Published> {
+    let files = match &config.site_dir {
+        Some(dir) => SiteFiles::read_dir(dir)?,
+        None => SiteFiles::demo(),
+    };
+    let site = Site::load(&files).with_context(|| format!("loading {}", files.origin))?;
+    Published::build(site).with_context(|| format!("rendering {}", files.origin))
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let core = Core::open(&config)?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        let local_addr = listener.local_addr()?;
+        let base_url = config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let https = base_url.starts_with("https://");
+
+        let transport = match &config.smtp_url {
+            Some(url) => Transport::smtp(url, config.smtp_connections)?,
+            None => {
+                let dir = config.data_dir.join("dev-mailbox");
+                tracing::warn!(
+                    folder = %dir.display(),
+                    "QUIETLIST_SMTP_URL is not set: mail is NOT sent. It is kept in the \
+                     development mailbox (recipients replaced by subscriber ids) and its links \
+                     are printed in this log."
+                );
+                Transport::dev_mailbox(dir)?
+            }
+        };
+        let mail_domain = mail_domain(&base_url);
+        let from: Mailbox = match &config.mail_from {
+            Some(from) => from
+                .parse()
+                .with_context(|| format!("QUIETLIST_MAIL_FROM {from:?} is not a valid mailbox"))?,
+            None => format!("waitlist@{mail_domain}")
+                .parse()
+                .with_context(|| format!("no valid default From for {base_url}; set QUIETLIST_MAIL_FROM"))?,
+        };
+        let mail_settings = MailSettings {
+            base_url: base_url.clone(),
+            from,
+            message_id_domain: mail_domain,
+        };
+
+        let store = core.store();
+        let mail_wake = Arc::new(Notify::new());
+        let waitlists = Waitlists {
+            store: store.clone(),
+            vault: core.vault.clone(),
+            site: core.site.clone(),
+            mail_wake: mail_wake.clone(),
+            policy: WaitlistPolicy {
+                confirmation_interval: config.confirmation_interval,
+                confirm_link_ttl: config.confirm_link_ttl,
+                ip_recording: config.client_ip,
+            },
+        };
+        let worker = OutboxWorker {
+            store,
+            site: core.site.clone(),
+            vault: core.vault.clone(),
+            transport: Arc::new(transport),
+            settings: mail_settings,
+            wake: mail_wake,
+            concurrency: config.smtp_connections.max(1) as usize * 2,
+        };
+        let state = AppState {
+            site: core.site.clone(),
+            waitlists,
+            https,
+        };
+        Ok(Self {
+            listener,
+            local_addr,
+            base_url,
+            state,
+            worker,
+            sqlite: core.sqlite,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn sqlite(&self) -> Arc<SqliteStore> {
+        self.sqlite.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then stops taking requests, lets the ones in flight
+    /// finish, and stops the outbox worker.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let worker = tokio::spawn(self.worker.run(shutdown_rx));
+        tracing::info!(address = %self.local_addr, base_url = %self.base_url, "quietlist is serving");
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+            .context("serving HTTP")?;
+        let _ = shutdown_tx.send(true);
+        let _ = worker.await;
+        tracing::info!("quietlist stopped");
+        Ok(())
+    }
+}
+
+/// A domain for Message-IDs and the default From: the base URL's host, or `localhost`
+/// when that is an IP address (which mail addresses cannot use bare).
+fn mail_domain(base_url: &str) -> String {
+    let host = host_of(base_url);
+    if host.parse::<std::net::IpAddr>().is_ok() || host.is_empty() {
+        "localhost".to_owned()
+    } else {
+        host.to_owned()
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,79 @@
+//! Storage behind one trait. SQL lives only below this folder.
+//!
+//! Every method is one transaction. Methods take and return plain data (sealed bytes,
+//! hashes, millisecond timestamps): encryption and rendering happen in the callers, so
+//! a backend never sees an address in clear.
+
+pub mod sqlite;
+mod types;
+
+use async_trait::async_trait;
+
+use crate::domain::TokenPurpose;
+
+pub use types::*;
+
+/// Errors a caller must tell apart. Anything else is `Internal`, logged once at the edge.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Too many writes are queued; the caller should answer 503 with `Retry-After`.
+    #[error("the database is busy; try again shortly")]
+    Overloaded,
+    /// The disk is full: nothing was written.
+    #[error("the disk is full; nothing was written")]
+    DiskFull,
+    /// Another process holds the database lock for longer than the busy timeout.
+    #[error("the database is locked by another process")]
+    Locked,
+    /// The database is shutting down or its writer has stopped.
+    #[error("the database is not available")]
+    Unavailable,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl StoreError {
+    /// Errors after which the same request may succeed later (answer 503, not 500).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Overloaded | Self::DiskFull | Self::Locked | Self::Unavailable
+        )
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The storage contract. SQLite implements it now; a PostgreSQL implementation can follow
+/// without changing callers, because nothing here exposes a connection or SQL.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Records a signup and, when the address may get one, queues its confirmation mail,
+    /// all in one transaction. The outcome is for logs and metrics only: callers must
+    /// answer every outcome alike, so that no one can learn who is on a list.
+    async fn record_signup(&self, signup: NewSignup) -> StoreResult<SignupOutcome>;
+
+    /// What a link token points at, without changing anything (GET of a mailed link).
+    async fn peek_token(&self, hash: [u8; 32], purpose: TokenPurpose, now: Millis)
+    -> StoreResult<TokenLookup>;
+
+    /// Confirms the person behind a confirmation token, records their consent and queues
+    /// their welcome mail. Confirming twice is harmless.
+    async fn confirm(&self, confirmation: Confirmation) -> StoreResult<ConfirmOutcome>;
+
+    /// The person's place in line (1 = next), or `None` when they are not waiting.
+    async fn place_in_line(&self, subscriber_id: i64) -> StoreResult<Option<u64>>;
+
+    /// Claims up to `limit` mails that are due, leasing them for `lease_ms`.
+    async fn claim_mail(&self, claim: MailClaim) -> StoreResult<Vec<MailJob>>;
+
+    /// Records the outcome of one delivery attempt.
+    async fn record_attempt(&self, attempt: MailAttempt) -> StoreResult<()>;
+
+    /// Streams a list's people in line order (confirmed first, by place; then the rest by
+    /// signup time). Rows arrive on the returned channel; an error ends the stream.
+    async fn export(&self, list: &str) -> StoreResult<tokio::sync::mpsc::Receiver<StoreResult<ExportRow>>>;
+
+    /// How many people a list has in each status.
+    async fn count_by_status(&self, list: &str) -> StoreResult<Vec<(String, u64)>>;
+}

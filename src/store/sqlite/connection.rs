@@ -1,0 +1,83 @@
+//! Opening connections with the settings quietlist relies on, and embedded migrations.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use rusqlite::{Connection, OpenFlags};
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=FULL`: a commit has reached the disk before it returns.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: may lose the last signups on power loss (not on a crash of
+    /// quietlist itself). Only when the owner asks for it.
+    Normal,
+}
+
+/// How long a connection waits for a lock held by another process before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub fn open_writer(path: &Path, durability: Durability) -> anyhow::Result<Connection> {
+    let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    anyhow::ensure!(
+        mode.eq_ignore_ascii_case("wal"),
+        "{} could not be switched to WAL mode (got {mode})",
+        path.display()
+    );
+    let sync = match durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+    ))?;
+    Ok(conn)
+}
+
+pub fn open_reader(path: &Path) -> anyhow::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("opening {} for reading", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA query_only=ON;")?;
+    Ok(conn)
+}
+
+/// Forward-only migrations, numbered like the PostgreSQL tree will be.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    include_str!("../../../migrations/sqlite/0001_waitlists.sql"),
+)];
+
+pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    )?;
+    for (version, sql) in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let applied: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if !applied {
+            tx.execute_batch(sql)
+                .with_context(|| format!("applying migration {version}"))?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                (version, crate::store::now_millis()),
+            )?;
+            tracing::info!(version, "applied database migration");
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! The SQLite store: WAL, `synchronous=FULL`, one group-committing writer thread and a
+//! pool of readers.
+
+mod connection;
+mod errors;
+mod export;
+mod mail;
+mod readers;
+mod signup;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+pub use connection::Durability;
+use readers::Readers;
+pub use writer::{WriterConfig, WriterStats};
+use writer::Writer;
+
+use super::{
+    ConfirmOutcome, Confirmation, ExportRow, MailAttempt, MailClaim, MailJob, Millis, NewSignup,
+    SignupOutcome, Store, StoreResult, TokenLookup,
+};
+use crate::domain::TokenPurpose;
+
+pub const DATABASE_FILE: &str = "quietlist.sqlite3";
+
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    pub durability: Durability,
+    pub writer: WriterConfig,
+    pub readers: usize,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            durability: Durability::Full,
+            writer: WriterConfig::default(),
+            readers: 4,
+        }
+    }
+}
+
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Readers,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating if needed) the database in `data_dir`.
+    pub fn open(data_dir: &Path, options: &SqliteOptions) -> anyhow::Result<Arc<Self>> {
+        let path = data_dir.join(DATABASE_FILE);
+        let mut conn = connection::open_writer(&path, options.durability)?;
+        connection::migrate(&mut conn)?;
+        let readers = Readers::open(&path, options.readers)?;
+        let writer = Writer::start(conn, options.writer)?;
+        Ok(Arc::new(Self {
+            writer,
+            readers,
+            path,
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn writer_stats(&self) -> &WriterStats {
+        self.writer.stats()
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn record_signup(&self, s: NewSignup) -> StoreResult<SignupOutcome> {
+        self.writer
+            .write(move |conn| signup::record_signup(conn, &s))
+            .await
+    }
+
+    async fn peek_token(
+        &self,
+        hash: [u8; 32],
+        purpose: TokenPurpose,
+        now: Millis,
+    ) -> StoreResult<TokenLookup> {
+        self.readers
+            .read(move |conn| signup::peek_token(conn, &hash, purpose, now))
+            .await
+    }
+
+    async fn confirm(&self, c: Confirmation) -> StoreResult<ConfirmOutcome> {
+        self.writer.write(move |conn| signup::confirm(conn, &c)).await
+    }
+
+    async fn place_in_line(&self, subscriber_id: i64) -> StoreResult<Option<u64>> {
+        self.readers
+            .read(move |conn| signup::place_in_line(conn, subscriber_id))
+            .await
+    }
+
+    async fn claim_mail(&self, claim: MailClaim) -> StoreResult<Vec<MailJob>> {
+        self.writer.write(move |conn| mail::claim_mail(conn, &claim)).await
+    }
+
+    async fn record_attempt(&self, attempt: MailAttempt) -> StoreResult<()> {
+        self.writer
+            .write(move |conn| mail::record_attempt(conn, &attempt))
+            .await
+    }
+
+    async fn export(&self, list: &str) -> StoreResult<mpsc::Receiver<StoreResult<ExportRow>>> {
+        let (tx, rx) = mpsc::channel(256);
+        let list = list.to_owned();
+        self.readers
+            .with_connection_blocking(move |conn| export::stream_list(conn, &list, &tx))
+            .await?;
+        Ok(rx)
+    }
+
+    async fn count_by_status(&self, list: &str) -> StoreResult<Vec<(String, u64)>> {
+        let list = list.to_owned();
+        self.readers
+            .read(move |conn| export::count_by_status(conn, &list))
+            .await
+    }
+}

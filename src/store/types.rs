@@ -1,0 +1,166 @@
+//! The plain data that crosses the storage boundary.
+
+use crate::domain::{Status, TokenPurpose};
+
+/// Milliseconds since the Unix epoch, UTC. Every timestamp in the store is one.
+pub type Millis = i64;
+
+/// The current time as [`Millis`].
+pub fn now_millis() -> Millis {
+    let now = time::OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1_000_000) as Millis
+}
+
+pub const SECOND: Millis = 1_000;
+pub const HOUR: Millis = 3_600 * SECOND;
+pub const DAY: Millis = 24 * HOUR;
+
+/// A link token as stored: a random seed (from which the key derives the token at send
+/// time) and the SHA-256 of the token, which is what look-ups use.
+#[derive(Clone)]
+pub struct NewToken {
+    pub seed: [u8; 16],
+    pub hash: [u8; 32],
+    pub expires_at: Millis,
+}
+
+/// Where a signup came from, kept until the person confirms and then written into their
+/// consent record.
+#[derive(Debug, Clone)]
+pub struct ConsentContext {
+    /// Which form: `report:ketamine-rapid-antidepressant`, `course:...`, `api`...
+    pub form: String,
+    /// SHA-256 (hex) of the exact consent text shown beside the form.
+    pub text_hash: String,
+    /// That text, stored once per hash.
+    pub text: String,
+    /// The client's address, truncated (/24, /48) unless the owner opted into full ones.
+    pub client_ip: Option<String>,
+    pub submitted_at: Millis,
+}
+
+/// Everything the signup transaction needs, already sealed and hashed.
+pub struct NewSignup {
+    pub list: String,
+    pub email_index: [u8; 32],
+    pub email_sealed: Vec<u8>,
+    pub name_sealed: Option<Vec<u8>>,
+    pub fields_sealed: Option<Vec<u8>>,
+    /// Keyed hash of the address for the per-address confirmation limit.
+    pub throttle_key: [u8; 32],
+    pub confirm_token: NewToken,
+    pub consent: ConsentContext,
+    /// The referral code from the share link that brought this person, if any.
+    pub referred_by_code: Option<String>,
+    pub now: Millis,
+    /// At most one confirmation mail per address within this many milliseconds.
+    pub confirmation_interval: Millis,
+}
+
+/// What a signup did. Never shown to the visitor (every case gets the same answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupOutcome {
+    /// A confirmation mail was queued for a new or still-unconfirmed address.
+    ConfirmationQueued { subscriber_id: i64 },
+    /// The address got a confirmation mail within the interval; nothing was queued.
+    Throttled { subscriber_id: i64 },
+    /// The person has already confirmed; nothing was queued.
+    AlreadyConsented { subscriber_id: i64 },
+}
+
+/// What a token points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenLookup {
+    Valid {
+        subscriber_id: i64,
+        list: String,
+        status: Status,
+    },
+    /// The token existed but has expired, and the person has not confirmed since.
+    Expired { list: String },
+    Unknown,
+}
+
+pub struct Confirmation {
+    pub token_hash: [u8; 32],
+    pub now: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    /// Newly confirmed (or re-confirmed after an unsubscribe).
+    Confirmed { subscriber_id: i64, list: String },
+    /// Was already confirmed: nothing changed.
+    AlreadyConfirmed { subscriber_id: i64, list: String },
+    Expired { list: String },
+    Unknown,
+}
+
+/// The kinds of mail quietlist sends. Nothing else, without a new issue saying so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailKind {
+    Confirmation,
+    Welcome,
+    Invite,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmation => "confirmation",
+            Self::Welcome => "welcome",
+            Self::Invite => "invite",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "confirmation" => Self::Confirmation,
+            "welcome" => Self::Welcome,
+            "invite" => Self::Invite,
+            _ => return None,
+        })
+    }
+}
+
+pub struct MailClaim {
+    pub now: Millis,
+    pub limit: usize,
+    pub lease_ms: Millis,
+}
+
+/// A claimed mail, with what the worker needs to render it at send time.
+#[derive(Clone)]
+pub struct MailJob {
+    pub id: i64,
+    pub kind: MailKind,
+    pub subscriber_id: i64,
+    pub list: String,
+    pub email_sealed: Vec<u8>,
+    /// The tokens the mail's links carry, as (purpose, seed).
+    pub tokens: Vec<(TokenPurpose, Vec<u8>)>,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    pub place_in_line: Option<u64>,
+}
+
+pub struct MailAttempt {
+    pub mail_id: i64,
+    pub at: Millis,
+    /// `None` when the server accepted the mail.
+    pub error: Option<String>,
+    /// When to try again; `None` with an error means give up.
+    pub retry_at: Option<Millis>,
+}
+
+/// One person in an export, still sealed.
+pub struct ExportRow {
+    pub subscriber_id: i64,
+    pub email_sealed: Vec<u8>,
+    pub name_sealed: Option<Vec<u8>>,
+    pub fields_sealed: Option<Vec<u8>>,
+    pub status: Status,
+    pub position: Option<u64>,
+    pub signed_up_at: Millis,
+    pub confirmed_at: Option<Millis>,
+}

@@ -1,0 +1,119 @@
+//! The one CSV writer, shared by `quietlist export` and the web export: RFC 4180 quoting,
+//! and cells that a spreadsheet would run as a formula neutralised.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Context;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::privacy::{SealedKind, Vault};
+use crate::store::{ExportRow, Millis, Store};
+
+/// The fixed columns; the list's custom fields follow.
+pub const FIXED_COLUMNS: [&str; 6] = [
+    "email",
+    "status",
+    "position",
+    "signed_up_at",
+    "confirmed_at",
+    "name",
+];
+
+/// Writes every person on `list` as CSV to `out`; returns the number of rows.
+pub async fn write_csv(
+    store: &dyn Store,
+    vault: &Vault,
+    list: &str,
+    custom_fields: &[String],
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<u64> {
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    let header: Vec<&str> = FIXED_COLUMNS
+        .iter()
+        .copied()
+        .chain(custom_fields.iter().map(String::as_str))
+        .collect();
+    csv.write_record(&header)?;
+    let mut rows = store.export(list).await?;
+    let mut count = 0u64;
+    while let Some(row) = rows.recv().await {
+        let row = row?;
+        csv.write_record(record(vault, &row, custom_fields)?.iter().map(|c| neutralise(c).into_owned()))?;
+        count += 1;
+    }
+    csv.flush()?;
+    Ok(count)
+}
+
+fn record(vault: &Vault, row: &ExportRow, custom_fields: &[String]) -> anyhow::Result<Vec<String>> {
+    let email = vault
+        .open_email(&row.email_sealed)
+        .with_context(|| format!("decrypting subscriber {}", row.subscriber_id))?;
+    let name = row
+        .name_sealed
+        .as_deref()
+        .map(|sealed| vault.open_string(SealedKind::Name, sealed))
+        .transpose()?
+        .unwrap_or_default();
+    let fields: BTreeMap<String, String> = match &row.fields_sealed {
+        Some(sealed) => serde_json::from_str(&vault.open_string(SealedKind::Fields, sealed)?)
+            .unwrap_or_default(),
+        None => BTreeMap::new(),
+    };
+    let mut cells = vec![
+        email.as_str().to_owned(),
+        row.status.as_str().to_owned(),
+        row.position.map(|p| p.to_string()).unwrap_or_default(),
+        timestamp(row.signed_up_at),
+        row.confirmed_at.map(timestamp).unwrap_or_default(),
+        name,
+    ];
+    cells.extend(
+        custom_fields
+            .iter()
+            .map(|f| fields.get(f).cloned().unwrap_or_default()),
+    );
+    Ok(cells)
+}
+
+/// RFC 3339 in UTC, to the second.
+pub fn timestamp(millis: Millis) -> String {
+    OffsetDateTime::from_unix_timestamp(millis.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// A cell starting with `=`, `+`, `-`, `@`, tab or CR is a formula to a spreadsheet;
+/// prefix it with an apostrophe so it is shown, not run (OWASP's advice).
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_others_kept() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        for c in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(neutralise(c).starts_with('\''), "{c:?}");
+        }
+        assert_eq!(neutralise("ada@example.com"), "ada@example.com");
+        assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(timestamp(1_700_000_000_123), "2023-11-14T22:13:20Z");
+    }
+}

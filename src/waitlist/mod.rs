@@ -1,0 +1,48 @@
+//! Use cases of a waitlist: signing up, confirming, a place in line.
+
+mod confirm;
+pub mod export;
+mod signup;
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use tokio::sync::Notify;
+
+pub use confirm::{ConfirmPage, ConfirmResult};
+pub use signup::{RawSignup, SignupError};
+
+use crate::privacy::Vault;
+use crate::publish::Published;
+use crate::store::{Millis, Store};
+
+/// How client addresses are kept in consent records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IpRecording {
+    /// /24 for IPv4, /48 for IPv6 (the default).
+    #[default]
+    Truncated,
+    /// The full address, when the owner opts in.
+    Full,
+    /// Nothing.
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct WaitlistPolicy {
+    /// At most one confirmation mail per address within this time.
+    pub confirmation_interval: Millis,
+    /// How long a confirmation link works.
+    pub confirm_link_ttl: Millis,
+    pub ip_recording: IpRecording,
+}
+
+/// The waitlist use cases, with what they need.
+#[derive(Clone)]
+pub struct Waitlists {
+    pub store: Arc<dyn Store>,
+    pub vault: Arc<Vault>,
+    pub site: Arc<ArcSwap<Published>>,
+    pub mail_wake: Arc<Notify>,
+    pub policy: WaitlistPolicy,
+}

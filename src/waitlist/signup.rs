@@ -1,0 +1,189 @@
+//! Signing up: parse the form, seal the personal data, record it and queue the one
+//! confirmation mail, all in one transaction.
+
+use std::net::IpAddr;
+
+use serde_json::json;
+
+use super::{IpRecording, Waitlists};
+use crate::domain::{EmailAddress, FieldValues, PersonName};
+use crate::privacy::{SealedKind, token_hash};
+use crate::store::{ConsentContext, NewSignup, NewToken, SignupOutcome, StoreError, now_millis};
+
+/// A signup as it arrived: the form's (or JSON object's) fields in order.
+#[derive(Debug, Default)]
+pub struct RawSignup {
+    pub fields: Vec<(String, String)>,
+    pub client_ip: Option<IpAddr>,
+}
+
+impl RawSignup {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignupError {
+    #[error("there is no waitlist by that name")]
+    UnknownList,
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Waitlists {
+    /// Signs `raw` up for `list`. Every address, new or known, confirmed or erased, takes
+    /// the same path and gets the same answer; only the outcome in the log differs.
+    pub async fn sign_up(&self, list: &str, raw: &RawSignup) -> Result<(), SignupError> {
+        let published = self.site.load();
+        let waitlist = published.site.waitlist(list).ok_or(SignupError::UnknownList)?;
+
+        let email = EmailAddress::parse(raw.get("email").unwrap_or("")).map_err(|e| {
+            SignupError::Invalid {
+                field: "email".into(),
+                message: e.to_string(),
+            }
+        })?;
+        let name = PersonName::parse(raw.get("name").unwrap_or("")).map_err(|e| {
+            SignupError::Invalid {
+                field: "name".into(),
+                message: e.to_string(),
+            }
+        })?;
+        let fields = FieldValues::parse(&waitlist.settings.fields, |k| raw.get(k)).map_err(|e| {
+            SignupError::Invalid {
+                field: e.field,
+                message: e.message,
+            }
+        })?;
+        // A filled-in hidden field means a bot: answer as usual, keep nothing.
+        if raw.get("website").is_some_and(|v| !v.trim().is_empty()) {
+            tracing::info!(list, "signup caught by the hidden field; ignored");
+            return Ok(());
+        }
+
+        let now = now_millis();
+        let seed: [u8; 16] = rand::random();
+        let token = self
+            .vault
+            .token_from_seed(crate::domain::TokenPurpose::Confirm, &seed);
+        let form = form_id(&published.site, raw.get("form"));
+        let seal = |kind, text: &str| {
+            self.vault
+                .seal_str(kind, text)
+                .map_err(|e| SignupError::Internal(e.into()))
+        };
+        let signup = NewSignup {
+            list: list.to_owned(),
+            email_index: self.vault.email_index(&email),
+            email_sealed: seal(SealedKind::Email, email.as_str())?,
+            name_sealed: name
+                .as_ref()
+                .map(|n| seal(SealedKind::Name, n.as_str()))
+                .transpose()?,
+            fields_sealed: (!fields.is_empty())
+                .then(|| seal(SealedKind::Fields, &json!(fields).to_string()))
+                .transpose()?,
+            throttle_key: self.vault.throttle_key(&email),
+            confirm_token: NewToken {
+                seed,
+                hash: token_hash(&token),
+                expires_at: now + self.policy.confirm_link_ttl,
+            },
+            consent: ConsentContext {
+                form,
+                text_hash: waitlist.consent_hash.clone(),
+                text: waitlist.consent_text.clone(),
+                client_ip: raw
+                    .client_ip
+                    .and_then(|ip| record_ip(ip, self.policy.ip_recording)),
+                submitted_at: now,
+            },
+            referred_by_code: raw
+                .get("ref")
+                .map(str::trim)
+                .filter(|c| !c.is_empty() && c.len() <= 32 && c.chars().all(|ch| ch.is_ascii_alphanumeric()))
+                .map(str::to_owned),
+            now,
+            confirmation_interval: self.policy.confirmation_interval,
+        };
+        let outcome = self.store.record_signup(signup).await?;
+        match outcome {
+            SignupOutcome::ConfirmationQueued { subscriber_id } => {
+                tracing::info!(list, subscriber = subscriber_id, "signup: confirmation queued");
+                self.mail_wake.notify_one();
+            }
+            SignupOutcome::Throttled { subscriber_id } => {
+                tracing::info!(list, subscriber = subscriber_id, "signup: confirmation limit reached; no mail");
+            }
+            SignupOutcome::AlreadyConsented { subscriber_id } => {
+                tracing::info!(list, subscriber = subscriber_id, "signup: already confirmed; no mail");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Which form a signup came from, as recorded with the consent. Only forms the site
+/// actually has are recorded by name.
+fn form_id(site: &crate::publish::Site, given: Option<&str>) -> String {
+    let Some(given) = given else {
+        return "api".to_owned();
+    };
+    let known = site.pages.iter().any(|p| {
+        let kind = match p.kind {
+            crate::publish::PageKind::Report => "report",
+            crate::publish::PageKind::Course => "course",
+        };
+        given == format!("{kind}:{}", p.slug)
+    }) || site
+        .waitlists
+        .keys()
+        .any(|name| given == format!("waitlist:{name}"));
+    if known { given.to_owned() } else { "unknown".to_owned() }
+}
+
+/// Keeps a client address as the owner chose: by default only its network (/24, /48).
+pub fn record_ip(ip: IpAddr, recording: IpRecording) -> Option<String> {
+    match recording {
+        IpRecording::None => None,
+        IpRecording::Full => Some(ip.to_string()),
+        IpRecording::Truncated => Some(match ip {
+            IpAddr::V4(v4) => {
+                let [a, b, c, _] = v4.octets();
+                format!("{a}.{b}.{c}.0/24")
+            }
+            IpAddr::V6(v6) => {
+                if let Some(v4) = v6.to_ipv4_mapped() {
+                    let [a, b, c, _] = v4.octets();
+                    format!("{a}.{b}.{c}.0/24")
+                } else {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+                }
+            }
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_addresses_are_truncated_by_default() {
+        let v4: IpAddr = "203.0.113.77".parse().unwrap();
+        let v6: IpAddr = "2001:db8:abcd:12::1".parse().unwrap();
+        assert_eq!(record_ip(v4, IpRecording::Truncated).unwrap(), "203.0.113.0/24");
+        assert_eq!(record_ip(v6, IpRecording::Truncated).unwrap(), "2001:db8:abcd::/48");
+        assert_eq!(record_ip(v4, IpRecording::Full).unwrap(), "203.0.113.77");
+        assert_eq!(record_ip(v4, IpRecording::None), None);
+    }
+}

@@ -33,7 +33,12 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Folder for the SQLite database, the secret key and the development mailbox.
-    #[arg(long, global = true, env = "QUIETLIST_DATA_DIR", default_value = "./quietlist-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "QUIETLIST_DATA_DIR",
+        default_value = "./quietlist-data"
+    )]
     pub data_dir: PathBuf,
 
     /// Folder with site.toml, reports/, courses/, templates/ and static/ (replaces the
@@ -42,7 +47,12 @@ pub struct CommonArgs {
     pub site_dir: Option<PathBuf>,
 
     /// Log format.
-    #[arg(long, global = true, env = "QUIETLIST_LOG_FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "QUIETLIST_LOG_FORMAT",
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 }
 
@@ -162,7 +172,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = cli.config(Some(args));
             if config.durability == Durability::Normal {
-                tracing::warn!("QUIETLIST_DURABILITY=normal: the last signups may be lost on power loss");
+                tracing::warn!(
+                    "QUIETLIST_DURABILITY=normal: the last signups may be lost on power loss"
+                );
             }
             Application::build(config).await?.run_until_stopped().await
         }
@@ -170,10 +182,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = cli.config(None);
             let core = Core::open(&config)?;
             let published = core.site.load();
-            let waitlist = published
-                .site
-                .waitlist(list)
-                .with_context(|| format!("there is no waitlist named {list:?} in the site settings"))?;
+            let waitlist = published.site.waitlist(list).with_context(|| {
+                format!("there is no waitlist named {list:?} in the site settings")
+            })?;
             let fields: Vec<String> = waitlist
                 .settings
                 .fields
@@ -187,13 +198,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         std::fs::File::create(path)
                             .with_context(|| format!("creating {}", path.display()))?,
                     );
-                    crate::waitlist::export::write_csv(store.as_ref(), &core.vault, list, &fields, &mut file)
-                        .await?
+                    crate::waitlist::export::write_csv(
+                        store.as_ref(),
+                        &core.vault,
+                        list,
+                        &fields,
+                        &mut file,
+                    )
+                    .await?
                 }
                 None => {
                     let mut stdout = std::io::BufWriter::new(std::io::stdout());
-                    crate::waitlist::export::write_csv(store.as_ref(), &core.vault, list, &fields, &mut stdout)
-                        .await?
+                    crate::waitlist::export::write_csv(
+                        store.as_ref(),
+                        &core.vault,
+                        list,
+                        &fields,
+                        &mut stdout,
+                    )
+                    .await?
                 }
             };
             tracing::info!(list, rows, "exported");

@@ -76,7 +76,11 @@ pub fn host_of(base_url: &str) -> &str {
         .unwrap_or(base_url);
     let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
     if host.starts_with('[') {
-        return host.split(']').next().map(|h| h.trim_start_matches('[')).unwrap_or(host);
+        return host
+            .split(']')
+            .next()
+            .map(|h| h.trim_start_matches('['))
+            .unwrap_or(host);
     }
     host.split(':').next().unwrap_or(host)
 }
@@ -87,8 +91,14 @@ mod tests {
 
     #[test]
     fn base_urls_are_origins() {
-        assert_eq!(parse_base_url("https://example.org/").unwrap(), "https://example.org");
-        assert_eq!(parse_base_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
+        assert_eq!(
+            parse_base_url("https://example.org/").unwrap(),
+            "https://example.org"
+        );
+        assert_eq!(
+            parse_base_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
         assert!(parse_base_url("example.org").is_err());
         assert!(parse_base_url("https://example.org/path").is_err());
     }

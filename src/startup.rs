@@ -44,7 +44,9 @@ impl Core {
             .recursive(true)
             .mode(0o700)
             .create(&config.data_dir)
-            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+            .with_context(|| {
+                format!("creating the data directory {}", config.data_dir.display())
+            })?;
         let key = keys::load_or_create(
             config.secret_key.as_ref().map(|k| k.expose_secret()),
             &config.data_dir,
@@ -108,9 +110,9 @@ impl Application {
             Some(from) => from
                 .parse()
                 .with_context(|| format!("QUIETLIST_MAIL_FROM {from:?} is not a valid mailbox"))?,
-            None => format!("waitlist@{mail_domain}")
-                .parse()
-                .with_context(|| format!("no valid default From for {base_url}; set QUIETLIST_MAIL_FROM"))?,
+            None => format!("waitlist@{mail_domain}").parse().with_context(|| {
+                format!("no valid default From for {base_url}; set QUIETLIST_MAIL_FROM")
+            })?,
         };
         let mail_settings = MailSettings {
             base_url: base_url.clone(),
@@ -178,7 +180,10 @@ impl Application {
 
     /// Serves until `stop` completes, then stops taking requests, lets the ones in flight
     /// finish, and stops the outbox worker.
-    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let worker = tokio::spawn(self.worker.run(shutdown_rx));
         tracing::info!(address = %self.local_addr, base_url = %self.base_url, "quietlist is serving");

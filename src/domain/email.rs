@@ -86,8 +86,8 @@ fn is_valid_domain(domain: &str) -> bool {
     });
     let tld = labels.last().copied().unwrap_or_default();
     // A top-level domain is letters (or an IDN "xn--" label), never all digits.
-    let tld_ok = tld.len() >= 2
-        && (tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--"));
+    let tld_ok =
+        tld.len() >= 2 && (tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--"));
     labels_ok && tld_ok
 }
 
@@ -137,11 +137,17 @@ mod tests {
             assert_eq!(EmailAddress::parse(input), Err(expected), "input {input:?}");
         }
         assert!(EmailAddress::parse("name@example.com\r\nBcc: victim@example.com").is_err());
-        assert!(EmailAddress::parse("name@example.com\n").is_ok(), "surrounding white space is trimmed");
+        assert!(
+            EmailAddress::parse("name@example.com\n").is_ok(),
+            "surrounding white space is trimmed"
+        );
         let long = format!("{}@example.com", "a".repeat(250));
         assert_eq!(EmailAddress::parse(&long), Err(EmailError::TooLong));
         let long_local = format!("{}@example.com", "a".repeat(65));
-        assert_eq!(EmailAddress::parse(&long_local), Err(EmailError::BadLocalPart));
+        assert_eq!(
+            EmailAddress::parse(&long_local),
+            Err(EmailError::BadLocalPart)
+        );
     }
 
     #[test]

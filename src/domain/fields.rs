@@ -194,9 +194,10 @@ mod tests {
     fn declared_fields_are_validated_and_unknown_ones_ignored() {
         let specs = [role(), note()];
         let input = [("role", "trainee"), ("note", "hi"), ("evil", "x")];
-        let values =
-            FieldValues::parse(&specs, |k| input.iter().find(|(n, _)| *n == k).map(|(_, v)| *v))
-                .unwrap();
+        let values = FieldValues::parse(&specs, |k| {
+            input.iter().find(|(n, _)| *n == k).map(|(_, v)| *v)
+        })
+        .unwrap();
         assert_eq!(values.get("role"), Some("trainee"));
         assert_eq!(values.get("note"), Some("hi"));
         assert_eq!(values.get("evil"), None);

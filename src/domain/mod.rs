@@ -12,4 +12,4 @@ pub use fields::{FieldError, FieldKind, FieldOption, FieldSpec, FieldValues};
 pub use name::{NameError, PersonName};
 pub use slug::{Slug, SlugError};
 pub use status::Status;
-pub use token::{MalformedToken, Token, TokenPurpose, TOKEN_LEN};
+pub use token::{MalformedToken, TOKEN_LEN, Token, TokenPurpose};

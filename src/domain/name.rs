@@ -49,6 +49,9 @@ mod tests {
         assert_eq!(PersonName::parse("  ").unwrap(), None);
         assert_eq!(PersonName::parse(" Ada ").unwrap().unwrap().as_str(), "Ada");
         assert_eq!(PersonName::parse(&"x".repeat(101)), Err(NameError::TooLong));
-        assert_eq!(PersonName::parse("a\u{0}b"), Err(NameError::ControlCharacters));
+        assert_eq!(
+            PersonName::parse("a\u{0}b"),
+            Err(NameError::ControlCharacters)
+        );
     }
 }

@@ -10,13 +10,18 @@ use super::AppState;
 use super::error::AppError;
 use crate::waitlist::{ConfirmPage, ConfirmResult};
 
-pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let page = state.waitlists.confirm_page(&token).await?;
     let published = state.site.load();
     let html = match page {
         ConfirmPage::Ready { list } => {
             let waitlist = published.site.waitlist(&list);
-            let title = waitlist.map(|w| w.settings.title.as_str()).unwrap_or("this waitlist");
+            let title = waitlist
+                .map(|w| w.settings.title.as_str())
+                .unwrap_or("this waitlist");
             published.render(
                 "link_action.html",
                 json!({
@@ -27,24 +32,36 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
                 }),
             )?
         }
-        ConfirmPage::AlreadyConfirmed { list, place } => confirmed_page(&state, &list, place, true)?,
+        ConfirmPage::AlreadyConfirmed { list, place } => {
+            confirmed_page(&state, &list, place, true)?
+        }
         ConfirmPage::Expired { .. } => return Err(expired()),
         ConfirmPage::Unknown => return Err(unknown_link()),
     };
     Ok(private_page(html))
 }
 
-pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     match state.waitlists.confirm(&token).await? {
-        ConfirmResult::Confirmed { list, place, already } => {
-            Ok(private_page(confirmed_page(&state, &list, place, already)?))
-        }
+        ConfirmResult::Confirmed {
+            list,
+            place,
+            already,
+        } => Ok(private_page(confirmed_page(&state, &list, place, already)?)),
         ConfirmResult::Expired { .. } => Err(expired()),
         ConfirmResult::Unknown => Err(unknown_link()),
     }
 }
 
-fn confirmed_page(state: &AppState, list: &str, place: Option<u64>, already: bool) -> anyhow::Result<String> {
+fn confirmed_page(
+    state: &AppState,
+    list: &str,
+    place: Option<u64>,
+    already: bool,
+) -> anyhow::Result<String> {
     let published = state.site.load();
     published.render(
         "confirmed.html",

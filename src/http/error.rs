@@ -121,7 +121,10 @@ impl AppError {
             Self::Page { heading, .. } => ("token", (*heading).to_owned()),
             Self::Internal(_) => ("body", "Internal error; see the request id.".to_owned()),
         };
-        let mut response = (status, axum::Json(json!({ "error": { "field": field, "message": message } })))
+        let mut response = (
+            status,
+            axum::Json(json!({ "error": { "field": field, "message": message } })),
+        )
             .into_response();
         self.decorate(&mut response);
         response
@@ -130,10 +133,9 @@ impl AppError {
     fn decorate(&self, response: &mut Response) {
         match self {
             Self::Unavailable(e) => {
-                response.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(RETRY_AFTER_SECONDS),
-                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
                 response
                     .extensions_mut()
                     .insert(Cause(Arc::new(anyhow::anyhow!("{e}"))));
@@ -157,7 +159,11 @@ impl IntoResponse for AppError {
 
 /// Renders [`ErrorPage`]s with the site's layout, logs 5xx causes with the request id,
 /// and replaces any other empty error response (a framework rejection) with a page.
-pub async fn render_error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn render_error_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let request_id = request
         .headers()
         .get("x-request-id")
@@ -180,7 +186,7 @@ pub async fn render_error_pages(State(state): State<AppState>, request: Request,
     let page = match response.extensions_mut().remove::<ErrorPage>() {
         Some(page) => page,
         None if (status.is_client_error() || status.is_server_error())
-            && response.headers().get(header::CONTENT_TYPE).is_none() =>
+            && is_bare(response.headers()) =>
         {
             generic_page(status)
         }
@@ -215,12 +221,19 @@ pub async fn render_error_pages(State(state): State<AppState>, request: Request,
     Response::from_parts(parts, axum::body::Body::from(body))
 }
 
+/// A framework rejection: no body of ours (none, or axum's plain text).
+fn is_bare(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.starts_with("text/plain"))
+}
+
 fn generic_page(status: StatusCode) -> ErrorPage {
-    let heading = status
-        .canonical_reason()
-        .unwrap_or("Error")
-        .to_owned();
-    let line = if status == StatusCode::METHOD_NOT_ALLOWED {
+    let heading = status.canonical_reason().unwrap_or("Error").to_owned();
+    let line = if status == StatusCode::BAD_REQUEST {
+        "The address of this page could not be read. Please check the link."
+    } else if status == StatusCode::METHOD_NOT_ALLOWED {
         "This address does not accept that kind of request."
     } else if status.is_server_error() {
         "Something went wrong on our side. Please try again later."

@@ -43,9 +43,15 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{slug}", get(pages::report))
         .route("/courses/{slug}", get(pages::course))
         .route("/waitlists/{list}", get(pages::signup_form))
-        .route("/waitlists/{list}/check-your-inbox", get(pages::check_inbox))
+        .route(
+            "/waitlists/{list}/check-your-inbox",
+            get(pages::check_inbox),
+        )
         .route("/waitlists/{list}/signups", post(signup::sign_up))
-        .route("/confirm/{token}", get(confirm::show).post(confirm::confirm))
+        .route(
+            "/confirm/{token}",
+            get(confirm::show).post(confirm::confirm),
+        )
         .route("/static/{file}", get(pages::static_file))
         .route("/healthz", get(pages::health))
         .fallback(pages::not_found);
@@ -57,8 +63,14 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), error::render_error_pages))
-        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::render_error_pages,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, headers::RandomRequestId))

@@ -22,7 +22,10 @@ pub fn serve(body: &Compressed, request: &HeaderMap, cache_control: &'static str
     if let Ok(etag) = HeaderValue::from_str(&variant.etag) {
         headers.insert(header::ETAG, etag);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     let not_modified = request
         .get(header::IF_NONE_MATCH)
@@ -31,7 +34,10 @@ pub fn serve(body: &Compressed, request: &HeaderMap, cache_control: &'static str
     if not_modified {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(body.content_type));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(body.content_type),
+    );
     if let Some(coding) = encoding.header_value() {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
@@ -77,7 +83,11 @@ pub async fn check_inbox(
     Path(list): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    page(&state, &format!("/waitlists/{list}/check-your-inbox"), &headers)
+    page(
+        &state,
+        &format!("/waitlists/{list}/check-your-inbox"),
+        &headers,
+    )
 }
 
 pub async fn static_file(
@@ -89,7 +99,11 @@ pub async fn static_file(
     let asset = published
         .asset(&format!("/static/{file}"))
         .ok_or(AppError::NotFound)?;
-    let cache = if asset.immutable { IMMUTABLE } else { STATIC_CACHE };
+    let cache = if asset.immutable {
+        IMMUTABLE
+    } else {
+        STATIC_CACHE
+    };
     Ok(serve(&asset.body, &headers, cache))
 }
 

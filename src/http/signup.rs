@@ -59,7 +59,10 @@ pub async fn sign_up(
         Format::Json => match json_fields(&bytes) {
             Ok(fields) => fields,
             Err((status, field, message)) => {
-                return (status, axum::Json(json!({ "error": { "field": field, "message": message } })))
+                return (
+                    status,
+                    axum::Json(json!({ "error": { "field": field, "message": message } })),
+                )
                     .into_response();
             }
         },
@@ -107,7 +110,13 @@ fn accepted(format: Format, list: &str) -> Response {
     }
 }
 
-fn form_with_error(state: &AppState, list: &str, raw: &RawSignup, field: &str, message: &str) -> Response {
+fn form_with_error(
+    state: &AppState,
+    list: &str,
+    raw: &RawSignup,
+    field: &str,
+    message: &str,
+) -> Response {
     let published = state.site.load();
     let Some(waitlist) = published.site.waitlist(list) else {
         return AppError::NotFound.into_response();
@@ -192,4 +201,3 @@ fn json_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, JsonProblem> {
     }
     Ok(fields)
 }
-

@@ -35,10 +35,9 @@ pub fn compose(
     job: &MailJob,
     to: Mailbox,
 ) -> anyhow::Result<Composed> {
-    let waitlist = published
-        .site
-        .waitlist(&job.list)
-        .ok_or_else(|| anyhow::anyhow!("the list {:?} is no longer in the site settings", job.list))?;
+    let waitlist = published.site.waitlist(&job.list).ok_or_else(|| {
+        anyhow::anyhow!("the list {:?} is no longer in the site settings", job.list)
+    })?;
     let link = |purpose: TokenPurpose, path: &str| -> Option<String> {
         job.tokens
             .iter()
@@ -54,7 +53,10 @@ pub fn compose(
             let confirm_url = link(TokenPurpose::Confirm, "confirm")
                 .ok_or_else(|| anyhow::anyhow!("confirmation mail {} has no token", job.id))?;
             (
-                format!("Confirm your place on the waitlist for {}", waitlist.settings.title),
+                format!(
+                    "Confirm your place on the waitlist for {}",
+                    waitlist.settings.title
+                ),
                 "mail/confirmation",
                 vec![confirm_url.clone()],
                 json!({ "confirm_url": confirm_url, "confirm_hours": CONFIRM_HOURS }),

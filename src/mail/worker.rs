@@ -91,7 +91,10 @@ impl OutboxWorker {
                     mail = job.id, subscriber = job.subscriber_id, kind = job.kind.as_str(),
                     attempts, give_up, error = %message, "mail delivery failed"
                 );
-                (Some(message), (!give_up).then(|| started + backoff(attempts)))
+                (
+                    Some(message),
+                    (!give_up).then(|| started + backoff(attempts)),
+                )
             }
         };
         let attempt = MailAttempt {
@@ -119,12 +122,19 @@ impl OutboxWorker {
         if self.transport.is_dev_mailbox() {
             for link in &composed.links {
                 tracing::info!(
-                    mail = job.id, subscriber = job.subscriber_id, kind = job.kind.as_str(),
+                    mail = job.id,
+                    subscriber = job.subscriber_id,
+                    kind = job.kind.as_str(),
                     "development mailbox: open {link}"
                 );
             }
         } else {
-            tracing::debug!(mail = job.id, subscriber = job.subscriber_id, kind = job.kind.as_str(), "mail sent");
+            tracing::debug!(
+                mail = job.id,
+                subscriber = job.subscriber_id,
+                kind = job.kind.as_str(),
+                "mail sent"
+            );
         }
         Ok(())
     }

@@ -22,9 +22,8 @@ pub fn load_or_create(from_env: Option<&str>, data_dir: &Path) -> anyhow::Result
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             warn_if_readable_by_others(&path);
-            MasterKey::parse(&text).map_err(|problem| {
-                anyhow::anyhow!("{}: {problem}", path.display())
-            })
+            MasterKey::parse(&text)
+                .map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
@@ -66,7 +65,10 @@ mod tests {
     fn a_key_file_is_created_private_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let first = load_or_create(None, dir.path()).unwrap();
-        let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let second = load_or_create(None, dir.path()).unwrap();
         assert_eq!(first.to_hex(), second.to_hex());

@@ -241,12 +241,18 @@ mod tests {
         let v = vault();
         let sealed = v.seal_str(SealedKind::Email, "ada@example.com").unwrap();
         assert!(!sealed.windows(3).any(|w| w == b"ada"));
-        assert_eq!(v.open_string(SealedKind::Email, &sealed).unwrap(), "ada@example.com");
+        assert_eq!(
+            v.open_string(SealedKind::Email, &sealed).unwrap(),
+            "ada@example.com"
+        );
         assert!(v.open(SealedKind::Name, &sealed).is_err());
         let other = Vault::new(&MasterKey::from_bytes([8; 32])).unwrap();
         assert!(other.open(SealedKind::Email, &sealed).is_err());
         // A fresh nonce each time: the same address seals differently.
-        assert_ne!(sealed, v.seal_str(SealedKind::Email, "ada@example.com").unwrap());
+        assert_ne!(
+            sealed,
+            v.seal_str(SealedKind::Email, "ada@example.com").unwrap()
+        );
     }
 
     #[test]

@@ -153,7 +153,10 @@ mod tests {
     #[test]
     fn negotiation_prefers_brotli_and_honours_q_zero() {
         assert_eq!(Encoding::negotiate(None), Encoding::Identity);
-        assert_eq!(Encoding::negotiate(Some("gzip, deflate, br")), Encoding::Brotli);
+        assert_eq!(
+            Encoding::negotiate(Some("gzip, deflate, br")),
+            Encoding::Brotli
+        );
         assert_eq!(Encoding::negotiate(Some("gzip")), Encoding::Gzip);
         assert_eq!(Encoding::negotiate(Some("br;q=0, gzip")), Encoding::Gzip);
         assert_eq!(Encoding::negotiate(Some("identity")), Encoding::Identity);

@@ -84,7 +84,11 @@ fn assign_heading_ids(events: &mut [Event<'_>]) -> Vec<TocEntry> {
         }
         let base = explicit.unwrap_or_else(|| {
             let slug = Slug::slugify(&text);
-            if slug.is_empty() { "section".to_owned() } else { slug }
+            if slug.is_empty() {
+                "section".to_owned()
+            } else {
+                slug
+            }
         });
         let mut unique = base.clone();
         let mut n = 2;
@@ -113,7 +117,11 @@ mod tests {
     #[test]
     fn headings_get_unique_ids_and_level_two_makes_the_toc() {
         let r = render("# Title\n\n## Mechanism of Action\n\ntext\n\n## Mechanism of Action\n\n### Sub `code`\n").unwrap();
-        assert!(r.html.contains(r#"<h2 id="mechanism-of-action">"#), "{}", r.html);
+        assert!(
+            r.html.contains(r#"<h2 id="mechanism-of-action">"#),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains(r#"<h2 id="mechanism-of-action-2">"#));
         assert!(r.html.contains(r#"<h3 id="sub-code">"#));
         assert_eq!(r.toc.len(), 2);

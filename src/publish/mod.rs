@@ -167,8 +167,10 @@ impl Published {
         };
         map.insert("site".into(), json!(self.site.settings));
         map.insert("css_url".into(), json!(self.css_url));
-        self.templates
-            .render(template, minijinja::Value::from(minijinja::value::Serde(&map)))
+        self.templates.render(
+            template,
+            minijinja::Value::from(minijinja::value::Serde(&map)),
+        )
     }
 
     /// A prerendered page by its path.
@@ -225,7 +227,11 @@ mod tests {
         assert!(html.contains(r#"id="future-directions""#));
         assert!(!html.contains("<script"));
         assert!(published.page("/").is_some());
-        assert!(published.page("/courses/essential-business-foundations").is_some());
+        assert!(
+            published
+                .page("/courses/essential-business-foundations")
+                .is_some()
+        );
         assert!(published.page("/waitlists/pilot-course").is_some());
         assert!(published.asset(&published.css_url).unwrap().immutable);
     }

@@ -214,12 +214,18 @@ impl Site {
             let folder = parts.next().unwrap_or_default();
             let rest: Vec<String> = parts.collect();
             match (folder.as_str(), rest.as_slice()) {
-                ("reports", [file]) if file.ends_with(".md") => {
-                    pages.push(load_page(PageKind::Report, file, &utf8(bytes, &display)?, &display)?)
-                }
-                ("courses", [file]) if file.ends_with(".md") => {
-                    pages.push(load_page(PageKind::Course, file, &utf8(bytes, &display)?, &display)?)
-                }
+                ("reports", [file]) if file.ends_with(".md") => pages.push(load_page(
+                    PageKind::Report,
+                    file,
+                    &utf8(bytes, &display)?,
+                    &display,
+                )?),
+                ("courses", [file]) if file.ends_with(".md") => pages.push(load_page(
+                    PageKind::Course,
+                    file,
+                    &utf8(bytes, &display)?,
+                    &display,
+                )?),
                 ("templates", [..]) if !rest.is_empty() => {
                     templates.insert(rest.join("/"), utf8(bytes, &display)?);
                 }
@@ -257,7 +263,9 @@ impl Site {
         }
         for list in &settings.lists {
             if let Some(course) = &list.course
-                && !pages.iter().any(|p| p.kind == PageKind::Course && &p.slug == course)
+                && !pages
+                    .iter()
+                    .any(|p| p.kind == PageKind::Course && &p.slug == course)
             {
                 anyhow::bail!(
                     "site.toml: list {:?} names course {:?}, but courses/{}.md does not exist",
@@ -308,9 +316,9 @@ fn check_settings(settings: &SiteSettings) -> anyhow::Result<()> {
             list.name.as_str()
         );
         for field in &list.fields {
-            field
-                .check()
-                .map_err(|problem| anyhow::anyhow!("site.toml: list {:?}: {problem}", list.name.as_str()))?;
+            field.check().map_err(|problem| {
+                anyhow::anyhow!("site.toml: list {:?}: {problem}", list.name.as_str())
+            })?;
         }
         let mut cohorts = std::collections::HashSet::new();
         for cohort in &list.cohorts {
@@ -340,15 +348,26 @@ fn waitlist(settings: &SiteSettings, list: &ListSettings) -> Waitlist {
 fn load_page(kind: PageKind, file: &str, text: &str, display: &str) -> anyhow::Result<Page> {
     let stem = file.trim_end_matches(".md");
     let slug = Slug::parse(stem).map_err(|e| anyhow::anyhow!("{display}: the file name: {e}"))?;
-    let (front, body) = split_front_matter(text)
-        .ok_or_else(|| anyhow::anyhow!("{display}: the page must start with front matter between +++ lines"))?;
+    let (front, body) = split_front_matter(text).ok_or_else(|| {
+        anyhow::anyhow!("{display}: the page must start with front matter between +++ lines")
+    })?;
     let front: FrontMatter =
         toml::from_str(front).map_err(|e| anyhow::anyhow!("{display}: front matter: {e}"))?;
     let rendered = markdown::render(body).map_err(|e| anyhow::anyhow!("{display}: {e}"))?;
     let date_display = front.date.as_ref().and_then(|d| d.date).map(|d| {
         const MONTHS: [&str; 12] = [
-            "January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December",
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
         ];
         let month = MONTHS
             .get(usize::from(d.month).saturating_sub(1))
@@ -371,7 +390,9 @@ fn load_page(kind: PageKind, file: &str, text: &str, display: &str) -> anyhow::R
 fn split_front_matter(text: &str) -> Option<(&str, &str)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let rest = text.strip_prefix("+++")?;
-    let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'))?;
+    let rest = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))?;
     let end = rest.find("\n+++")?;
     let front = &rest[..end];
     let after = &rest[end + 4..];
@@ -410,8 +431,14 @@ course = "c"
     fn the_demo_site_loads() {
         let site = Site::load(&SiteFiles::demo()).unwrap();
         assert!(site.waitlist("pilot-course").is_some());
-        assert!(site.page(PageKind::Report, "ketamine-rapid-antidepressant").is_some());
-        assert!(site.page(PageKind::Course, "essential-business-foundations").is_some());
+        assert!(
+            site.page(PageKind::Report, "ketamine-rapid-antidepressant")
+                .is_some()
+        );
+        assert!(
+            site.page(PageKind::Course, "essential-business-foundations")
+                .is_some()
+        );
     }
 
     #[test]
@@ -430,7 +457,10 @@ course = "c"
         let err = Site::load(&files(&[
             ("site.toml", SETTINGS),
             ("courses/c.md", "+++\ntitle = \"C\"\n+++\nhi"),
-            ("reports/r.md", "+++\ntitle = \"R\"\nwaitlist = \"nope\"\n+++\nbody"),
+            (
+                "reports/r.md",
+                "+++\ntitle = \"R\"\nwaitlist = \"nope\"\n+++\nbody",
+            ),
         ]))
         .unwrap_err();
         assert!(err.to_string().contains("nope"), "{err}");
@@ -441,7 +471,10 @@ course = "c"
         let site = Site::load(&files(&[
             ("site.toml", SETTINGS),
             ("courses/c.md", "+++\ntitle = \"C\"\n+++\nhi"),
-            ("reports/r.md", "+++\ntitle = \"R\"\ndraft = true\n+++\nbody"),
+            (
+                "reports/r.md",
+                "+++\ntitle = \"R\"\ndraft = true\n+++\nbody",
+            ),
         ]))
         .unwrap();
         assert!(site.page(PageKind::Report, "r").is_none());

@@ -10,15 +10,36 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("page.html", include_str!("../../templates/page.html")),
-    ("waitlist_form.html", include_str!("../../templates/waitlist_form.html")),
+    (
+        "waitlist_form.html",
+        include_str!("../../templates/waitlist_form.html"),
+    ),
     ("signup.html", include_str!("../../templates/signup.html")),
-    ("check_inbox.html", include_str!("../../templates/check_inbox.html")),
-    ("link_action.html", include_str!("../../templates/link_action.html")),
-    ("confirmed.html", include_str!("../../templates/confirmed.html")),
+    (
+        "check_inbox.html",
+        include_str!("../../templates/check_inbox.html"),
+    ),
+    (
+        "link_action.html",
+        include_str!("../../templates/link_action.html"),
+    ),
+    (
+        "confirmed.html",
+        include_str!("../../templates/confirmed.html"),
+    ),
     ("message.html", include_str!("../../templates/message.html")),
-    ("mail/confirmation.txt", include_str!("../../templates/mail/confirmation.txt")),
-    ("mail/confirmation.html", include_str!("../../templates/mail/confirmation.html")),
-    ("mail/layout.html", include_str!("../../templates/mail/layout.html")),
+    (
+        "mail/confirmation.txt",
+        include_str!("../../templates/mail/confirmation.txt"),
+    ),
+    (
+        "mail/confirmation.html",
+        include_str!("../../templates/mail/confirmation.html"),
+    ),
+    (
+        "mail/layout.html",
+        include_str!("../../templates/mail/layout.html"),
+    ),
 ];
 
 pub struct Templates {
@@ -39,9 +60,9 @@ fn html_formatter(
     value: &Value,
 ) -> Result<(), minijinja::Error> {
     match (state.auto_escape(), value.as_str()) {
-        (AutoEscape::Html, Some(text)) if !value.is_safe() => {
-            out.write_str(&escape_html(text)).map_err(minijinja::Error::from)
-        }
+        (AutoEscape::Html, Some(text)) if !value.is_safe() => out
+            .write_str(&escape_html(text))
+            .map_err(minijinja::Error::from),
         _ => minijinja::escape_formatter(out, state, value),
     }
 }

@@ -54,8 +54,12 @@ pub trait Store: Send + Sync + 'static {
     async fn record_signup(&self, signup: NewSignup) -> StoreResult<SignupOutcome>;
 
     /// What a link token points at, without changing anything (GET of a mailed link).
-    async fn peek_token(&self, hash: [u8; 32], purpose: TokenPurpose, now: Millis)
-    -> StoreResult<TokenLookup>;
+    async fn peek_token(
+        &self,
+        hash: [u8; 32],
+        purpose: TokenPurpose,
+        now: Millis,
+    ) -> StoreResult<TokenLookup>;
 
     /// Confirms the person behind a confirmation token, records their consent and queues
     /// their welcome mail. Confirming twice is harmless.
@@ -72,7 +76,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Streams a list's people in line order (confirmed first, by place; then the rest by
     /// signup time). Rows arrive on the returned channel; an error ends the stream.
-    async fn export(&self, list: &str) -> StoreResult<tokio::sync::mpsc::Receiver<StoreResult<ExportRow>>>;
+    async fn export(
+        &self,
+        list: &str,
+    ) -> StoreResult<tokio::sync::mpsc::Receiver<StoreResult<ExportRow>>>;
 
     /// How many people a list has in each status.
     async fn count_by_status(&self, list: &str) -> StoreResult<Vec<(String, u64)>>;

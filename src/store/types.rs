@@ -77,7 +77,9 @@ pub enum TokenLookup {
         status: Status,
     },
     /// The token existed but has expired, and the person has not confirmed since.
-    Expired { list: String },
+    Expired {
+        list: String,
+    },
     Unknown,
 }
 
@@ -89,10 +91,18 @@ pub struct Confirmation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfirmOutcome {
     /// Newly confirmed (or re-confirmed after an unsubscribe).
-    Confirmed { subscriber_id: i64, list: String },
+    Confirmed {
+        subscriber_id: i64,
+        list: String,
+    },
     /// Was already confirmed: nothing changed.
-    AlreadyConfirmed { subscriber_id: i64, list: String },
-    Expired { list: String },
+    AlreadyConfirmed {
+        subscriber_id: i64,
+        list: String,
+    },
+    Expired {
+        list: String,
+    },
     Unknown,
 }
 

@@ -9,18 +9,31 @@ use crate::store::{ConfirmOutcome, Confirmation, StoreError, TokenLookup, now_mi
 #[derive(Debug, PartialEq, Eq)]
 pub enum ConfirmPage {
     /// Show the one button.
-    Ready { list: String },
+    Ready {
+        list: String,
+    },
     /// Already confirmed: show the place in line, no button needed.
-    AlreadyConfirmed { list: String, place: Option<u64> },
-    Expired { list: String },
+    AlreadyConfirmed {
+        list: String,
+        place: Option<u64>,
+    },
+    Expired {
+        list: String,
+    },
     Unknown,
 }
 
 /// What the POST did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ConfirmResult {
-    Confirmed { list: String, place: Option<u64>, already: bool },
-    Expired { list: String },
+    Confirmed {
+        list: String,
+        place: Option<u64>,
+        already: bool,
+    },
+    Expired {
+        list: String,
+    },
     Unknown,
 }
 

@@ -42,7 +42,11 @@ pub async fn write_csv(
     let mut count = 0u64;
     while let Some(row) = rows.recv().await {
         let row = row?;
-        csv.write_record(record(vault, &row, custom_fields)?.iter().map(|c| neutralise(c).into_owned()))?;
+        csv.write_record(
+            record(vault, &row, custom_fields)?
+                .iter()
+                .map(|c| neutralise(c).into_owned()),
+        )?;
         count += 1;
     }
     csv.flush()?;

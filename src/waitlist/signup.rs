@@ -43,7 +43,10 @@ impl Waitlists {
     /// the same path and gets the same answer; only the outcome in the log differs.
     pub async fn sign_up(&self, list: &str, raw: &RawSignup) -> Result<(), SignupError> {
         let published = self.site.load();
-        let waitlist = published.site.waitlist(list).ok_or(SignupError::UnknownList)?;
+        let waitlist = published
+            .site
+            .waitlist(list)
+            .ok_or(SignupError::UnknownList)?;
 
         let email = EmailAddress::parse(raw.get("email").unwrap_or("")).map_err(|e| {
             SignupError::Invalid {
@@ -51,18 +54,18 @@ impl Waitlists {
                 message: e.to_string(),
             }
         })?;
-        let name = PersonName::parse(raw.get("name").unwrap_or("")).map_err(|e| {
-            SignupError::Invalid {
+        let name =
+            PersonName::parse(raw.get("name").unwrap_or("")).map_err(|e| SignupError::Invalid {
                 field: "name".into(),
                 message: e.to_string(),
-            }
-        })?;
-        let fields = FieldValues::parse(&waitlist.settings.fields, |k| raw.get(k)).map_err(|e| {
-            SignupError::Invalid {
-                field: e.field,
-                message: e.message,
-            }
-        })?;
+            })?;
+        let fields =
+            FieldValues::parse(&waitlist.settings.fields, |k| raw.get(k)).map_err(|e| {
+                SignupError::Invalid {
+                    field: e.field,
+                    message: e.message,
+                }
+            })?;
         // A filled-in hidden field means a bot: answer as usual, keep nothing.
         if raw.get("website").is_some_and(|v| !v.trim().is_empty()) {
             tracing::info!(list, "signup caught by the hidden field; ignored");
@@ -109,7 +112,9 @@ impl Waitlists {
             referred_by_code: raw
                 .get("ref")
                 .map(str::trim)
-                .filter(|c| !c.is_empty() && c.len() <= 32 && c.chars().all(|ch| ch.is_ascii_alphanumeric()))
+                .filter(|c| {
+                    !c.is_empty() && c.len() <= 32 && c.chars().all(|ch| ch.is_ascii_alphanumeric())
+                })
                 .map(str::to_owned),
             now,
             confirmation_interval: self.policy.confirmation_interval,
@@ -117,14 +122,26 @@ impl Waitlists {
         let outcome = self.store.record_signup(signup).await?;
         match outcome {
             SignupOutcome::ConfirmationQueued { subscriber_id } => {
-                tracing::info!(list, subscriber = subscriber_id, "signup: confirmation queued");
+                tracing::info!(
+                    list,
+                    subscriber = subscriber_id,
+                    "signup: confirmation queued"
+                );
                 self.mail_wake.notify_one();
             }
             SignupOutcome::Throttled { subscriber_id } => {
-                tracing::info!(list, subscriber = subscriber_id, "signup: confirmation limit reached; no mail");
+                tracing::info!(
+                    list,
+                    subscriber = subscriber_id,
+                    "signup: confirmation limit reached; no mail"
+                );
             }
             SignupOutcome::AlreadyConsented { subscriber_id } => {
-                tracing::info!(list, subscriber = subscriber_id, "signup: already confirmed; no mail");
+                tracing::info!(
+                    list,
+                    subscriber = subscriber_id,
+                    "signup: already confirmed; no mail"
+                );
             }
         }
         Ok(())
@@ -147,7 +164,11 @@ fn form_id(site: &crate::publish::Site, given: Option<&str>) -> String {
         .waitlists
         .keys()
         .any(|name| given == format!("waitlist:{name}"));
-    if known { given.to_owned() } else { "unknown".to_owned() }
+    if known {
+        given.to_owned()
+    } else {
+        "unknown".to_owned()
+    }
 }
 
 /// Keeps a client address as the owner chose: by default only its network (/24, /48).
@@ -181,8 +202,14 @@ mod tests {
     fn client_addresses_are_truncated_by_default() {
         let v4: IpAddr = "203.0.113.77".parse().unwrap();
         let v6: IpAddr = "2001:db8:abcd:12::1".parse().unwrap();
-        assert_eq!(record_ip(v4, IpRecording::Truncated).unwrap(), "203.0.113.0/24");
-        assert_eq!(record_ip(v6, IpRecording::Truncated).unwrap(), "2001:db8:abcd::/48");
+        assert_eq!(
+            record_ip(v4, IpRecording::Truncated).unwrap(),
+            "203.0.113.0/24"
+        );
+        assert_eq!(
+            record_ip(v6, IpRecording::Truncated).unwrap(),
+            "2001:db8:abcd::/48"
+        );
         assert_eq!(record_ip(v4, IpRecording::Full).unwrap(), "203.0.113.77");
         assert_eq!(record_ip(v4, IpRecording::None), None);
     }

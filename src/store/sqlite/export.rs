@@ -15,7 +15,8 @@ pub fn stream_list(conn: &Connection, list: &str, out: &Sender<StoreResult<Expor
     }
 }
 
-const COLUMNS: &str = "id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at";
+const COLUMNS: &str =
+    "id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at";
 
 fn stream_list_inner(
     conn: &Connection,
@@ -84,8 +85,10 @@ pub fn count_by_status(conn: &Connection, list: &str) -> StoreResult<Vec<(String
         "SELECT status, COUNT(*) FROM subscribers WHERE list = ?1 GROUP BY status ORDER BY status",
     )
     .and_then(|mut st| {
-        st.query_map([list], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?
-            .collect()
+        st.query_map([list], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?
+        .collect()
     })
     .sql("counting people by status")
     .map_err(|e: StoreError| e)

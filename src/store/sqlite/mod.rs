@@ -17,8 +17,8 @@ use tokio::sync::mpsc;
 
 pub use connection::Durability;
 use readers::Readers;
-pub use writer::{WriterConfig, WriterStats};
 use writer::Writer;
+pub use writer::{WriterConfig, WriterStats};
 
 use super::{
     ConfirmOutcome, Confirmation, ExportRow, MailAttempt, MailClaim, MailJob, Millis, NewSignup,
@@ -95,7 +95,9 @@ impl Store for SqliteStore {
     }
 
     async fn confirm(&self, c: Confirmation) -> StoreResult<ConfirmOutcome> {
-        self.writer.write(move |conn| signup::confirm(conn, &c)).await
+        self.writer
+            .write(move |conn| signup::confirm(conn, &c))
+            .await
     }
 
     async fn place_in_line(&self, subscriber_id: i64) -> StoreResult<Option<u64>> {
@@ -105,7 +107,9 @@ impl Store for SqliteStore {
     }
 
     async fn claim_mail(&self, claim: MailClaim) -> StoreResult<Vec<MailJob>> {
-        self.writer.write(move |conn| mail::claim_mail(conn, &claim)).await
+        self.writer
+            .write(move |conn| mail::claim_mail(conn, &claim))
+            .await
     }
 
     async fn record_attempt(&self, attempt: MailAttempt) -> StoreResult<()> {

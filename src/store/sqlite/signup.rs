@@ -82,9 +82,10 @@ pub fn record_signup(conn: &Connection, s: &NewSignup) -> StoreResult<SignupOutc
              RETURNING 1",
         )
         .and_then(|mut st| {
-            st.query_row(params![s.throttle_key, s.now, s.confirmation_interval], |r| {
-                r.get(0)
-            })
+            st.query_row(
+                params![s.throttle_key, s.now, s.confirmation_interval],
+                |r| r.get(0),
+            )
             .optional()
         })
         .sql("checking the confirmation limit")?;
@@ -92,8 +93,20 @@ pub fn record_signup(conn: &Connection, s: &NewSignup) -> StoreResult<SignupOutc
         return Ok(SignupOutcome::Throttled { subscriber_id });
     }
 
-    let token_id = insert_token(conn, subscriber_id, TokenPurpose::Confirm, &s.confirm_token, s.now)?;
-    queue_mail(conn, subscriber_id, MailKind::Confirmation, &[token_id], s.now)?;
+    let token_id = insert_token(
+        conn,
+        subscriber_id,
+        TokenPurpose::Confirm,
+        &s.confirm_token,
+        s.now,
+    )?;
+    queue_mail(
+        conn,
+        subscriber_id,
+        MailKind::Confirmation,
+        &[token_id],
+        s.now,
+    )?;
     Ok(SignupOutcome::ConfirmationQueued { subscriber_id })
 }
 
@@ -110,7 +123,14 @@ pub fn insert_token(
     )
     .and_then(|mut st| {
         st.query_row(
-            params![subscriber_id, purpose.as_str(), token.seed, token.hash, now, token.expires_at],
+            params![
+                subscriber_id,
+                purpose.as_str(),
+                token.seed,
+                token.hash,
+                now,
+                token.expires_at
+            ],
             |r| r.get(0),
         )
     })
@@ -203,9 +223,7 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
     }
 
     let next_seq: i64 = conn
-        .prepare_cached(
-            "SELECT COALESCE(MAX(line_seq), 0) + 1 FROM subscribers WHERE list = ?1",
-        )
+        .prepare_cached("SELECT COALESCE(MAX(line_seq), 0) + 1 FROM subscribers WHERE list = ?1")
         .and_then(|mut st| st.query_row([&list], |r| r.get(0)))
         .sql("numbering the line")?;
 

@@ -40,9 +40,12 @@ where
             return false;
         };
         // A bug in one job must not take the writer (and every later request) down.
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(
-            |_| Err(StoreError::Internal(anyhow::anyhow!("a database job panicked"))),
-        );
+        let result =
+            std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
+                Err(StoreError::Internal(anyhow::anyhow!(
+                    "a database job panicked"
+                )))
+            });
         let ok = result.is_ok();
         self.result = Some(result);
         ok
@@ -208,7 +211,8 @@ mod tests {
 
     fn writer() -> Writer {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE t (v INTEGER UNIQUE)").unwrap();
+        conn.execute_batch("CREATE TABLE t (v INTEGER UNIQUE)")
+            .unwrap();
         Writer::start(conn, WriterConfig::default()).unwrap()
     }
 

@@ -1,0 +1,297 @@
+//! `spawn_app()`: the real application on port 0, with its own data directory and a real
+//! SMTP server on loopback. Tests drive it over HTTP and read the mail it sends.
+
+use std::path::PathBuf;
+use std::sync::Once;
+use std::time::Duration;
+
+use quietlist::config::Config;
+use quietlist::startup::Application;
+use secrecy::SecretString;
+use tempfile::TempDir;
+
+pub use crate::smtp_sink::{ReceivedMail, SmtpSink};
+
+pub const LIST: &str = "pilot-course";
+pub const REPORT: &str = "/reports/ketamine-rapid-antidepressant";
+pub const COURSE: &str = "/courses/essential-business-foundations";
+pub const MAIL_WAIT: Duration = Duration::from_secs(10);
+
+#[allow(dead_code)]
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub port: u16,
+    /// Follows no redirects, keeps no cookies: a visitor.
+    pub client: reqwest::Client,
+    pub smtp: Option<SmtpSink>,
+    pub data_dir: PathBuf,
+    /// Held so the directory lives as long as the app.
+    _dir: TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            quietlist::telemetry::init(quietlist::cli::LogFormat::Text);
+        }
+    });
+}
+
+/// The app with a loopback SMTP server.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The app with a loopback SMTP server and settings changed by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let smtp = SmtpSink::start().await;
+    let smtp_url = smtp.url();
+    spawn(Some(smtp), move |config| {
+        config.smtp_url = Some(SecretString::from(smtp_url));
+        configure(config);
+    })
+    .await
+}
+
+/// The app with no SMTP server: mail goes to the development mailbox.
+pub async fn spawn_app_without_smtp() -> TestApp {
+    spawn(None, |_| {}).await
+}
+
+async fn spawn(smtp: Option<SmtpSink>, configure: impl FnOnce(&mut Config)) -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().expect("temporary data directory");
+    let data_dir = dir.path().join("data");
+    let mut config = Config::new(data_dir.clone());
+    config.listen = "127.0.0.1:0".parse().expect("loopback address");
+    configure(&mut config);
+    let app = Application::build(config).await.expect("the app builds");
+    let port = app.port();
+    let address = app.base_url().to_owned();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stop_rx.await;
+    }));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    TestApp {
+        address,
+        port,
+        client,
+        smtp,
+        data_dir,
+        _dir: dir,
+        stop: Some(stop_tx),
+        server: Some(server),
+    }
+}
+
+#[allow(dead_code)]
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET works")
+    }
+
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("a text body")
+    }
+
+    /// Submits the signup form as a browser without JavaScript would.
+    pub async fn post_signup_form(&self, list: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/waitlists/{list}/signups")))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST works")
+    }
+
+    pub async fn post_signup_json(
+        &self,
+        list: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/waitlists/{list}/signups")))
+            .json(body)
+            .send()
+            .await
+            .expect("POST works")
+    }
+
+    /// Signs `email` up through the report's form and checks the answer.
+    pub async fn sign_up(&self, email: &str) {
+        let response = self
+            .post_signup_form(
+                LIST,
+                &[
+                    ("email", email),
+                    ("form", "report:ketamine-rapid-antidepressant"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status().as_u16(),
+            303,
+            "signup of {email} answered"
+        );
+    }
+
+    pub fn smtp(&self) -> &SmtpSink {
+        self.smtp.as_ref().expect("this app has an SMTP server")
+    }
+
+    /// Waits for the `n`th mail (1-based) to arrive and returns it.
+    pub async fn nth_mail(&self, n: usize) -> ReceivedMail {
+        let mails = self.smtp().wait_for(n, MAIL_WAIT).await;
+        assert!(
+            mails.len() >= n,
+            "expected at least {n} mails, got {}",
+            mails.len()
+        );
+        mails[n - 1].clone()
+    }
+
+    /// The mails sent to `email` so far.
+    pub fn mails_to(&self, email: &str) -> Vec<ReceivedMail> {
+        self.smtp()
+            .mails()
+            .into_iter()
+            .filter(|m| m.rcpt_to.iter().any(|r| r == email))
+            .collect()
+    }
+
+    /// Waits for a mail to `email` and returns the newest one.
+    pub async fn mail_to(&self, email: &str) -> ReceivedMail {
+        let deadline = tokio::time::Instant::now() + MAIL_WAIT;
+        loop {
+            if let Some(mail) = self.mails_to(email).pop() {
+                return mail;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no mail to {email} arrived"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Signs up, reads the confirmation mail, opens its link, presses the button.
+    pub async fn sign_up_and_confirm(&self, email: &str) -> String {
+        self.sign_up(email).await;
+        let mail = self.mail_to(email).await;
+        let link = link_in(&mail, "/confirm/");
+        let page = self.client.post(&link).send().await.expect("confirm POST");
+        assert_eq!(page.status().as_u16(), 200);
+        page.text().await.expect("confirmation page")
+    }
+
+    /// `quietlist export LIST`, run as the owner would: the real binary on this app's
+    /// data directory.
+    pub fn export_csv(&self, list: &str) -> String {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_quietlist"))
+            .args(["export", list])
+            .env("QUIETLIST_DATA_DIR", &self.data_dir)
+            .env_remove("QUIETLIST_SECRET_KEY")
+            .env_remove("QUIETLIST_SITE_DIR")
+            .output()
+            .expect("run quietlist export");
+        assert!(
+            output.status.success(),
+            "export failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("CSV is UTF-8")
+    }
+
+    /// The export as rows of cells, header first.
+    pub fn export_rows(&self, list: &str) -> Vec<Vec<String>> {
+        let csv = self.export_csv(list);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(csv.as_bytes());
+        reader
+            .records()
+            .map(|r| r.expect("a CSV record").iter().map(str::to_owned).collect())
+            .collect()
+    }
+
+    /// The status column of `email` in the export.
+    pub fn status_of(&self, email: &str) -> Option<String> {
+        self.export_rows(LIST)
+            .into_iter()
+            .find(|row| row[0] == email)
+            .map(|row| row[1].clone())
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The decoded text part of a mail.
+pub fn text_body(mail: &ReceivedMail) -> String {
+    let message = mail_parser::MessageParser::default()
+        .parse(mail.data.as_bytes())
+        .expect("a parseable mail");
+    message
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .unwrap_or_default()
+}
+
+/// The decoded HTML part of a mail.
+pub fn html_body(mail: &ReceivedMail) -> String {
+    let message = mail_parser::MessageParser::default()
+        .parse(mail.data.as_bytes())
+        .expect("a parseable mail");
+    message
+        .body_html(0)
+        .map(|t| t.into_owned())
+        .unwrap_or_default()
+}
+
+/// A header of a mail, decoded.
+pub fn header(mail: &ReceivedMail, name: &str) -> Option<String> {
+    let message = mail_parser::MessageParser::default()
+        .parse(mail.data.as_bytes())
+        .expect("a parseable mail");
+    message.header_raw(name).map(|v| v.trim().to_owned())
+}
+
+/// The first link in the mail's text part whose path starts with `path_prefix`.
+pub fn link_in(mail: &ReceivedMail, path_prefix: &str) -> String {
+    let text = text_body(mail);
+    text.split_whitespace()
+        .find(|word| word.starts_with("http") && word.contains(path_prefix))
+        .map(|w| w.trim_end_matches(['.', ',', ')', '>']).to_owned())
+        .unwrap_or_else(|| panic!("no {path_prefix} link in the mail:\n{text}"))
+}

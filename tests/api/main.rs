@@ -1,0 +1,13 @@
+//! The integration tests: one binary, the real app, a real SMTP server on loopback.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../support/smtp_sink.rs"]
+mod smtp_sink;
+
+mod bad_input;
+mod confirm;
+mod dev_mailbox;
+mod helpers;
+mod pages;
+mod signup;

@@ -1,0 +1,139 @@
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_home_page_lists_the_report_and_the_course() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status().as_u16(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(&format!("href=\"{REPORT}\"")), "{html}");
+    assert!(html.contains(&format!("href=\"{COURSE}\"")));
+    assert!(html.contains("Essential Business Foundations for Psychedelic Therapists"));
+}
+
+#[tokio::test]
+async fn the_report_ends_with_the_waitlist_form_and_the_promise() {
+    let app = spawn_app().await;
+    let html = app.get_text(REPORT).await;
+    for section in [
+        "mechanism-of-action",
+        "clinical-findings",
+        "future-directions",
+    ] {
+        assert!(
+            html.contains(&format!("id=\"{section}\"")),
+            "missing {section}"
+        );
+    }
+    let article_end = html.find("</article>").unwrap();
+    let form = html
+        .find("action=\"/waitlists/pilot-course/signups\"")
+        .unwrap();
+    assert!(form > article_end, "the form comes after the report");
+    assert!(html.contains("We will never spam you or sell your information. Ever."));
+    assert!(html.to_lowercase().contains("not medical advice"));
+    assert!(html.contains("name=\"email\""));
+}
+
+#[tokio::test]
+async fn the_course_page_has_the_form_too() {
+    let app = spawn_app().await;
+    let html = app.get_text(COURSE).await;
+    assert!(html.contains("action=\"/waitlists/pilot-course/signups\""));
+    assert!(html.contains("value=\"course:essential-business-foundations\""));
+}
+
+#[tokio::test]
+async fn pages_need_no_script_and_load_nothing_from_other_origins() {
+    let app = spawn_app().await;
+    for path in ["/", REPORT, COURSE, "/waitlists/pilot-course"] {
+        let response = app.get(path).await;
+        assert!(
+            response.headers().get("set-cookie").is_none(),
+            "{path} sets a cookie"
+        );
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        let html = response.text().await.unwrap();
+        assert!(!html.contains("<script"), "{path} has a script");
+        for attr in ["src=\"http", "src=\"//", "href=\"//"] {
+            assert!(
+                !html.contains(attr),
+                "{path} loads from another origin: {attr}"
+            );
+        }
+        let stylesheet = html.split("rel=\"stylesheet\" href=\"").nth(1).unwrap();
+        assert!(
+            stylesheet.starts_with("/static/site."),
+            "{path}: {stylesheet}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_are_cached_with_etags_and_precompressed() {
+    let app = spawn_app().await;
+    let first = app
+        .client
+        .get(app.url(REPORT))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.headers()["content-encoding"], "br");
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"'), "a strong ETag: {etag}");
+    let again = app
+        .client
+        .get(app.url(REPORT))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    let gzip = app
+        .client
+        .get(app.url(REPORT))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+
+    let html = app.get_text("/").await;
+    let css = html
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let css_response = app.get(css).await;
+    assert_eq!(css_response.status().as_u16(), 200);
+    assert!(
+        css_response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_404_page() {
+    let app = spawn_app().await;
+    for path in [
+        "/reports/nope",
+        "/courses/nope",
+        "/nothing/here",
+        "/static/nope.css",
+        "/waitlists/nope",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status().as_u16(), 404, "{path}");
+        assert!(response.text().await.unwrap().contains("Page not found"));
+    }
+}

@@ -109,6 +109,16 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_RATE_LIMIT", default_value = "on")]
     pub rate_limit: OnOff,
 
+    /// Behind a reverse proxy: take the client's address from the last hop of
+    /// X-Forwarded-For. Only turn on when every request comes through the proxy.
+    #[arg(long, env = "QUIETLIST_TRUST_PROXY", default_value = "off")]
+    pub trust_proxy: OnOff,
+
+    /// `off` keeps mail queued in the outbox without sending it (for SMTP maintenance);
+    /// `on` sends what has queued.
+    #[arg(long, env = "QUIETLIST_SEND_MAIL", default_value = "on")]
+    pub send_mail: OnOff,
+
     /// How a client's address is kept in consent records: truncated to /24 or /48
     /// (default), full, or none.
     #[arg(long, env = "QUIETLIST_CLIENT_IP", default_value = "truncated")]
@@ -157,6 +167,10 @@ impl Cli {
                 DurabilityArg::Normal => Durability::Normal,
             };
             config.rate_limit = s.rate_limit == OnOff::On;
+            config.trust_proxy = s.trust_proxy == OnOff::On;
+            config.send_mail = s.send_mail == OnOff::On;
+            config.unsafe_ack_before_commit = cfg!(debug_assertions)
+                && std::env::var("QUIETLIST_TEST_ONLY_ACK_BEFORE_COMMIT").is_ok_and(|v| v == "1");
             config.client_ip = match s.client_ip {
                 ClientIpArg::Truncated => IpRecording::Truncated,
                 ClientIpArg::Full => IpRecording::Full,

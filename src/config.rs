@@ -27,9 +27,21 @@ pub struct Config {
     pub secret_key: Option<SecretString>,
     pub durability: Durability,
     pub rate_limit: bool,
+    /// Signups a client may send at once, and per minute after that.
+    pub signup_burst: u32,
+    pub signups_per_minute: u32,
+    /// Believe `X-Forwarded-For` from a reverse proxy in front of quietlist.
+    pub trust_proxy: bool,
+    /// `false` keeps mail queued without sending it (SMTP maintenance, benchmarks).
+    pub send_mail: bool,
+    /// How long a write waits for a lock held by another process before a 503.
+    pub busy_timeout: std::time::Duration,
     pub client_ip: IpRecording,
     pub confirmation_interval: Millis,
     pub confirm_link_ttl: Millis,
+    /// Test-only negative control for the crash test: answer signups before they are
+    /// committed. Honoured only in debug builds; a release build ignores it.
+    pub unsafe_ack_before_commit: bool,
 }
 
 impl Config {
@@ -46,9 +58,15 @@ impl Config {
             secret_key: None,
             durability: Durability::Full,
             rate_limit: true,
+            signup_burst: 30,
+            signups_per_minute: 60,
+            trust_proxy: false,
+            send_mail: true,
+            busy_timeout: std::time::Duration::from_secs(5),
             client_ip: IpRecording::Truncated,
             confirmation_interval: DAY,
             confirm_link_ttl: crate::publish::CONFIRM_HOURS * HOUR,
+            unsafe_ack_before_commit: false,
         }
     }
 }

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::config::{Config, host_of};
+use crate::http::rate_limit::RateLimiter;
 use crate::http::{AppState, router};
 use crate::mail::{MailSettings, OutboxWorker, Transport};
 use crate::privacy::{Vault, keys};
@@ -22,7 +23,12 @@ use crate::store::Store;
 use crate::store::sqlite::{SqliteOptions, SqliteStore};
 use crate::waitlist::{WaitlistPolicy, Waitlists};
 
+/// How often a site folder is checked for changes.
+const SITE_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub struct Application {
+    config: Config,
+    site: Arc<ArcSwap<Published>>,
     listener: TcpListener,
     local_addr: SocketAddr,
     base_url: String,
@@ -54,6 +60,7 @@ impl Core {
         let vault = Arc::new(Vault::new(&key)?);
         let options = SqliteOptions {
             durability: config.durability,
+            busy_timeout: config.busy_timeout,
             ..SqliteOptions::default()
         };
         let sqlite = SqliteStore::open(&config.data_dir, &options)?;
@@ -131,6 +138,7 @@ impl Application {
                 confirmation_interval: config.confirmation_interval,
                 confirm_link_ttl: config.confirm_link_ttl,
                 ip_recording: config.client_ip,
+                unsafe_ack_before_commit: config.unsafe_ack_before_commit,
             },
         };
         let worker = OutboxWorker {
@@ -141,13 +149,33 @@ impl Application {
             settings: mail_settings,
             wake: mail_wake,
             concurrency: config.smtp_connections.max(1) as usize * 2,
+            paused: !config.send_mail,
         };
+        if !config.send_mail {
+            tracing::warn!(
+                "QUIETLIST_SEND_MAIL=off: mail stays queued in the outbox until it is turned on"
+            );
+        }
+        if config.unsafe_ack_before_commit {
+            tracing::error!(
+                "QUIETLIST_TEST_ONLY_ACK_BEFORE_COMMIT=1: signups are acknowledged BEFORE they are saved (crash-test negative control)"
+            );
+        }
         let state = AppState {
             site: core.site.clone(),
             waitlists,
             https,
+            trust_proxy: config.trust_proxy,
+            signup_limiter: config.rate_limit.then(|| {
+                Arc::new(RateLimiter::new(
+                    config.signup_burst,
+                    config.signups_per_minute,
+                ))
+            }),
         };
         Ok(Self {
+            site: core.site.clone(),
+            config,
             listener,
             local_addr,
             base_url,
@@ -185,7 +213,17 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let worker = tokio::spawn(self.worker.run(shutdown_rx));
+        let worker = tokio::spawn(self.worker.run(shutdown_rx.clone()));
+        if let Some(dir) = self.config.site_dir.clone() {
+            let config = self.config.clone();
+            tokio::spawn(crate::publish::reload::watch_site(
+                dir,
+                self.site.clone(),
+                move || load_site(&config),
+                SITE_POLL,
+                shutdown_rx,
+            ));
+        }
         tracing::info!(address = %self.local_addr, base_url = %self.base_url, "quietlist is serving");
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)

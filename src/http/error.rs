@@ -25,6 +25,10 @@ pub enum AppError {
     },
     PayloadTooLarge,
     UnsupportedMediaType,
+    /// A client over its rate limit; try again after this many seconds.
+    TooManyRequests {
+        retry_after: u64,
+    },
     /// Too busy, disk full or database locked: nothing was written; try again.
     Unavailable(Arc<StoreError>),
     Internal(Arc<anyhow::Error>),
@@ -67,6 +71,7 @@ impl AppError {
             Self::Page { status, .. } => *status,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,6 +91,10 @@ impl AppError {
             Self::UnsupportedMediaType => (
                 "Unsupported form",
                 vec!["Send the form as application/x-www-form-urlencoded (a plain HTML form) or as application/json.".into()],
+            ),
+            Self::TooManyRequests { retry_after } => (
+                "Too many attempts",
+                vec![format!("This address has sent many requests in a short time. Please wait {retry_after} seconds and try again.")],
             ),
             Self::Unavailable(e) => (
                 "Please try again in a moment",
@@ -117,6 +126,10 @@ impl AppError {
                 "content-type",
                 "Use application/json or application/x-www-form-urlencoded.".to_owned(),
             ),
+            Self::TooManyRequests { retry_after } => (
+                "body",
+                format!("Too many requests from this client; try again in {retry_after} s."),
+            ),
             Self::Unavailable(e) => ("body", format!("{e}; nothing was recorded, try again.")),
             Self::Page { heading, .. } => ("token", (*heading).to_owned()),
             Self::Internal(_) => ("body", "Internal error; see the request id.".to_owned()),
@@ -132,6 +145,11 @@ impl AppError {
 
     fn decorate(&self, response: &mut Response) {
         match self {
+            Self::TooManyRequests { retry_after } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
             Self::Unavailable(e) => {
                 response
                     .headers_mut()

@@ -1,9 +1,11 @@
 //! HTTP: the router, shared state, extractors, error pages and middleware.
 
+mod client_ip;
 mod confirm;
 pub mod error;
 mod headers;
 mod pages;
+pub mod rate_limit;
 mod signup;
 
 use std::sync::Arc;
@@ -33,6 +35,10 @@ pub struct AppState {
     pub waitlists: Waitlists,
     /// The base URL is https: send HSTS, use `__Host-` cookies.
     pub https: bool,
+    /// Believe `X-Forwarded-For` (quietlist runs behind a reverse proxy).
+    pub trust_proxy: bool,
+    /// Limits signups per client; `None` when rate limits are off.
+    pub signup_limiter: Option<Arc<rate_limit::RateLimiter>>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as Json, json};
 
 use super::AppState;
+use super::client_ip::client_ip;
 use super::error::AppError;
 use crate::waitlist::{RawSignup, SignupError};
 
@@ -36,6 +37,16 @@ pub async fn sign_up(
 
     if state.site.load().site.waitlist(&list).is_none() {
         return reply_error(AppError::NotFound, None);
+    }
+    let ip = client_ip(peer, request.headers(), state.trust_proxy);
+    if let Some(limiter) = &state.signup_limiter
+        && let Err(wait) = limiter.check(ip)
+    {
+        let retry_after = wait.as_secs().max(1);
+        return reply_error(
+            AppError::TooManyRequests { retry_after },
+            body_format(request.headers()),
+        );
     }
     let Some(format) = body_format(request.headers()) else {
         return reply_error(AppError::UnsupportedMediaType, None);
@@ -69,7 +80,7 @@ pub async fn sign_up(
     };
     let raw = RawSignup {
         fields,
-        client_ip: Some(peer.ip()),
+        client_ip: Some(ip),
     };
 
     match state.waitlists.sign_up(&list, &raw).await {

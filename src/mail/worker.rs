@@ -33,10 +33,16 @@ pub struct OutboxWorker {
     pub wake: Arc<Notify>,
     /// Mails in flight at once (SMTP connections in use).
     pub concurrency: usize,
+    /// Keep mail queued; send nothing.
+    pub paused: bool,
 }
 
 impl OutboxWorker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        if self.paused {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+            return;
+        }
         let this = Arc::new(self);
         let in_flight = Arc::new(Semaphore::new(this.concurrency.max(1)));
         loop {

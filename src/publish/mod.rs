@@ -6,6 +6,7 @@
 pub mod compressed;
 mod demo;
 pub mod markdown;
+pub mod reload;
 pub mod site;
 pub mod templates;
 

@@ -35,6 +35,8 @@ pub struct WaitlistPolicy {
     /// How long a confirmation link works.
     pub confirm_link_ttl: Millis,
     pub ip_recording: IpRecording,
+    /// Crash-test negative control only (debug builds): acknowledge before committing.
+    pub unsafe_ack_before_commit: bool,
 }
 
 /// The waitlist use cases, with what they need.

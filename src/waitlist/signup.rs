@@ -119,6 +119,15 @@ impl Waitlists {
             now,
             confirmation_interval: self.policy.confirmation_interval,
         };
+        if self.policy.unsafe_ack_before_commit {
+            // Deliberately wrong, for the crash test to catch: answer now, save later.
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let _ = store.record_signup(signup).await;
+            });
+            return Ok(());
+        }
         let outcome = self.store.record_signup(signup).await?;
         match outcome {
             SignupOutcome::ConfirmationQueued { subscriber_id } => {

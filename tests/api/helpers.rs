@@ -62,9 +62,35 @@ pub async fn spawn_app_without_smtp() -> TestApp {
     spawn(None, |_| {}).await
 }
 
+/// The app with a loopback SMTP server, its data directory inside `parent`.
+pub async fn spawn_app_in(
+    parent: &std::path::Path,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
+    let smtp = SmtpSink::start().await;
+    let smtp_url = smtp.url();
+    spawn_inner(Some(smtp), Some(parent), move |config| {
+        config.smtp_url = Some(SecretString::from(smtp_url));
+        configure(config);
+    })
+    .await
+}
+
 async fn spawn(smtp: Option<SmtpSink>, configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_inner(smtp, None, configure).await
+}
+
+async fn spawn_inner(
+    smtp: Option<SmtpSink>,
+    parent: Option<&std::path::Path>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     init_logs();
-    let dir = tempfile::tempdir().expect("temporary data directory");
+    let dir = match parent {
+        Some(parent) => tempfile::tempdir_in(parent),
+        None => tempfile::tempdir(),
+    }
+    .expect("temporary data directory");
     let data_dir = dir.path().join("data");
     let mut config = Config::new(data_dir.clone());
     config.listen = "127.0.0.1:0".parse().expect("loopback address");
@@ -203,19 +229,7 @@ impl TestApp {
     /// `quietlist export LIST`, run as the owner would: the real binary on this app's
     /// data directory.
     pub fn export_csv(&self, list: &str) -> String {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_quietlist"))
-            .args(["export", list])
-            .env("QUIETLIST_DATA_DIR", &self.data_dir)
-            .env_remove("QUIETLIST_SECRET_KEY")
-            .env_remove("QUIETLIST_SITE_DIR")
-            .output()
-            .expect("run quietlist export");
-        assert!(
-            output.status.success(),
-            "export failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("CSV is UTF-8")
+        export_csv(&self.data_dir, list)
     }
 
     /// The export as rows of cells, header first.
@@ -254,6 +268,107 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// `quietlist export LIST` on `data_dir`, run as the real binary.
+pub fn export_csv(data_dir: &std::path::Path, list: &str) -> String {
+    let output = quietlist_command()
+        .args(["export", list])
+        .env("QUIETLIST_DATA_DIR", data_dir)
+        .output()
+        .expect("run quietlist export");
+    assert!(
+        output.status.success(),
+        "export failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("CSV is UTF-8")
+}
+
+/// The emails in an export, in its order.
+pub fn exported_emails(data_dir: &std::path::Path, list: &str) -> Vec<String> {
+    export_csv(data_dir, list)
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').next().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// The real binary, with no QUIETLIST_* settings inherited from the environment.
+pub fn quietlist_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_quietlist"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("QUIETLIST_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+/// `PRAGMA integrity_check` on a data directory's database.
+pub fn integrity_check(data_dir: &std::path::Path) -> String {
+    let conn =
+        rusqlite::Connection::open(data_dir.join("quietlist.sqlite3")).expect("open the database");
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity_check runs")
+}
+
+/// `quietlist serve` as a separate process on a free port.
+pub struct RunningBinary {
+    pub child: std::process::Child,
+    pub base_url: String,
+}
+
+impl RunningBinary {
+    pub fn start(data_dir: &std::path::Path, env: &[(&str, &str)]) -> Self {
+        use std::io::BufRead;
+        let mut command = quietlist_command();
+        command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("QUIETLIST_DATA_DIR", data_dir)
+            .env("QUIETLIST_LOG_FORMAT", "json")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("start quietlist");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
+                    && event["fields"]["message"] == "quietlist is serving"
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(event["fields"]["address"].as_str().unwrap_or("").to_owned());
+                }
+            }
+        });
+        let address = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("quietlist starts within 30 s");
+        Self {
+            child,
+            base_url: format!("http://{address}"),
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flush, nothing.
+    pub fn kill_9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RunningBinary {
+    fn drop(&mut self) {
+        self.kill_9();
     }
 }
 

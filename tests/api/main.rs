@@ -8,6 +8,8 @@ mod smtp_sink;
 mod bad_input;
 mod confirm;
 mod dev_mailbox;
+mod durability;
 mod helpers;
+mod operations;
 mod pages;
 mod signup;

@@ -20,9 +20,13 @@ pub enum Durability {
 /// How long a connection waits for a lock held by another process before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub fn open_writer(path: &Path, durability: Durability) -> anyhow::Result<Connection> {
+pub fn open_writer(
+    path: &Path,
+    durability: Durability,
+    busy_timeout: Duration,
+) -> anyhow::Result<Connection> {
     let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(busy_timeout)?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     anyhow::ensure!(
         mode.eq_ignore_ascii_case("wal"),

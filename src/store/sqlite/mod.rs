@@ -33,6 +33,7 @@ pub struct SqliteOptions {
     pub durability: Durability,
     pub writer: WriterConfig,
     pub readers: usize,
+    pub busy_timeout: std::time::Duration,
 }
 
 impl Default for SqliteOptions {
@@ -41,6 +42,7 @@ impl Default for SqliteOptions {
             durability: Durability::Full,
             writer: WriterConfig::default(),
             readers: 4,
+            busy_timeout: connection::BUSY_TIMEOUT,
         }
     }
 }
@@ -55,7 +57,7 @@ impl SqliteStore {
     /// Opens (creating and migrating if needed) the database in `data_dir`.
     pub fn open(data_dir: &Path, options: &SqliteOptions) -> anyhow::Result<Arc<Self>> {
         let path = data_dir.join(DATABASE_FILE);
-        let mut conn = connection::open_writer(&path, options.durability)?;
+        let mut conn = connection::open_writer(&path, options.durability, options.busy_timeout)?;
         connection::migrate(&mut conn)?;
         let readers = Readers::open(&path, options.readers)?;
         let writer = Writer::start(conn, options.writer)?;

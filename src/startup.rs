@@ -15,7 +15,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::config::{Config, host_of};
 use crate::http::rate_limit::RateLimiter;
-use crate::http::{AppState, router};
+use crate::http::{AppContext, AppState, router};
 use crate::mail::{MailSettings, OutboxWorker, Transport};
 use crate::privacy::{Vault, keys};
 use crate::publish::{Published, Site, SiteFiles};
@@ -161,7 +161,7 @@ impl Application {
                 "QUIETLIST_TEST_ONLY_ACK_BEFORE_COMMIT=1: signups are acknowledged BEFORE they are saved (crash-test negative control)"
             );
         }
-        let state = AppState {
+        let state = Arc::new(AppContext {
             site: core.site.clone(),
             waitlists,
             https,
@@ -172,7 +172,7 @@ impl Application {
                     config.signups_per_minute,
                 ))
             }),
-        };
+        });
         Ok(Self {
             site: core.site.clone(),
             config,
@@ -225,11 +225,7 @@ impl Application {
             ));
         }
         tracing::info!(address = %self.local_addr, base_url = %self.base_url, "quietlist is serving");
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-            .context("serving HTTP")?;
+        crate::http::server::serve(self.listener, router(self.state), stop).await;
         let _ = shutdown_tx.send(true);
         let _ = worker.await;
         tracing::info!("quietlist stopped");

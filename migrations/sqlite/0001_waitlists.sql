@@ -16,27 +16,34 @@ CREATE TABLE subscribers (
     -- referrals). Both are NULL until the first confirmation.
     line_seq             INTEGER,
     line_key             INTEGER,
-    referral_code        TEXT    NOT NULL UNIQUE,
+    -- Who shared the link that brought this person (their share code is their id,
+    -- masked with the secret key, so it needs no column).
     referred_by          INTEGER REFERENCES subscribers(id) ON DELETE SET NULL,
     -- Where the latest unconfirmed signup came from; copied into the consent record.
     pending_form         TEXT,
     pending_text_hash    TEXT,
     pending_client_ip    TEXT,
     pending_submitted_at INTEGER,
+    -- The confirmation link of the latest confirmation mail: a random seed from which
+    -- the secret key derives the link (see tokens below), and when it stops working.
+    confirm_seed         BLOB,
+    confirm_expires_at   INTEGER,
     UNIQUE (list, email_index)
 );
-CREATE INDEX subscribers_line ON subscribers (list, status, line_key, line_seq);
-CREATE INDEX subscribers_seq ON subscribers (list, line_seq);
-CREATE INDEX subscribers_signed_up ON subscribers (list, signed_up_at);
+-- Partial: a pending signup (no place yet) does not touch them.
+CREATE INDEX subscribers_line ON subscribers (list, status, line_key, line_seq)
+    WHERE line_seq IS NOT NULL;
+CREATE INDEX subscribers_seq ON subscribers (list, line_seq) WHERE line_seq IS NOT NULL;
+-- No index on signed_up_at: rows are inserted in signup order, so id order is that order.
 
--- Link tokens. The token is derived from seed with a key outside the database; only its
--- SHA-256 is stored for look-ups.
+-- Link tokens (other than confirmation links, which live on the subscriber row). A link carries the row's id (masked) and an HMAC of its purpose, id and
+-- seed under a key outside the database: the database alone cannot make a working link,
+-- and look-ups go by primary key (no index on random values to slow down inserts).
 CREATE TABLE tokens (
     id            INTEGER PRIMARY KEY,
     subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
     purpose       TEXT    NOT NULL,
     seed          BLOB    NOT NULL,
-    hash          BLOB    NOT NULL UNIQUE,
     created_at    INTEGER NOT NULL,
     expires_at    INTEGER NOT NULL,
     used_at       INTEGER
@@ -62,6 +69,8 @@ CREATE TABLE outbox (
     id            INTEGER PRIMARY KEY,
     subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
     kind          TEXT    NOT NULL,
+    -- The token the mail's links carry, if any.
+    token_id      INTEGER REFERENCES tokens(id) ON DELETE SET NULL,
     state         TEXT    NOT NULL CHECK (state IN ('queued','sending','sent','failed','skipped')),
     created_at    INTEGER NOT NULL,
     due_at        INTEGER NOT NULL,
@@ -72,13 +81,6 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (state, due_at);
 CREATE INDEX outbox_subscriber ON outbox (subscriber_id);
-
--- Which tokens a mail's links carry.
-CREATE TABLE outbox_tokens (
-    outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
-    token_id  INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
-    PRIMARY KEY (outbox_id, token_id)
-) WITHOUT ROWID;
 
 -- Every delivery attempt, for the owner and for debugging.
 CREATE TABLE outbox_attempts (

@@ -32,6 +32,15 @@ impl Token {
         Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
     }
 
+    /// The 32 bytes the token encodes.
+    pub fn to_bytes(&self) -> Option<[u8; 32]> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&self.0)
+            .ok()?;
+        bytes.try_into().ok()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

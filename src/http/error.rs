@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::AppState;
+use super::{AppContext, AppState};
 use crate::store::StoreError;
 
 /// A page-level error. Handlers return it; [`render_error_pages`] turns it into HTML with
@@ -17,6 +17,7 @@ use crate::store::StoreError;
 #[derive(Debug)]
 pub enum AppError {
     NotFound,
+    MethodNotAllowed,
     /// A page with its own status and words (an expired or unknown link...).
     Page {
         status: StatusCode,
@@ -68,6 +69,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Page { status, .. } => *status,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -82,6 +84,10 @@ impl AppError {
             Self::NotFound => (
                 "Page not found",
                 vec!["There is nothing at this address. The link may be mistyped, or the page may have moved.".into()],
+            ),
+            Self::MethodNotAllowed => (
+                "Method not allowed",
+                vec!["This address does not accept that kind of request.".into()],
             ),
             Self::Page { heading, lines, .. } => (heading, lines.clone()),
             Self::PayloadTooLarge => (
@@ -121,6 +127,7 @@ impl AppError {
         let status = self.status();
         let (field, message) = match &self {
             Self::NotFound => ("list", "There is no waitlist by that name.".to_owned()),
+            Self::MethodNotAllowed => ("method", "Use POST.".to_owned()),
             Self::PayloadTooLarge => ("body", "The body is larger than 16 KiB.".to_owned()),
             Self::UnsupportedMediaType => (
                 "content-type",
@@ -182,17 +189,35 @@ pub async fn render_error_pages(
     request: Request,
     next: Next,
 ) -> Response {
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    // Cheap clones (reference counts, no allocation): most responses are not errors.
+    let request_id = request.headers().get("x-request-id").cloned();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let mut response = next.run(request).await;
-    let status = response.status();
+    let uri = request.uri().clone();
+    let response = next.run(request).await;
+    if !response.status().is_client_error() && !response.status().is_server_error() {
+        return response;
+    }
+    let request_id = request_id
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    finish(&state, response, request_id, &method, uri.path())
+}
 
+/// Renders an error right away, for handlers outside the middleware (prerendered pages).
+pub fn render_now(state: &AppContext, error: AppError, method: &Method, path: &str) -> Response {
+    finish(state, error.into_response(), "", method, path)
+}
+
+/// Logs the cause of an error response and gives it the site's error page.
+fn finish(
+    state: &AppContext,
+    mut response: Response,
+    request_id: &str,
+    method: &Method,
+    path: &str,
+) -> Response {
+    let status = response.status();
     if let Some(Cause(cause)) = response.extensions_mut().remove::<Cause>() {
         if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(request_id, %method, path, status = status.as_u16(), error = ?cause, "request failed");
@@ -203,11 +228,7 @@ pub async fn render_error_pages(
 
     let page = match response.extensions_mut().remove::<ErrorPage>() {
         Some(page) => page,
-        None if (status.is_client_error() || status.is_server_error())
-            && is_bare(response.headers()) =>
-        {
-            generic_page(status)
-        }
+        None if is_bare(response.headers()) => generic_page(status),
         None => return response,
     };
     let published = state.site.load();
@@ -217,7 +238,7 @@ pub async fn render_error_pages(
         json!({
             "heading": page.heading,
             "lines": page.lines,
-            "request_id": if show_id { request_id.as_str() } else { "" },
+            "request_id": if show_id { request_id } else { "" },
         }),
     );
     let (mut parts, _) = response.into_parts();

@@ -6,6 +6,7 @@ pub mod error;
 mod headers;
 mod pages;
 pub mod rate_limit;
+pub mod server;
 mod signup;
 
 use std::sync::Arc;
@@ -28,9 +29,10 @@ pub use signup::MAX_BODY;
 use crate::publish::Published;
 use crate::waitlist::Waitlists;
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
+/// What every handler can reach, behind one `Arc` (cloned per request and middleware).
+pub type AppState = Arc<AppContext>;
+
+pub struct AppContext {
     pub site: Arc<ArcSwap<Published>>,
     pub waitlists: Waitlists,
     /// The base URL is https: send HSTS, use `__Host-` cookies.
@@ -44,26 +46,33 @@ pub struct AppState {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
-        .route("/", get(pages::home))
-        .route("/reports/{slug}", get(pages::report))
-        .route("/courses/{slug}", get(pages::course))
-        .route("/waitlists/{list}", get(pages::signup_form))
+    let https = state.https;
+
+    // Prerendered pages and files: a map look-up each. They carry only what they need
+    // (security headers, error pages), which keeps them near nginx's speed
+    // (bench/RESULTS.md); nothing on them can fail on the server's side.
+    let page = || get(pages::prerendered).fallback(pages::method_not_allowed);
+    let prerendered = Router::new()
+        .route("/", page())
+        .route("/reports/{slug}", page())
+        .route("/courses/{slug}", page())
+        .route("/waitlists/{list}", page())
+        .route("/waitlists/{list}/check-your-inbox", page())
         .route(
-            "/waitlists/{list}/check-your-inbox",
-            get(pages::check_inbox),
+            "/static/{file}",
+            get(pages::static_file).fallback(pages::method_not_allowed),
         )
+        .route("/healthz", get(pages::health));
+
+    // Everything that reads or writes the database. The last layer added is the
+    // outermost.
+    let dynamic = Router::new()
         .route("/waitlists/{list}/signups", post(signup::sign_up))
         .route(
             "/confirm/{token}",
             get(confirm::show).post(confirm::confirm),
         )
-        .route("/static/{file}", get(pages::static_file))
-        .route("/healthz", get(pages::health))
-        .fallback(pages::not_found);
-
-    // The last layer added is the outermost.
-    routes
+        .fallback(pages::not_found)
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -72,10 +81,6 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::render_error_pages,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            headers::security_headers,
         ))
         .layer(
             ServiceBuilder::new()
@@ -92,6 +97,9 @@ pub fn router(state: AppState) -> Router {
                     },
                 ))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
-        )
+        );
+
+    prerendered
+        .merge(headers::with_security_headers(dynamic, https))
         .with_state(state)
 }

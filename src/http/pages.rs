@@ -1,11 +1,12 @@
 //! Prerendered pages and static files: a map look-up, content negotiation, ETags, 304s.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::error::AppError;
+use super::error::{AppError, render_now};
+use super::headers::insert_security_headers;
 use crate::publish::Compressed;
 
 /// Pages change only when the site does; caches revalidate cheaply with the ETag.
@@ -44,67 +45,49 @@ pub fn serve(body: &Compressed, request: &HeaderMap, cache_control: &'static str
     (headers, variant.body.clone()).into_response()
 }
 
-fn page(state: &AppState, path: &str, request: &HeaderMap) -> Result<Response, AppError> {
+/// `/`, `/reports/{slug}`, `/courses/{slug}`, `/waitlists/{list}` and its
+/// check-your-inbox page: prerendered pages are keyed by their path. These handlers
+/// run without middleware (it costs a fifth of the throughput here), so they add the
+/// security headers and render their 404 themselves.
+pub async fn prerendered(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let published = state.site.load();
-    let body = published.page(path).ok_or(AppError::NotFound)?;
-    Ok(serve(body, request, PAGE_CACHE))
-}
-
-pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    page(&state, "/", &headers)
-}
-
-pub async fn report(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    page(&state, &format!("/reports/{slug}"), &headers)
-}
-
-pub async fn course(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    page(&state, &format!("/courses/{slug}"), &headers)
-}
-
-pub async fn signup_form(
-    State(state): State<AppState>,
-    Path(list): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    page(&state, &format!("/waitlists/{list}"), &headers)
-}
-
-pub async fn check_inbox(
-    State(state): State<AppState>,
-    Path(list): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    page(
-        &state,
-        &format!("/waitlists/{list}/check-your-inbox"),
-        &headers,
-    )
-}
-
-pub async fn static_file(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let published = state.site.load();
-    let asset = published
-        .asset(&format!("/static/{file}"))
-        .ok_or(AppError::NotFound)?;
-    let cache = if asset.immutable {
-        IMMUTABLE
-    } else {
-        STATIC_CACHE
+    let response = match published.page(uri.path()) {
+        Some(body) => serve(body, &headers, PAGE_CACHE),
+        None => render_now(&state, AppError::NotFound, &Method::GET, uri.path()),
     };
-    Ok(serve(&asset.body, &headers, cache))
+    secure(response, &state)
+}
+
+pub async fn static_file(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    let published = state.site.load();
+    let response = match published.asset(uri.path()) {
+        Some(asset) => serve(
+            &asset.body,
+            &headers,
+            if asset.immutable {
+                IMMUTABLE
+            } else {
+                STATIC_CACHE
+            },
+        ),
+        None => render_now(&state, AppError::NotFound, &Method::GET, uri.path()),
+    };
+    secure(response, &state)
+}
+
+/// Any other method on a prerendered page's address.
+pub async fn method_not_allowed(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    let response = render_now(&state, AppError::MethodNotAllowed, &method, uri.path());
+    secure(response, &state)
+}
+
+fn secure(mut response: Response, state: &AppState) -> Response {
+    insert_security_headers(response.headers_mut(), state.https);
+    response
 }
 
 pub async fn not_found() -> AppError {

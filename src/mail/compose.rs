@@ -39,11 +39,11 @@ pub fn compose(
         anyhow::anyhow!("the list {:?} is no longer in the site settings", job.list)
     })?;
     let link = |purpose: TokenPurpose, path: &str| -> Option<String> {
-        job.tokens
-            .iter()
-            .find(|(p, _)| *p == purpose)
-            .map(|(_, seed)| {
-                let token = vault.token_from_seed(purpose, seed);
+        job.token
+            .as_ref()
+            .filter(|(p, _, _)| *p == purpose)
+            .map(|(_, id, seed)| {
+                let token = vault.link_token(purpose, *id, seed);
                 format!("{}/{path}/{}", settings.base_url, token.as_str())
             })
     };

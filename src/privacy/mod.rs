@@ -1,6 +1,7 @@
 //! The promise, in code: encryption at rest, blind indexes, link tokens.
 
+mod feistel;
 pub mod keys;
 pub mod vault;
 
-pub use vault::{MasterKey, SealedKind, Vault, VaultError, token_hash};
+pub use vault::{MasterKey, SealedKind, Vault, VaultError};

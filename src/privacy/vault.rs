@@ -2,7 +2,7 @@
 //!
 //! Everything derives from one 32-byte master key that lives outside the database
 //! (`QUIETLIST_SECRET_KEY` or `secret.key` in the data directory). With the database
-//! alone, an attacker holds ciphertext, HMACs and token hashes: no address, no link.
+//! alone, an attacker holds ciphertext, HMACs and random seeds: no address, no link.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,7 +11,9 @@ use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretBox};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
+
+use super::feistel::Feistel;
 
 use crate::domain::{EmailAddress, Token, TokenPurpose};
 
@@ -97,6 +99,8 @@ pub struct Vault {
     throttle: HmacSha256,
     tokens: HmacSha256,
     signing: HmacSha256,
+    token_ids: Feistel,
+    referral_ids: Feistel,
 }
 
 impl std::fmt::Debug for Vault {
@@ -126,6 +130,8 @@ impl Vault {
             throttle: mac("v1 throttle")?,
             tokens: mac("v1 tokens")?,
             signing: mac("v1 signed-links")?,
+            token_ids: Feistel::new(mac("v1 token-ids")?),
+            referral_ids: Feistel::new(mac("v1 referral-ids")?),
         })
     }
 
@@ -194,14 +200,63 @@ impl Vault {
         keyed_hash(&self.throttle, email.as_str().as_bytes())
     }
 
-    /// The token for a link, derived from a random seed stored with the token row. The
-    /// database keeps the seed and the token's hash; the token itself needs the key.
-    pub fn token_from_seed(&self, purpose: TokenPurpose, seed: &[u8]) -> Token {
+    /// The token of a link: the token row's id, masked, then an HMAC of the row's purpose,
+    /// id and random seed (192 bits). The database keeps only the seed; with the database
+    /// alone no one can make a working link, and a look-up needs no index.
+    pub fn link_token(&self, purpose: TokenPurpose, token_id: i64, seed: &[u8]) -> Token {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&self.token_ids.encrypt(token_id as u64).to_be_bytes());
+        bytes[8..].copy_from_slice(&self.link_mac(purpose, token_id, seed)[..24]);
+        Token::from_bytes(&bytes)
+    }
+
+    /// The token row a link points at, if the token is well formed.
+    pub fn token_id(&self, token: &Token) -> Option<i64> {
+        let bytes = token.to_bytes()?;
+        let mut masked = [0u8; 8];
+        masked.copy_from_slice(&bytes[..8]);
+        i64::try_from(self.token_ids.decrypt(u64::from_be_bytes(masked))).ok()
+    }
+
+    /// Whether `token` is the link for this row (constant time).
+    pub fn token_matches(
+        &self,
+        token: &Token,
+        purpose: TokenPurpose,
+        token_id: i64,
+        seed: &[u8],
+    ) -> bool {
+        let Some(bytes) = token.to_bytes() else {
+            return false;
+        };
+        let expected = self.link_mac(purpose, token_id, seed);
+        let mut difference = 0u8;
+        for (a, b) in bytes[8..].iter().zip(&expected[..24]) {
+            difference |= a ^ b;
+        }
+        difference == 0 && self.token_id(token) == Some(token_id)
+    }
+
+    fn link_mac(&self, purpose: TokenPurpose, token_id: i64, seed: &[u8]) -> [u8; 32] {
         let mut mac = self.tokens.clone();
         mac.update(purpose.as_str().as_bytes());
         mac.update(b":");
+        mac.update(&token_id.to_be_bytes());
         mac.update(seed);
-        Token::from_bytes(&mac.finalize().into_bytes().into())
+        mac.finalize().into_bytes().into()
+    }
+
+    /// A person's share code: their id, masked, as 13 characters of base32.
+    pub fn referral_code(&self, subscriber_id: i64) -> String {
+        base32_encode(self.referral_ids.encrypt(subscriber_id as u64))
+    }
+
+    /// The person a share code names (whether they exist is the store's question).
+    pub fn referral_id(&self, code: &str) -> Option<i64> {
+        let masked = base32_decode(code)?;
+        i64::try_from(self.referral_ids.decrypt(masked))
+            .ok()
+            .filter(|id| *id > 0)
     }
 
     /// Signs `message` for a link that needs no database row (unsubscribe, manage).
@@ -217,9 +272,23 @@ impl Vault {
     }
 }
 
-/// The SHA-256 of a token, which is what the database stores and looks up.
-pub fn token_hash(token: &Token) -> [u8; 32] {
-    Sha256::digest(token.as_str().as_bytes()).into()
+const BASE32: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+
+fn base32_encode(value: u64) -> String {
+    (0..13)
+        .rev()
+        .map(|i| BASE32[((value >> (i * 5)) & 31) as usize] as char)
+        .collect()
+}
+
+fn base32_decode(code: &str) -> Option<u64> {
+    if code.len() != 13 {
+        return None;
+    }
+    code.bytes().try_fold(0u64, |acc, c| {
+        let digit = BASE32.iter().position(|b| *b == c.to_ascii_lowercase())? as u64;
+        acc.checked_mul(32).map(|v| v | digit)
+    })
 }
 
 fn keyed_hash(mac: &HmacSha256, data: &[u8]) -> [u8; 32] {
@@ -266,15 +335,29 @@ mod tests {
     }
 
     #[test]
-    fn tokens_depend_on_purpose_and_seed() {
+    fn link_tokens_name_their_row_and_verify_only_with_purpose_and_seed() {
         let v = vault();
-        let t1 = v.token_from_seed(TokenPurpose::Confirm, &[1; 16]);
-        let t2 = v.token_from_seed(TokenPurpose::Unsubscribe, &[1; 16]);
-        let t3 = v.token_from_seed(TokenPurpose::Confirm, &[2; 16]);
-        assert_ne!(t1, t2);
-        assert_ne!(t1, t3);
-        assert_eq!(t1, v.token_from_seed(TokenPurpose::Confirm, &[1; 16]));
-        assert_ne!(token_hash(&t1), token_hash(&t3));
+        let t = v.link_token(TokenPurpose::Confirm, 42, &[1; 16]);
+        assert_eq!(v.token_id(&t), Some(42));
+        assert!(v.token_matches(&t, TokenPurpose::Confirm, 42, &[1; 16]));
+        assert!(!v.token_matches(&t, TokenPurpose::Unsubscribe, 42, &[1; 16]));
+        assert!(!v.token_matches(&t, TokenPurpose::Confirm, 42, &[2; 16]));
+        assert!(!v.token_matches(&t, TokenPurpose::Confirm, 43, &[1; 16]));
+        let other = Vault::new(&MasterKey::from_bytes([8; 32])).unwrap();
+        assert_ne!(other.token_id(&t), Some(42));
+        assert_ne!(t, v.link_token(TokenPurpose::Confirm, 43, &[1; 16]));
+    }
+
+    #[test]
+    fn referral_codes_round_trip_and_reject_junk() {
+        let v = vault();
+        let code = v.referral_code(7);
+        assert_eq!(code.len(), 13);
+        assert_eq!(v.referral_id(&code), Some(7));
+        assert_eq!(v.referral_id(&code.to_uppercase()), Some(7));
+        assert_ne!(v.referral_code(8)[..6], code[..6]);
+        assert_eq!(v.referral_id("short"), None);
+        assert_eq!(v.referral_id("!!!!!!!!!!!!!"), None);
     }
 
     #[test]

@@ -9,8 +9,6 @@ mod types;
 
 use async_trait::async_trait;
 
-use crate::domain::TokenPurpose;
-
 pub use types::*;
 
 /// Errors a caller must tell apart. Anything else is `Internal`, logged once at the edge.
@@ -53,13 +51,11 @@ pub trait Store: Send + Sync + 'static {
     /// answer every outcome alike, so that no one can learn who is on a list.
     async fn record_signup(&self, signup: NewSignup) -> StoreResult<SignupOutcome>;
 
-    /// What a link token points at, without changing anything (GET of a mailed link).
-    async fn peek_token(
-        &self,
-        hash: [u8; 32],
-        purpose: TokenPurpose,
-        now: Millis,
-    ) -> StoreResult<TokenLookup>;
+    /// A link token's row and what it points at, without changing anything.
+    async fn token(&self, token_id: i64) -> StoreResult<Option<StoredToken>>;
+
+    /// A person's confirmation link, as a token row whose id is the person's id.
+    async fn confirmation_token(&self, subscriber_id: i64) -> StoreResult<Option<StoredToken>>;
 
     /// Confirms the person behind a confirmation token, records their consent and queues
     /// their welcome mail. Confirming twice is harmless.

@@ -15,13 +15,25 @@ pub const SECOND: Millis = 1_000;
 pub const HOUR: Millis = 3_600 * SECOND;
 pub const DAY: Millis = 24 * HOUR;
 
-/// A link token as stored: a random seed (from which the key derives the token at send
-/// time) and the SHA-256 of the token, which is what look-ups use.
+/// A link token as stored: a random seed, from which the secret key derives the link
+/// at send time.
 #[derive(Clone)]
 pub struct NewToken {
     pub seed: [u8; 16],
-    pub hash: [u8; 32],
     pub expires_at: Millis,
+}
+
+/// A token row, for the caller to verify a link against.
+#[derive(Debug, Clone)]
+pub struct StoredToken {
+    pub id: i64,
+    pub subscriber_id: i64,
+    pub list: String,
+    pub status: Status,
+    pub purpose: TokenPurpose,
+    pub seed: Vec<u8>,
+    pub expires_at: Millis,
+    pub used_at: Option<Millis>,
 }
 
 /// Where a signup came from, kept until the person confirms and then written into their
@@ -50,8 +62,9 @@ pub struct NewSignup {
     pub throttle_key: [u8; 32],
     pub confirm_token: NewToken,
     pub consent: ConsentContext,
-    /// The referral code from the share link that brought this person, if any.
-    pub referred_by_code: Option<String>,
+    /// The person whose share link brought this one, if any (checked to be on the same
+    /// list by the store).
+    pub referred_by: Option<i64>,
     pub now: Millis,
     /// At most one confirmation mail per address within this many milliseconds.
     pub confirmation_interval: Millis,
@@ -68,23 +81,9 @@ pub enum SignupOutcome {
     AlreadyConsented { subscriber_id: i64 },
 }
 
-/// What a token points at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenLookup {
-    Valid {
-        subscriber_id: i64,
-        list: String,
-        status: Status,
-    },
-    /// The token existed but has expired, and the person has not confirmed since.
-    Expired {
-        list: String,
-    },
-    Unknown,
-}
-
 pub struct Confirmation {
-    pub token_hash: [u8; 32],
+    /// The person whose confirmation link the caller has verified.
+    pub subscriber_id: i64,
     pub now: Millis,
 }
 
@@ -147,8 +146,8 @@ pub struct MailJob {
     pub subscriber_id: i64,
     pub list: String,
     pub email_sealed: Vec<u8>,
-    /// The tokens the mail's links carry, as (purpose, seed).
-    pub tokens: Vec<(TokenPurpose, Vec<u8>)>,
+    /// The token the mail's links carry: (purpose, token id, seed).
+    pub token: Option<(TokenPurpose, i64, Vec<u8>)>,
     /// Attempts made before this one.
     pub attempts: u32,
     pub place_in_line: Option<u64>,

@@ -2,8 +2,7 @@
 
 use super::Waitlists;
 use crate::domain::{Token, TokenPurpose};
-use crate::privacy::token_hash;
-use crate::store::{ConfirmOutcome, Confirmation, StoreError, TokenLookup, now_millis};
+use crate::store::{ConfirmOutcome, Confirmation, StoreError, StoredToken, now_millis};
 
 /// What the GET of a confirmation link shows.
 #[derive(Debug, PartialEq, Eq)]
@@ -38,37 +37,55 @@ pub enum ConfirmResult {
 }
 
 impl Waitlists {
-    pub async fn confirm_page(&self, token: &str) -> Result<ConfirmPage, StoreError> {
+    /// The token row a link names, if the link is genuine and made for `purpose`.
+    pub async fn verified_token(
+        &self,
+        token: &str,
+        purpose: TokenPurpose,
+    ) -> Result<Option<StoredToken>, StoreError> {
         let Ok(token) = Token::parse(token) else {
+            return Ok(None);
+        };
+        let Some(id) = self.vault.token_id(&token) else {
+            return Ok(None);
+        };
+        let row = if purpose == TokenPurpose::Confirm {
+            self.store.confirmation_token(id).await?
+        } else {
+            self.store.token(id).await?
+        };
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let genuine =
+            row.purpose == purpose && self.vault.token_matches(&token, purpose, row.id, &row.seed);
+        Ok(genuine.then_some(row))
+    }
+
+    pub async fn confirm_page(&self, token: &str) -> Result<ConfirmPage, StoreError> {
+        let Some(row) = self.verified_token(token, TokenPurpose::Confirm).await? else {
             return Ok(ConfirmPage::Unknown);
         };
-        let lookup = self
-            .store
-            .peek_token(token_hash(&token), TokenPurpose::Confirm, now_millis())
-            .await?;
-        Ok(match lookup {
-            TokenLookup::Valid {
-                subscriber_id,
-                list,
-                status,
-            } if status.has_standing_consent() => ConfirmPage::AlreadyConfirmed {
-                list,
-                place: self.store.place_in_line(subscriber_id).await?,
-            },
-            TokenLookup::Valid { list, .. } => ConfirmPage::Ready { list },
-            TokenLookup::Expired { list } => ConfirmPage::Expired { list },
-            TokenLookup::Unknown => ConfirmPage::Unknown,
+        Ok(if row.status.has_standing_consent() {
+            ConfirmPage::AlreadyConfirmed {
+                place: self.store.place_in_line(row.subscriber_id).await?,
+                list: row.list,
+            }
+        } else if now_millis() > row.expires_at {
+            ConfirmPage::Expired { list: row.list }
+        } else {
+            ConfirmPage::Ready { list: row.list }
         })
     }
 
     pub async fn confirm(&self, token: &str) -> Result<ConfirmResult, StoreError> {
-        let Ok(token) = Token::parse(token) else {
+        let Some(row) = self.verified_token(token, TokenPurpose::Confirm).await? else {
             return Ok(ConfirmResult::Unknown);
         };
         let outcome = self
             .store
             .confirm(Confirmation {
-                token_hash: token_hash(&token),
+                subscriber_id: row.subscriber_id,
                 now: now_millis(),
             })
             .await?;

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{IpRecording, Waitlists};
 use crate::domain::{EmailAddress, FieldValues, PersonName};
-use crate::privacy::{SealedKind, token_hash};
+use crate::privacy::SealedKind;
 use crate::store::{ConsentContext, NewSignup, NewToken, SignupOutcome, StoreError, now_millis};
 
 /// A signup as it arrived: the form's (or JSON object's) fields in order.
@@ -74,9 +74,6 @@ impl Waitlists {
 
         let now = now_millis();
         let seed: [u8; 16] = rand::random();
-        let token = self
-            .vault
-            .token_from_seed(crate::domain::TokenPurpose::Confirm, &seed);
         let form = form_id(&published.site, raw.get("form"));
         let seal = |kind, text: &str| {
             self.vault
@@ -97,7 +94,6 @@ impl Waitlists {
             throttle_key: self.vault.throttle_key(&email),
             confirm_token: NewToken {
                 seed,
-                hash: token_hash(&token),
                 expires_at: now + self.policy.confirm_link_ttl,
             },
             consent: ConsentContext {
@@ -109,13 +105,9 @@ impl Waitlists {
                     .and_then(|ip| record_ip(ip, self.policy.ip_recording)),
                 submitted_at: now,
             },
-            referred_by_code: raw
+            referred_by: raw
                 .get("ref")
-                .map(str::trim)
-                .filter(|c| {
-                    !c.is_empty() && c.len() <= 32 && c.chars().all(|ch| ch.is_ascii_alphanumeric())
-                })
-                .map(str::to_owned),
+                .and_then(|code| self.vault.referral_id(code.trim())),
             now,
             confirmation_interval: self.policy.confirmation_interval,
         };

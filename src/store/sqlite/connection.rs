@@ -37,8 +37,10 @@ pub fn open_writer(
         Durability::Full => "FULL",
         Durability::Normal => "NORMAL",
     };
+    // A larger page cache keeps the hot index pages of a busy list in memory.
     conn.execute_batch(&format!(
-        "PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+        "PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;
+         PRAGMA cache_size=-16384;"
     ))?;
     Ok(conn)
 }

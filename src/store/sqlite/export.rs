@@ -43,7 +43,7 @@ fn stream_list_inner(
         let mut rest = conn
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM subscribers
-                 WHERE list = ?1 AND status != 'confirmed' ORDER BY signed_up_at, id"
+                 WHERE list = ?1 AND status != 'confirmed' ORDER BY id"
             ))
             .sql("preparing the export")?;
         let mut rows = rest.query(params![list]).sql("reading the list")?;

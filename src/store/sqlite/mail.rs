@@ -1,6 +1,6 @@
 //! The outbox: claiming due mail and recording each attempt.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::errors::SqlContext;
 use super::signup::place_in_line;
@@ -8,10 +8,21 @@ use crate::domain::{Status, TokenPurpose};
 use crate::store::{MailAttempt, MailClaim, MailJob, MailKind, StoreResult};
 
 pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJob>> {
-    type Row = (i64, String, i64, i64, String, Vec<u8>, String);
+    type Row = (
+        i64,
+        String,
+        i64,
+        i64,
+        String,
+        Vec<u8>,
+        String,
+        Option<i64>,
+        Option<Vec<u8>>,
+    );
     let rows: Vec<Row> = conn
         .prepare_cached(
-            "SELECT o.id, o.kind, o.subscriber_id, o.attempts, s.list, s.email_sealed, s.status
+            "SELECT o.id, o.kind, o.subscriber_id, o.attempts, s.list, s.email_sealed, s.status,
+                    o.token_id, s.confirm_seed
              FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id
              WHERE (o.state = 'queued' AND o.due_at <= ?1)
                 OR (o.state = 'sending' AND o.lease_until < ?1)
@@ -28,6 +39,8 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
                 ))
             })?
             .collect()
@@ -35,7 +48,9 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
         .sql("finding due mail")?;
 
     let mut jobs = Vec::with_capacity(rows.len());
-    for (id, kind, subscriber_id, attempts, list, email_sealed, status) in rows {
+    for (id, kind, subscriber_id, attempts, list, email_sealed, status, token_id, confirm_seed) in
+        rows
+    {
         let status = Status::parse(&status).unwrap_or(Status::Unsubscribed);
         let Some(kind) = MailKind::parse(&kind) else {
             skip(conn, id, "unknown kind of mail")?;
@@ -52,7 +67,13 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
         )
         .and_then(|mut st| st.execute(params![id, claim.now + claim.lease_ms]))
         .sql("leasing a mail")?;
-        let tokens = mail_tokens(conn, id)?;
+        let token = match (kind, token_id) {
+            (MailKind::Confirmation, _) => {
+                confirm_seed.map(|seed| (TokenPurpose::Confirm, subscriber_id, seed))
+            }
+            (_, Some(token_id)) => mail_token(conn, token_id)?,
+            (_, None) => None,
+        };
         let place = match kind {
             MailKind::Welcome => place_in_line(conn, subscriber_id)?,
             _ => None,
@@ -63,7 +84,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             subscriber_id,
             list,
             email_sealed,
-            tokens,
+            token,
             attempts: attempts as u32,
             place_in_line: place,
         });
@@ -90,21 +111,18 @@ fn skip(conn: &Connection, id: i64, reason: &str) -> StoreResult<()> {
     Ok(())
 }
 
-fn mail_tokens(conn: &Connection, mail_id: i64) -> StoreResult<Vec<(TokenPurpose, Vec<u8>)>> {
-    let rows: Vec<(String, Vec<u8>)> = conn
-        .prepare_cached(
-            "SELECT t.purpose, t.seed FROM outbox_tokens ot JOIN tokens t ON t.id = ot.token_id
-             WHERE ot.outbox_id = ?1 ORDER BY t.id",
-        )
+fn mail_token(
+    conn: &Connection,
+    token_id: i64,
+) -> StoreResult<Option<(TokenPurpose, i64, Vec<u8>)>> {
+    let row: Option<(String, Vec<u8>)> = conn
+        .prepare_cached("SELECT purpose, seed FROM tokens WHERE id = ?1")
         .and_then(|mut st| {
-            st.query_map([mail_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect()
+            st.query_row([token_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
         })
-        .sql("reading a mail's tokens")?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(purpose, seed)| TokenPurpose::parse(&purpose).map(|p| (p, seed)))
-        .collect())
+        .sql("reading a mail's token")?;
+    Ok(row.and_then(|(purpose, seed)| TokenPurpose::parse(&purpose).map(|p| (p, token_id, seed))))
 }
 
 pub fn record_attempt(conn: &Connection, a: &MailAttempt) -> StoreResult<()> {

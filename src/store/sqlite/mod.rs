@@ -9,8 +9,9 @@ mod readers;
 mod signup;
 mod writer;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -21,10 +22,9 @@ use writer::Writer;
 pub use writer::{WriterConfig, WriterStats};
 
 use super::{
-    ConfirmOutcome, Confirmation, ExportRow, MailAttempt, MailClaim, MailJob, Millis, NewSignup,
-    SignupOutcome, Store, StoreResult, TokenLookup,
+    ConfirmOutcome, Confirmation, ExportRow, MailAttempt, MailClaim, MailJob, NewSignup,
+    SignupOutcome, Store, StoreResult, StoredToken,
 };
-use crate::domain::TokenPurpose;
 
 pub const DATABASE_FILE: &str = "quietlist.sqlite3";
 
@@ -51,6 +51,8 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
     path: PathBuf,
+    /// Consent texts already stored: most signups need not write theirs again.
+    known_consent_texts: Mutex<HashSet<String>>,
 }
 
 impl SqliteStore {
@@ -65,6 +67,7 @@ impl SqliteStore {
             writer,
             readers,
             path,
+            known_consent_texts: Mutex::new(HashSet::new()),
         }))
     }
 
@@ -80,19 +83,30 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn record_signup(&self, s: NewSignup) -> StoreResult<SignupOutcome> {
-        self.writer
-            .write(move |conn| signup::record_signup(conn, &s))
+        let text_hash = s.consent.text_hash.clone();
+        let text_known = self
+            .known_consent_texts
+            .lock()
+            .is_ok_and(|known| known.contains(&text_hash));
+        let outcome = self
+            .writer
+            .write(move |conn| signup::record_signup(conn, &s, !text_known))
+            .await?;
+        if !text_known && let Ok(mut known) = self.known_consent_texts.lock() {
+            known.insert(text_hash);
+        }
+        Ok(outcome)
+    }
+
+    async fn token(&self, token_id: i64) -> StoreResult<Option<StoredToken>> {
+        self.readers
+            .read(move |conn| signup::token(conn, token_id))
             .await
     }
 
-    async fn peek_token(
-        &self,
-        hash: [u8; 32],
-        purpose: TokenPurpose,
-        now: Millis,
-    ) -> StoreResult<TokenLookup> {
+    async fn confirmation_token(&self, subscriber_id: i64) -> StoreResult<Option<StoredToken>> {
         self.readers
-            .read(move |conn| signup::peek_token(conn, &hash, purpose, now))
+            .read(move |conn| signup::confirmation_token(conn, subscriber_id))
             .await
     }
 

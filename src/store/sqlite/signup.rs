@@ -5,28 +5,36 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::errors::SqlContext;
 use crate::domain::{Status, TokenPurpose};
 use crate::store::{
-    ConfirmOutcome, Confirmation, MailKind, Millis, NewSignup, NewToken, SignupOutcome,
-    StoreResult, TokenLookup,
+    ConfirmOutcome, Confirmation, MailKind, Millis, NewSignup, SignupOutcome, StoreResult,
+    StoredToken,
 };
 
-pub fn record_signup(conn: &Connection, s: &NewSignup) -> StoreResult<SignupOutcome> {
-    conn.prepare_cached(
-        "INSERT INTO consent_texts (hash, text, first_seen) VALUES (?1, ?2, ?3)
-         ON CONFLICT (hash) DO NOTHING",
-    )
-    .and_then(|mut st| st.execute(params![s.consent.text_hash, s.consent.text, s.now]))
-    .sql("storing the consent text")?;
+/// `store_consent_text` is false when the text is known to be stored already.
+pub fn record_signup(
+    conn: &Connection,
+    s: &NewSignup,
+    store_consent_text: bool,
+) -> StoreResult<SignupOutcome> {
+    if store_consent_text {
+        conn.prepare_cached(
+            "INSERT INTO consent_texts (hash, text, first_seen) VALUES (?1, ?2, ?3)
+             ON CONFLICT (hash) DO NOTHING",
+        )
+        .and_then(|mut st| st.execute(params![s.consent.text_hash, s.consent.text, s.now]))
+        .sql("storing the consent text")?;
+    }
 
     // Every address takes this same statement, new or known, so the work done (and the
     // time taken) does not depend on who is on the list.
-    let (subscriber_id, status): (i64, String) = conn
+    let (subscriber_id, status, inserted_now): (i64, String, bool) = conn
         .prepare_cached(
             "INSERT INTO subscribers (list, email_index, email_sealed, name_sealed, fields_sealed,
-                 status, signed_up_at, last_signup_at, referral_code, referred_by,
-                 pending_form, pending_text_hash, pending_client_ip, pending_submitted_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7,
-                 (SELECT id FROM subscribers WHERE list = ?1 AND referral_code = ?8),
-                 ?9, ?10, ?11, ?12)
+                 status, signed_up_at, last_signup_at, referred_by,
+                 pending_form, pending_text_hash, pending_client_ip, pending_submitted_at,
+                 confirm_seed, confirm_expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6,
+                 (SELECT id FROM subscribers WHERE id = ?7 AND list = ?1),
+                 ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT (list, email_index) DO UPDATE SET
                  last_signup_at = excluded.last_signup_at,
                  name_sealed = CASE WHEN status IN ('pending', 'unsubscribed')
@@ -41,7 +49,7 @@ pub fn record_signup(conn: &Connection, s: &NewSignup) -> StoreResult<SignupOutc
                      THEN excluded.pending_client_ip ELSE pending_client_ip END,
                  pending_submitted_at = CASE WHEN status IN ('pending', 'unsubscribed')
                      THEN excluded.pending_submitted_at ELSE pending_submitted_at END
-             RETURNING id, status",
+             RETURNING id, status, signed_up_at = ?6",
         )
         .and_then(|mut st| {
             st.query_row(
@@ -52,14 +60,15 @@ pub fn record_signup(conn: &Connection, s: &NewSignup) -> StoreResult<SignupOutc
                     s.name_sealed,
                     s.fields_sealed,
                     s.now,
-                    new_referral_code(),
-                    s.referred_by_code,
+                    s.referred_by,
                     s.consent.form,
                     s.consent.text_hash,
                     s.consent.client_ip,
                     s.consent.submitted_at,
+                    s.confirm_token.seed,
+                    s.confirm_token.expires_at,
                 ],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
         })
         .sql("recording the signup")?;
@@ -93,124 +102,129 @@ pub fn record_signup(conn: &Connection, s: &NewSignup) -> StoreResult<SignupOutc
         return Ok(SignupOutcome::Throttled { subscriber_id });
     }
 
-    let token_id = insert_token(
-        conn,
-        subscriber_id,
-        TokenPurpose::Confirm,
-        &s.confirm_token,
-        s.now,
-    )?;
-    queue_mail(
-        conn,
-        subscriber_id,
-        MailKind::Confirmation,
-        &[token_id],
-        s.now,
-    )?;
-    Ok(SignupOutcome::ConfirmationQueued { subscriber_id })
-}
-
-pub fn insert_token(
-    conn: &Connection,
-    subscriber_id: i64,
-    purpose: TokenPurpose,
-    token: &NewToken,
-    now: Millis,
-) -> StoreResult<i64> {
-    conn.prepare_cached(
-        "INSERT INTO tokens (subscriber_id, purpose, seed, hash, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-    )
-    .and_then(|mut st| {
-        st.query_row(
-            params![
-                subscriber_id,
-                purpose.as_str(),
-                token.seed,
-                token.hash,
-                now,
-                token.expires_at
-            ],
-            |r| r.get(0),
+    if !inserted_now {
+        // A new confirmation mail carries a new link; the row of a new person has it.
+        conn.prepare_cached(
+            "UPDATE subscribers SET confirm_seed = ?2, confirm_expires_at = ?3 WHERE id = ?1",
         )
-    })
-    .sql("storing a link token")
+        .and_then(|mut st| {
+            st.execute(params![
+                subscriber_id,
+                s.confirm_token.seed,
+                s.confirm_token.expires_at
+            ])
+        })
+        .sql("renewing the confirmation link")?;
+    }
+    queue_mail(conn, subscriber_id, MailKind::Confirmation, None, s.now)?;
+    Ok(SignupOutcome::ConfirmationQueued { subscriber_id })
 }
 
 pub fn queue_mail(
     conn: &Connection,
     subscriber_id: i64,
     kind: MailKind,
-    token_ids: &[i64],
+    token_id: Option<i64>,
     now: Millis,
 ) -> StoreResult<i64> {
-    let mail_id: i64 = conn
-        .prepare_cached(
-            "INSERT INTO outbox (subscriber_id, kind, state, created_at, due_at)
-             VALUES (?1, ?2, 'queued', ?3, ?3) RETURNING id",
-        )
-        .and_then(|mut st| st.query_row(params![subscriber_id, kind.as_str(), now], |r| r.get(0)))
-        .sql("queueing a mail")?;
-    for token_id in token_ids {
-        conn.prepare_cached("INSERT INTO outbox_tokens (outbox_id, token_id) VALUES (?1, ?2)")
-            .and_then(|mut st| st.execute(params![mail_id, token_id]))
-            .sql("linking a mail to its token")?;
-    }
-    Ok(mail_id)
+    conn.prepare_cached(
+        "INSERT INTO outbox (subscriber_id, kind, token_id, state, created_at, due_at)
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?4) RETURNING id",
+    )
+    .and_then(|mut st| {
+        st.query_row(params![subscriber_id, kind.as_str(), token_id, now], |r| {
+            r.get(0)
+        })
+    })
+    .sql("queueing a mail")
 }
 
-pub fn peek_token(
-    conn: &Connection,
-    hash: &[u8; 32],
-    purpose: TokenPurpose,
-    now: Millis,
-) -> StoreResult<TokenLookup> {
-    let row: Option<(i64, String, String, Millis)> = conn
+pub fn token(conn: &Connection, token_id: i64) -> StoreResult<Option<StoredToken>> {
+    type Row = (i64, String, String, String, Vec<u8>, Millis, Option<Millis>);
+    let row: Option<Row> = conn
         .prepare_cached(
-            "SELECT s.id, s.list, s.status, t.expires_at
+            "SELECT s.id, s.list, s.status, t.purpose, t.seed, t.expires_at, t.used_at
              FROM tokens t JOIN subscribers s ON s.id = t.subscriber_id
-             WHERE t.hash = ?1 AND t.purpose = ?2",
+             WHERE t.id = ?1",
         )
         .and_then(|mut st| {
-            st.query_row(params![hash, purpose.as_str()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            st.query_row([token_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
             })
             .optional()
         })
         .sql("looking up a token")?;
-    let Some((subscriber_id, list, status, expires_at)) = row else {
-        return Ok(TokenLookup::Unknown);
-    };
-    let status = Status::parse(&status).unwrap_or(Status::Pending);
-    let done_anyway = purpose == TokenPurpose::Confirm && status.has_standing_consent();
-    if now > expires_at && !done_anyway {
-        return Ok(TokenLookup::Expired { list });
-    }
-    Ok(TokenLookup::Valid {
-        subscriber_id,
-        list,
-        status,
-    })
+    Ok(row.and_then(
+        |(subscriber_id, list, status, purpose, seed, expires_at, used_at)| {
+            Some(StoredToken {
+                id: token_id,
+                subscriber_id,
+                list,
+                status: Status::parse(&status)?,
+                purpose: TokenPurpose::parse(&purpose)?,
+                seed,
+                expires_at,
+                used_at,
+            })
+        },
+    ))
 }
 
-pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcome> {
-    type Row = (i64, i64, Millis, String, String);
+/// The confirmation link of a person, as a token row (its id is the person's id).
+pub fn confirmation_token(
+    conn: &Connection,
+    subscriber_id: i64,
+) -> StoreResult<Option<StoredToken>> {
+    type Row = (String, String, Option<Vec<u8>>, Option<Millis>);
     let row: Option<Row> = conn
         .prepare_cached(
-            "SELECT t.id, s.id, t.expires_at, s.status, s.list
-             FROM tokens t JOIN subscribers s ON s.id = t.subscriber_id
-             WHERE t.hash = ?1 AND t.purpose = 'confirm'",
+            "SELECT list, status, confirm_seed, confirm_expires_at FROM subscribers WHERE id = ?1",
         )
         .and_then(|mut st| {
-            st.query_row(params![c.token_hash], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            st.query_row([subscriber_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()
         })
-        .sql("looking up a confirmation token")?;
-    let Some((token_id, subscriber_id, expires_at, status, list)) = row else {
+        .sql("looking up a confirmation link")?;
+    Ok(row.and_then(|(list, status, seed, expires_at)| {
+        Some(StoredToken {
+            id: subscriber_id,
+            subscriber_id,
+            list,
+            status: Status::parse(&status)?,
+            purpose: TokenPurpose::Confirm,
+            seed: seed.unwrap_or_default(),
+            expires_at: expires_at.unwrap_or(0),
+            used_at: None,
+        })
+    }))
+}
+
+pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcome> {
+    type Row = (Option<Millis>, String, String);
+    let subscriber_id = c.subscriber_id;
+    let row: Option<Row> = conn
+        .prepare_cached("SELECT confirm_expires_at, status, list FROM subscribers WHERE id = ?1")
+        .and_then(|mut st| {
+            st.query_row(params![subscriber_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+        })
+        .sql("looking up a confirmation")?;
+    let Some((expires_at, status, list)) = row else {
         return Ok(ConfirmOutcome::Unknown);
     };
+    let expires_at = expires_at.unwrap_or(0);
     let status = Status::parse(&status).unwrap_or(Status::Pending);
     if status.has_standing_consent() {
         return Ok(ConfirmOutcome::AlreadyConfirmed {
@@ -247,10 +261,6 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
     .and_then(|mut st| st.execute(params![subscriber_id, c.now, next_seq]))
     .sql("confirming")?;
 
-    conn.prepare_cached("UPDATE tokens SET used_at = ?2 WHERE id = ?1")
-        .and_then(|mut st| st.execute(params![token_id, c.now]))
-        .sql("marking the token used")?;
-
     Ok(ConfirmOutcome::Confirmed {
         subscriber_id,
         list,
@@ -281,14 +291,4 @@ pub fn place_in_line(conn: &Connection, subscriber_id: i64) -> StoreResult<Optio
         .and_then(|mut st| st.query_row(params![list, key, seq], |r| r.get(0)))
         .sql("counting the people ahead")?;
     Ok(Some(ahead as u64 + 1))
-}
-
-/// A share code for referral links: 12 characters of base32 (60 bits).
-fn new_referral_code() -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
-    let bytes: [u8; 12] = rand::random();
-    bytes
-        .iter()
-        .map(|b| ALPHABET[(*b as usize) % 32] as char)
-        .collect()
 }

@@ -82,7 +82,8 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (state, due_at);
 CREATE INDEX outbox_subscriber ON outbox (subscriber_id);
 
--- Every delivery attempt, for the owner and for debugging.
+-- Every failed delivery attempt, for the owner and for debugging (a success is sent_at
+-- on the mail itself).
 CREATE TABLE outbox_attempts (
     id           INTEGER PRIMARY KEY,
     outbox_id    INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,

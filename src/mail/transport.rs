@@ -1,16 +1,16 @@
-//! Where mail goes: an SMTP server through lettre (a small pool of reused connections),
-//! or, when no server is configured, the development mailbox in the data directory.
+//! Where mail goes: an SMTP server (a small pool of reused connections, `smtp.rs`), or,
+//! when no server is configured, the development mailbox in the data directory.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use secrecy::{ExposeSecret, SecretString};
+use lettre::Message;
+use secrecy::SecretString;
+
+use super::smtp::{SmtpClient, SmtpTarget};
 
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpClient),
     /// Mails are written to this folder, with the recipient replaced by a subscriber id
     /// so that no address is stored in clear.
     DevMailbox(PathBuf),
@@ -34,12 +34,8 @@ pub struct SendError {
 
 impl Transport {
     pub fn smtp(url: &SecretString, connections: u32) -> anyhow::Result<Self> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
-            .context("QUIETLIST_SMTP_URL is not a valid smtp:// or smtps:// URL")?
-            .timeout(Some(Duration::from_secs(30)))
-            .pool_config(PoolConfig::new().max_size(connections.max(1)))
-            .build();
-        Ok(Self::Smtp(transport))
+        let target = SmtpTarget::parse(url)?;
+        Ok(Self::Smtp(SmtpClient::new(target, connections as usize)?))
     }
 
     pub fn dev_mailbox(dir: PathBuf) -> anyhow::Result<Self> {
@@ -54,9 +50,9 @@ impl Transport {
 
     pub async fn send(&self, message: Message, file_stem: &str) -> Result<(), SendError> {
         match self {
-            Self::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| SendError {
-                permanent: e.is_permanent(),
-                message: e.to_string(),
+            Self::Smtp(smtp) => smtp.send(&message).await.map_err(|e| SendError {
+                permanent: e.permanent,
+                message: e.message,
             }),
             Self::DevMailbox(dir) => {
                 let path = dir.join(format!("{file_stem}.eml"));

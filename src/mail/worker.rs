@@ -76,16 +76,28 @@ impl OutboxWorker {
                 };
                 let worker = this.clone();
                 sending.spawn(async move {
-                    worker.deliver(job).await;
+                    let attempt = worker.deliver(job).await;
                     drop(permit);
+                    attempt
                 });
             }
-            while sending.join_next().await.is_some() {}
+            // One write records the whole round (a crash before it means the leases run out
+            // and those mails are sent again: at least once, never lost).
+            let mut attempts = Vec::new();
+            while let Some(joined) = sending.join_next().await {
+                if let Ok(attempt) = joined {
+                    attempts.push(attempt);
+                }
+            }
+            let count = attempts.len();
+            if let Err(e) = this.store.record_attempts(attempts).await {
+                tracing::error!(mails = count, error = %e, "could not record delivery attempts");
+            }
         }
         tracing::info!("outbox worker stopped");
     }
 
-    async fn deliver(&self, job: MailJob) {
+    async fn deliver(&self, job: MailJob) -> MailAttempt {
         let started = now_millis();
         let result = self.try_deliver(&job).await;
         let (error, retry_at) = match result {
@@ -103,15 +115,11 @@ impl OutboxWorker {
                 )
             }
         };
-        let attempt = MailAttempt {
+        MailAttempt {
             mail_id: job.id,
             at: now_millis(),
             error,
             retry_at,
-        };
-        if let Err(e) = self.store.record_attempt(attempt).await {
-            // The lease runs out and the mail is claimed again: sent at least once.
-            tracing::error!(mail = job.id, error = %e, "could not record a delivery attempt");
         }
     }
 

@@ -67,8 +67,8 @@ pub trait Store: Send + Sync + 'static {
     /// Claims up to `limit` mails that are due, leasing them for `lease_ms`.
     async fn claim_mail(&self, claim: MailClaim) -> StoreResult<Vec<MailJob>>;
 
-    /// Records the outcome of one delivery attempt.
-    async fn record_attempt(&self, attempt: MailAttempt) -> StoreResult<()>;
+    /// Records the outcomes of delivery attempts, in one transaction.
+    async fn record_attempts(&self, attempts: Vec<MailAttempt>) -> StoreResult<()>;
 
     /// Streams a list's people in line order (confirmed first, by place; then the rest by
     /// signup time). Rows arrive on the returned channel; an error ends the stream.

@@ -125,12 +125,17 @@ fn mail_token(
     Ok(row.and_then(|(purpose, seed)| TokenPurpose::parse(&purpose).map(|p| (p, token_id, seed))))
 }
 
+/// A failed attempt gets a row of its own in `outbox_attempts`; a success is recorded on
+/// the mail itself (`sent_at`, and `attempts` counts the tries), which halves the writes
+/// per mail in the common case.
 pub fn record_attempt(conn: &Connection, a: &MailAttempt) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO outbox_attempts (outbox_id, attempted_at, error) VALUES (?1, ?2, ?3)",
-    )
-    .and_then(|mut st| st.execute(params![a.mail_id, a.at, a.error]))
-    .sql("recording a delivery attempt")?;
+    if a.error.is_some() {
+        conn.prepare_cached(
+            "INSERT INTO outbox_attempts (outbox_id, attempted_at, error) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut st| st.execute(params![a.mail_id, a.at, a.error]))
+        .sql("recording a delivery attempt")?;
+    }
     let updated = match (&a.error, a.retry_at) {
         (None, _) => conn
             .prepare_cached(

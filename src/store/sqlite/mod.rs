@@ -128,9 +128,13 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn record_attempt(&self, attempt: MailAttempt) -> StoreResult<()> {
+    async fn record_attempts(&self, attempts: Vec<MailAttempt>) -> StoreResult<()> {
         self.writer
-            .write(move |conn| mail::record_attempt(conn, &attempt))
+            .write(move |conn| {
+                attempts
+                    .iter()
+                    .try_for_each(|attempt| mail::record_attempt(conn, attempt))
+            })
             .await
     }
 

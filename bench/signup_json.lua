@@ -1,0 +1,34 @@
+-- Durable JSON signups with a unique address per request.
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  run = tostring(os.time())
+end
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+
+function request()
+  counter = counter + 1
+  local body = '{"email":"json-' .. run .. '-' .. id .. '-' .. counter .. '@example.com","role":"therapist"}'
+  return wrk.format(nil, nil, nil, body)
+end
+
+unexpected = 0
+function response(status, headers, body)
+  if status ~= 202 then unexpected = unexpected + 1 end
+end
+
+function done(summary, latency, requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("unexpected") end
+  io.write(string.format("p50_ms %.3f\np99_ms %.3f\nunexpected_status %d\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, bad))
+end

@@ -28,6 +28,9 @@ CREATE TABLE subscribers (
     -- the secret key derives the link (see tokens below), and when it stops working.
     confirm_seed         BLOB,
     confirm_expires_at   INTEGER,
+    -- When this address last got a confirmation mail for this list: with the other
+    -- lists' rows and the suppression list, what the one-a-day limit counts.
+    last_confirmation_at INTEGER,
     UNIQUE (list, email_index)
 );
 -- Partial: a pending signup (no place yet) does not touch them.
@@ -57,10 +60,12 @@ CREATE TABLE consent_texts (
     first_seen INTEGER NOT NULL
 );
 
--- Per-address limit on confirmation mails, keyed by an HMAC of the address.
-CREATE TABLE confirmation_throttle (
-    address_key  BLOB    PRIMARY KEY,
-    last_sent_at INTEGER NOT NULL
+-- Erased addresses: only a keyed hash (the blind index) remains, so an erased address
+-- is not silently re-added and its confirmation limit still holds.
+CREATE TABLE suppressions (
+    email_index          BLOB    PRIMARY KEY,
+    erased_at            INTEGER NOT NULL,
+    last_confirmation_at INTEGER
 ) WITHOUT ROWID;
 
 -- Mail to send. Rendered at send time from the subscriber row, so no address or text is

@@ -88,18 +88,13 @@ impl SmtpTarget {
             Security::Plain => 25,
         });
         let credentials = (!url.username().is_empty()).then(|| {
-            let decode = |s: &str| {
-                percent_decode(s)
-            };
+            let decode = |s: &str| percent_decode(s);
             (
                 decode(url.username()),
                 SecretString::from(decode(url.password().unwrap_or(""))),
             )
         });
-        let hello_name = url
-            .path()
-            .trim_start_matches('/')
-            .to_owned();
+        let hello_name = url.path().trim_start_matches('/').to_owned();
         Ok(Self {
             host,
             port,
@@ -201,16 +196,23 @@ impl SmtpClient {
         match tokio::time::timeout(SEND_TIMEOUT, connection.send(envelope, body)).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(SmtpError::from_lettre(e)),
-            Err(_) => Err(SmtpError::transient("the SMTP server did not answer in time".into())),
+            Err(_) => Err(SmtpError::transient(
+                "the SMTP server did not answer in time".into(),
+            )),
         }
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SmtpError> {
         let t = &self.target;
-        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((t.host.as_str(), t.port)))
-            .await
-            .map_err(|_| SmtpError::transient(format!("connecting to {}:{} timed out", t.host, t.port)))?
-            .map_err(|e| SmtpError::transient(format!("connecting to {}:{}: {e}", t.host, t.port)))?;
+        let tcp = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            TcpStream::connect((t.host.as_str(), t.port)),
+        )
+        .await
+        .map_err(|_| {
+            SmtpError::transient(format!("connecting to {}:{} timed out", t.host, t.port))
+        })?
+        .map_err(|e| SmtpError::transient(format!("connecting to {}:{}: {e}", t.host, t.port)))?;
         tcp.set_nodelay(true)
             .map_err(|e| SmtpError::transient(format!("setting TCP_NODELAY: {e}")))?;
         let hello = if t.hello_name.is_empty() {
@@ -280,13 +282,21 @@ impl AsyncTokioStream for TlsTcp {
 }
 
 impl AsyncRead for TlsTcp {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for TlsTcp {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
     }
 
@@ -310,7 +320,10 @@ mod tests {
     #[test]
     fn smtp_urls_parse_into_targets() {
         let t = parse("smtp://127.0.0.1:2525").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.security), ("127.0.0.1", 2525, Security::Plain));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.security),
+            ("127.0.0.1", 2525, Security::Plain)
+        );
         let t = parse("smtps://user%40example.org:p%40ss@mail.example.org").unwrap();
         assert_eq!((t.port, t.security), (465, Security::Implicit));
         let (user, password) = t.credentials.clone().unwrap();

@@ -96,7 +96,6 @@ const NONCE_LEN: usize = 24;
 pub struct Vault {
     cipher: XChaCha20Poly1305,
     blind_index: HmacSha256,
-    throttle: HmacSha256,
     tokens: HmacSha256,
     signing: HmacSha256,
     token_ids: Feistel,
@@ -127,7 +126,6 @@ impl Vault {
         Ok(Self {
             cipher,
             blind_index: mac("v1 blind-index")?,
-            throttle: mac("v1 throttle")?,
             tokens: mac("v1 tokens")?,
             signing: mac("v1 signed-links")?,
             token_ids: Feistel::new(mac("v1 token-ids")?),
@@ -193,11 +191,6 @@ impl Vault {
     /// without the key the index says nothing about the address.
     pub fn email_index(&self, email: &EmailAddress) -> [u8; 32] {
         keyed_hash(&self.blind_index, email.as_str().as_bytes())
-    }
-
-    /// A second keyed hash of the address, used only to count confirmation mails.
-    pub fn throttle_key(&self, email: &EmailAddress) -> [u8; 32] {
-        keyed_hash(&self.throttle, email.as_str().as_bytes())
     }
 
     /// The token of a link: the token row's id, masked, then an HMAC of the row's purpose,
@@ -329,7 +322,6 @@ mod tests {
         let a = EmailAddress::parse("ada@example.com").unwrap();
         let v = vault();
         assert_eq!(v.email_index(&a), v.email_index(&a));
-        assert_ne!(v.email_index(&a), v.throttle_key(&a));
         let other = Vault::new(&MasterKey::from_bytes([8; 32])).unwrap();
         assert_ne!(v.email_index(&a), other.email_index(&a));
     }

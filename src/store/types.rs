@@ -58,8 +58,8 @@ pub struct NewSignup {
     pub email_sealed: Vec<u8>,
     pub name_sealed: Option<Vec<u8>>,
     pub fields_sealed: Option<Vec<u8>>,
-    /// Keyed hash of the address for the per-address confirmation limit.
-    pub throttle_key: [u8; 32],
+    /// Every list of the site: the confirmation limit counts across all of them.
+    pub all_lists: Vec<String>,
     pub confirm_token: NewToken,
     pub consent: ConsentContext,
     /// The person whose share link brought this one, if any (checked to be on the same

@@ -91,7 +91,7 @@ impl Waitlists {
             fields_sealed: (!fields.is_empty())
                 .then(|| seal(SealedKind::Fields, &json!(fields).to_string()))
                 .transpose()?,
-            throttle_key: self.vault.throttle_key(&email),
+            all_lists: published.site.waitlists.keys().cloned().collect(),
             confirm_token: NewToken {
                 seed,
                 expires_at: now + self.policy.confirm_link_ttl,

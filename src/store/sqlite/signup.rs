@@ -24,17 +24,24 @@ pub fn record_signup(
         .sql("storing the consent text")?;
     }
 
+    // One confirmation mail per address per interval, counted by the keyed hash of the
+    // address across every list and the suppression list (so erasure does not reset it).
+    let last_confirmation = last_confirmation_at(conn, s)?;
+    let may_mail = last_confirmation.is_none_or(|at| at <= s.now - s.confirmation_interval);
+
     // Every address takes this same statement, new or known, so the work done (and the
-    // time taken) does not depend on who is on the list.
-    let (subscriber_id, status, inserted_now): (i64, String, bool) = conn
+    // time taken) does not depend on who is on the list. An unconfirmed person's row takes
+    // the latest form, and a new link when a mail goes.
+    let (subscriber_id, status): (i64, String) = conn
         .prepare_cached(
             "INSERT INTO subscribers (list, email_index, email_sealed, name_sealed, fields_sealed,
                  status, signed_up_at, last_signup_at, referred_by,
                  pending_form, pending_text_hash, pending_client_ip, pending_submitted_at,
-                 confirm_seed, confirm_expires_at)
+                 confirm_seed, confirm_expires_at, last_confirmation_at)
              VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6,
                  (SELECT id FROM subscribers WHERE id = ?7 AND list = ?1),
-                 ?8, ?9, ?10, ?11, ?12, ?13)
+                 ?8, ?9, ?10, ?11,
+                 CASE WHEN ?14 THEN ?12 END, CASE WHEN ?14 THEN ?13 END, CASE WHEN ?14 THEN ?6 END)
              ON CONFLICT (list, email_index) DO UPDATE SET
                  last_signup_at = excluded.last_signup_at,
                  name_sealed = CASE WHEN status IN ('pending', 'unsubscribed')
@@ -48,8 +55,14 @@ pub fn record_signup(
                  pending_client_ip = CASE WHEN status IN ('pending', 'unsubscribed')
                      THEN excluded.pending_client_ip ELSE pending_client_ip END,
                  pending_submitted_at = CASE WHEN status IN ('pending', 'unsubscribed')
-                     THEN excluded.pending_submitted_at ELSE pending_submitted_at END
-             RETURNING id, status, signed_up_at = ?6",
+                     THEN excluded.pending_submitted_at ELSE pending_submitted_at END,
+                 confirm_seed = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
+                     THEN ?12 ELSE confirm_seed END,
+                 confirm_expires_at = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
+                     THEN ?13 ELSE confirm_expires_at END,
+                 last_confirmation_at = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
+                     THEN ?6 ELSE last_confirmation_at END
+             RETURNING id, status",
         )
         .and_then(|mut st| {
             st.query_row(
@@ -67,8 +80,9 @@ pub fn record_signup(
                     s.consent.submitted_at,
                     s.confirm_token.seed,
                     s.confirm_token.expires_at,
+                    may_mail,
                 ],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
         })
         .sql("recording the signup")?;
@@ -80,44 +94,35 @@ pub fn record_signup(
     if !awaiting_confirmation {
         return Ok(SignupOutcome::AlreadyConsented { subscriber_id });
     }
-
-    // One confirmation mail per address per interval, counted by a keyed hash of the
-    // address (across lists, and surviving erasure of the person).
-    let allowed: Option<i64> = conn
-        .prepare_cached(
-            "INSERT INTO confirmation_throttle (address_key, last_sent_at) VALUES (?1, ?2)
-             ON CONFLICT (address_key) DO UPDATE SET last_sent_at = excluded.last_sent_at
-                 WHERE last_sent_at <= excluded.last_sent_at - ?3
-             RETURNING 1",
-        )
-        .and_then(|mut st| {
-            st.query_row(
-                params![s.throttle_key, s.now, s.confirmation_interval],
-                |r| r.get(0),
-            )
-            .optional()
-        })
-        .sql("checking the confirmation limit")?;
-    if allowed.is_none() {
+    if !may_mail {
         return Ok(SignupOutcome::Throttled { subscriber_id });
-    }
-
-    if !inserted_now {
-        // A new confirmation mail carries a new link; the row of a new person has it.
-        conn.prepare_cached(
-            "UPDATE subscribers SET confirm_seed = ?2, confirm_expires_at = ?3 WHERE id = ?1",
-        )
-        .and_then(|mut st| {
-            st.execute(params![
-                subscriber_id,
-                s.confirm_token.seed,
-                s.confirm_token.expires_at
-            ])
-        })
-        .sql("renewing the confirmation link")?;
     }
     queue_mail(conn, subscriber_id, MailKind::Confirmation, None, s.now)?;
     Ok(SignupOutcome::ConfirmationQueued { subscriber_id })
+}
+
+/// When the address behind `s.email_index` last got a confirmation mail, on any list or
+/// before it was erased.
+fn last_confirmation_at(conn: &Connection, s: &NewSignup) -> StoreResult<Option<Millis>> {
+    let mut latest: Option<Millis> = conn
+        .prepare_cached("SELECT last_confirmation_at FROM suppressions WHERE email_index = ?1")
+        .and_then(|mut st| st.query_row([&s.email_index], |r| r.get(0)).optional())
+        .sql("reading the suppression list")?
+        .flatten();
+    for list in &s.all_lists {
+        let at: Option<Millis> = conn
+            .prepare_cached(
+                "SELECT last_confirmation_at FROM subscribers WHERE list = ?1 AND email_index = ?2",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![list, s.email_index], |r| r.get(0))
+                    .optional()
+            })
+            .sql("reading the confirmation limit")?
+            .flatten();
+        latest = latest.max(at);
+    }
+    Ok(latest)
 }
 
 pub fn queue_mail(

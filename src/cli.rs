@@ -7,7 +7,10 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
-use crate::config::{Config, parse_base_url};
+use crate::config::{Config, DkimSettings, parse_base_url};
+use std::io::Write;
+
+use crate::store::{AuditEntry, DAY, HOUR};
 use crate::startup::{Application, Core};
 use crate::store::sqlite::Durability;
 use crate::waitlist::IpRecording;
@@ -74,6 +77,13 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Print the audit log: every export, import, admin view of a person, erasure and
+    /// setting change.
+    Audit {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +129,41 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_SEND_MAIL", default_value = "on")]
     pub send_mail: OnOff,
 
+    /// At most this many mails to one person in any 30 days (1 to 4; the cap cannot be
+    /// turned off).
+    #[arg(long, env = "QUIETLIST_MAIL_CAP", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=4))]
+    pub mail_cap: u32,
+
+    /// At most one confirmation mail per address in this many hours (24 to 720).
+    #[arg(long, env = "QUIETLIST_CONFIRMATION_INTERVAL_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u32).range(24..=720))]
+    pub confirmation_interval_hours: u32,
+
+    /// Unconfirmed signups are deleted after this many days (1 to 7).
+    #[arg(long, env = "QUIETLIST_RETENTION_PENDING_DAYS", default_value_t = 7,
+          value_parser = clap::value_parser!(u32).range(1..=7))]
+    pub retention_pending_days: u32,
+
+    /// Records of sent mail are deleted after this many days (30 to 3650).
+    #[arg(long, env = "QUIETLIST_RETENTION_MAIL_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(30..=3650))]
+    pub retention_mail_days: u32,
+
+    /// Consent records of erased people are deleted after this many days (0 to 3650).
+    #[arg(long, env = "QUIETLIST_RETENTION_CONSENT_DAYS", default_value_t = 1095,
+          value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub retention_consent_days: u32,
+
+    /// DKIM private key (a PEM file, RSA or Ed25519); with --dkim-selector, every mail
+    /// is signed, the List-Unsubscribe headers included.
+    #[arg(long, env = "QUIETLIST_DKIM_KEY")]
+    pub dkim_key: Option<PathBuf>,
+
+    /// The DKIM selector published in DNS (<selector>._domainkey.<From domain>).
+    #[arg(long, env = "QUIETLIST_DKIM_SELECTOR")]
+    pub dkim_selector: Option<String>,
+
     /// How a client's address is kept in consent records: truncated to /24 or /48
     /// (default), full, or none.
     #[arg(long, env = "QUIETLIST_CLIENT_IP", default_value = "truncated")]
@@ -145,7 +190,7 @@ pub enum ClientIpArg {
 }
 
 impl Cli {
-    fn config(&self, serve: Option<&ServeArgs>) -> Config {
+    fn config(&self, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
         let mut config = Config::new(self.common.data_dir.clone());
         config.site_dir = self.common.site_dir.clone();
         config.secret_key = std::env::var("QUIETLIST_SECRET_KEY")
@@ -169,6 +214,22 @@ impl Cli {
             config.rate_limit = s.rate_limit == OnOff::On;
             config.trust_proxy = s.trust_proxy == OnOff::On;
             config.send_mail = s.send_mail == OnOff::On;
+            config.mail_cap = s.mail_cap;
+            config.confirmation_interval = i64::from(s.confirmation_interval_hours) * HOUR;
+            config.retention.pending = i64::from(s.retention_pending_days) * DAY;
+            config.retention.mail_history = i64::from(s.retention_mail_days) * DAY;
+            config.retention.consent_after_erasure = i64::from(s.retention_consent_days) * DAY;
+            config.dkim = match (&s.dkim_key, &s.dkim_selector) {
+                (Some(path), Some(selector)) => Some(DkimSettings {
+                    key_pem: SecretString::from(
+                        std::fs::read_to_string(path)
+                            .with_context(|| format!("reading the DKIM key {}", path.display()))?,
+                    ),
+                    selector: selector.clone(),
+                }),
+                (None, None) => None,
+                _ => anyhow::bail!("DKIM needs both QUIETLIST_DKIM_KEY and QUIETLIST_DKIM_SELECTOR"),
+            };
             config.unsafe_ack_before_commit = cfg!(debug_assertions)
                 && std::env::var("QUIETLIST_TEST_ONLY_ACK_BEFORE_COMMIT").is_ok_and(|v| v == "1");
             config.client_ip = match s.client_ip {
@@ -177,14 +238,22 @@ impl Cli {
                 ClientIpArg::None => IpRecording::None,
             };
         }
-        config
+        Ok(config)
     }
+}
+
+/// Who ran a command, for the audit log: the operating-system user.
+fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve(args) => {
-            let config = cli.config(Some(args));
+            let config = cli.config(Some(args))?;
             if config.durability == Durability::Normal {
                 tracing::warn!(
                     "QUIETLIST_DURABILITY=normal: the last signups may be lost on power loss"
@@ -193,7 +262,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Application::build(config).await?.run_until_stopped().await
         }
         Command::Export { list, output } => {
-            let config = cli.config(None);
+            let config = cli.config(None)?;
             let core = Core::open(&config)?;
             let published = core.site.load();
             let waitlist = published.site.waitlist(list).with_context(|| {
@@ -233,7 +302,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     .await?
                 }
             };
+            store
+                .audit(AuditEntry {
+                    at: crate::store::now_millis(),
+                    actor: cli_actor(),
+                    action: "export".into(),
+                    subject: format!("list:{list}"),
+                    rows: rows as i64,
+                    detail: match output {
+                        Some(path) => format!("quietlist export to {}", path.display()),
+                        None => "quietlist export to standard output".into(),
+                    },
+                })
+                .await?;
             tracing::info!(list, rows, "exported");
+            Ok(())
+        }
+        Command::Audit { json } => {
+            let config = cli.config(None)?;
+            let core = Core::open(&config)?;
+            let entries = core.store().audit_log().await?;
+            let mut out = std::io::stdout().lock();
+            if *json {
+                for entry in &entries {
+                    writeln!(out, "{}", serde_json::to_string(entry)?)?;
+                }
+            } else {
+                writeln!(out, "{:<20}  {:<22}  {:<9}  {:<24}  {:>7}  detail", "when (UTC)", "who", "what", "about", "rows")?;
+                for e in &entries {
+                    writeln!(
+                        out,
+                        "{:<20}  {:<22}  {:<9}  {:<24}  {:>7}  {}",
+                        crate::waitlist::export::timestamp(e.at),
+                        e.actor,
+                        e.action,
+                        e.subject,
+                        e.rows,
+                        e.detail
+                    )?;
+                }
+            }
             Ok(())
         }
     }

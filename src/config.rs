@@ -39,6 +39,14 @@ pub struct Config {
     pub client_ip: IpRecording,
     pub confirmation_interval: Millis,
     pub confirm_link_ttl: Millis,
+    /// How long a link to manage one's data works.
+    pub manage_link_ttl: Millis,
+    /// At most this many mails to one person in `mail_cap_window` (1 to 4; never off).
+    pub mail_cap: u32,
+    pub mail_cap_window: Millis,
+    pub retention: RetentionSettings,
+    /// DKIM signing, when a key and a selector are given.
+    pub dkim: Option<DkimSettings>,
     /// Test-only negative control for the crash test: answer signups before they are
     /// committed. Honoured only in debug builds; a release build ignores it.
     pub unsafe_ack_before_commit: bool,
@@ -66,8 +74,52 @@ impl Config {
             client_ip: IpRecording::Truncated,
             confirmation_interval: DAY,
             confirm_link_ttl: crate::publish::CONFIRM_HOURS * HOUR,
+            manage_link_ttl: 30 * DAY,
+            mail_cap: MAX_MAIL_CAP,
+            mail_cap_window: 30 * DAY,
+            retention: RetentionSettings::default(),
+            dkim: None,
             unsafe_ack_before_commit: false,
         }
+    }
+}
+
+/// The promise's cap on mails per person in 30 days: it may be lowered, never raised.
+pub const MAX_MAIL_CAP: u32 = 4;
+
+/// How long data is kept, and how often the retention job runs.
+#[derive(Debug, Clone)]
+pub struct RetentionSettings {
+    /// Unconfirmed signups (at most 7 days).
+    pub pending: Millis,
+    /// Records of sent mail (at least the cap's 30 days).
+    pub mail_history: Millis,
+    /// Consent records of people who were erased.
+    pub consent_after_erasure: Millis,
+    pub every: std::time::Duration,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            pending: 7 * DAY,
+            mail_history: 90 * DAY,
+            consent_after_erasure: 3 * 365 * DAY,
+            every: std::time::Duration::from_secs(3600),
+        }
+    }
+}
+
+/// A DKIM key (PEM, RSA or Ed25519) and its DNS selector.
+#[derive(Clone)]
+pub struct DkimSettings {
+    pub key_pem: SecretString,
+    pub selector: String,
+}
+
+impl std::fmt::Debug for DkimSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DkimSettings {{ selector: {:?}, key: <secret> }}", self.selector)
     }
 }
 

@@ -14,7 +14,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::config::{Config, host_of};
+use crate::http::privacy::PromiseFacts;
 use crate::http::rate_limit::RateLimiter;
+use crate::store::{DAY, HOUR, RetentionPolicy, RetentionReport};
+use crate::waitlist::IpRecording;
 use crate::http::{AppContext, AppState, router};
 use crate::mail::{MailSettings, OutboxWorker, Transport};
 use crate::privacy::{Vault, keys};
@@ -121,10 +124,17 @@ impl Application {
                 format!("no valid default From for {base_url}; set QUIETLIST_MAIL_FROM")
             })?,
         };
+        let dkim = config
+            .dkim
+            .as_ref()
+            .map(|settings| crate::mail::compose::dkim_config(settings, &from))
+            .transpose()?;
         let mail_settings = MailSettings {
             base_url: base_url.clone(),
             from,
             message_id_domain: mail_domain,
+            dkim,
+            cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
         };
 
         let store = core.store();
@@ -137,6 +147,7 @@ impl Application {
             policy: WaitlistPolicy {
                 confirmation_interval: config.confirmation_interval,
                 confirm_link_ttl: config.confirm_link_ttl,
+                manage_link_ttl: config.manage_link_ttl,
                 ip_recording: config.client_ip,
                 unsafe_ack_before_commit: config.unsafe_ack_before_commit,
             },
@@ -150,6 +161,8 @@ impl Application {
             wake: mail_wake,
             concurrency: config.smtp_connections.max(1) as usize * 2,
             paused: !config.send_mail,
+            cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
+            cap_window: config.mail_cap_window,
         };
         if !config.send_mail {
             tracing::warn!(
@@ -172,6 +185,18 @@ impl Application {
                     config.signups_per_minute,
                 ))
             }),
+            promise: PromiseFacts {
+                confirmation_hours: config.confirmation_interval / HOUR,
+                mail_cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
+                ip_note: match config.client_ip {
+                    IpRecording::Truncated => "only its first three parts (/24), or /48 for IPv6",
+                    IpRecording::Full => "your full IP address, as the site's owner chose",
+                    IpRecording::None => "not recorded",
+                },
+                pending_days: config.retention.pending / DAY,
+                mail_days: config.retention.mail_history / DAY,
+                consent_days: config.retention.consent_after_erasure / DAY,
+            },
         });
         Ok(Self {
             site: core.site.clone(),
@@ -214,12 +239,36 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let worker = tokio::spawn(self.worker.run(shutdown_rx.clone()));
+        tokio::spawn(retention_job(
+            self.sqlite.clone(),
+            self.config.retention.clone(),
+            shutdown_rx.clone(),
+        ));
         if let Some(dir) = self.config.site_dir.clone() {
             let config = self.config.clone();
+            let store = self.sqlite.clone();
+            let folder = dir.display().to_string();
+            let audit = move || {
+                let (store, folder) = (store.clone(), folder.clone());
+                tokio::spawn(async move {
+                    let entry = crate::store::AuditEntry {
+                        at: crate::store::now_millis(),
+                        actor: "system".into(),
+                        action: "settings".into(),
+                        subject: "site".into(),
+                        rows: 0,
+                        detail: format!("the site folder {folder} changed and was published again"),
+                    };
+                    if let Err(e) = store.audit(entry).await {
+                        tracing::warn!(error = %e, "could not audit a site change");
+                    }
+                });
+            };
             tokio::spawn(crate::publish::reload::watch_site(
                 dir,
                 self.site.clone(),
                 move || load_site(&config),
+                audit,
                 SITE_POLL,
                 shutdown_rx,
             ));
@@ -230,6 +279,37 @@ impl Application {
         let _ = worker.await;
         tracing::info!("quietlist stopped");
         Ok(())
+    }
+}
+
+/// Deletes what has outlived its retention period, at start and then periodically.
+async fn retention_job(
+    store: Arc<SqliteStore>,
+    settings: crate::config::RetentionSettings,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let policy = RetentionPolicy {
+            now: crate::store::now_millis(),
+            pending: settings.pending,
+            // Never shorter than the cap's window, which counts the mails kept here.
+            mail_history: settings.mail_history.max(30 * DAY),
+            consent_after_erasure: settings.consent_after_erasure,
+        };
+        match store.apply_retention(policy).await {
+            Ok(report) if report != RetentionReport::default() => tracing::info!(
+                pending = report.pending_deleted,
+                mails = report.mails_deleted,
+                consents = report.consents_deleted,
+                "retention: deleted what outlived its period"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "retention job failed; will run again"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(settings.every) => {}
+            _ = shutdown.changed() => return,
+        }
     }
 }
 

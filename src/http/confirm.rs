@@ -33,7 +33,7 @@ pub async fn show(
             )?
         }
         ConfirmPage::AlreadyConfirmed { list, place } => {
-            confirmed_page(&state, &list, place, true)?
+            confirmed_page(&state, &list, place, true, None)?
         }
         ConfirmPage::Expired { .. } => return Err(expired()),
         ConfirmPage::Unknown => return Err(unknown_link()),
@@ -50,7 +50,14 @@ pub async fn confirm(
             list,
             place,
             already,
-        } => Ok(private_page(confirmed_page(&state, &list, place, already)?)),
+            manage_path,
+        } => Ok(private_page(confirmed_page(
+            &state,
+            &list,
+            place,
+            already,
+            manage_path.as_deref(),
+        )?)),
         ConfirmResult::Expired { .. } => Err(expired()),
         ConfirmResult::Unknown => Err(unknown_link()),
     }
@@ -61,6 +68,7 @@ fn confirmed_page(
     list: &str,
     place: Option<u64>,
     already: bool,
+    manage_path: Option<&str>,
 ) -> anyhow::Result<String> {
     let published = state.site.load();
     published.render(
@@ -69,6 +77,7 @@ fn confirmed_page(
             "waitlist": published.site.waitlist(list),
             "place": place,
             "already": already,
+            "manage_path": manage_path,
         }),
     )
 }

@@ -5,6 +5,7 @@ mod confirm;
 pub mod error;
 mod headers;
 mod pages;
+pub mod privacy;
 pub mod rate_limit;
 pub mod server;
 mod signup;
@@ -41,6 +42,8 @@ pub struct AppContext {
     pub trust_proxy: bool,
     /// Limits signups per client; `None` when rate limits are off.
     pub signup_limiter: Option<Arc<rate_limit::RateLimiter>>,
+    /// What `/privacy` states.
+    pub promise: privacy::PromiseFacts,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -72,6 +75,16 @@ pub fn router(state: AppState) -> Router {
             "/confirm/{token}",
             get(confirm::show).post(confirm::confirm),
         )
+        .route(
+            "/unsubscribe/{token}",
+            get(privacy::unsubscribe_page).post(privacy::unsubscribe),
+        )
+        .route("/manage", get(privacy::access_form).post(privacy::access_request))
+        .route("/manage/{token}", get(privacy::manage_page))
+        .route("/manage/{token}/download", post(privacy::manage_download))
+        .route("/manage/{token}/unsubscribe", post(privacy::manage_unsubscribe))
+        .route("/manage/{token}/erase", post(privacy::manage_erase))
+        .route("/privacy", get(privacy::privacy_page))
         .fallback(pages::not_found)
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(

@@ -1,31 +1,107 @@
 //! Turning a claimed outbox row into a mail, at send time.
 //!
 //! The outbox stores no text and no address: the mail is rendered here from the
-//! subscriber row (decrypted just for this) and the current templates.
+//! subscriber row (decrypted just for this) and the current templates. Every mail after
+//! the confirmation carries one-click unsubscribe (RFC 8058) and a visible link.
 
 use lettre::Message;
+use lettre::message::dkim::{
+    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+    DkimSigningKey,
+};
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
+use secrecy::ExposeSecret;
 use serde_json::json;
 
+use crate::config::DkimSettings;
 use crate::domain::TokenPurpose;
 use crate::privacy::Vault;
 use crate::publish::{CONFIRM_HOURS, Published};
 use crate::store::{MailJob, MailKind};
 
 /// What every mail needs that does not change from mail to mail.
-#[derive(Debug, Clone)]
 pub struct MailSettings {
     /// The public origin, without a trailing slash: `https://example.org`.
     pub base_url: String,
     pub from: Mailbox,
-    /// The domain of Message-IDs (the base URL's host).
+    /// The domain of Message-IDs and List-Ids (the base URL's host).
     pub message_id_domain: String,
+    pub dkim: Option<DkimConfig>,
+    /// The cap on mails per person in 30 days, as the welcome mail states it.
+    pub cap: u32,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("base_url", &self.base_url)
+            .field("from", &self.from)
+            .field("dkim", &self.dkim.is_some())
+            .finish()
+    }
+}
+
+/// The headers DKIM signs: the one-click unsubscribe pair among them (RFC 8058 §4).
+const SIGNED_HEADERS: [&str; 10] = [
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "Content-Type",
+    "List-Id",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+];
+
+/// Builds the DKIM signer: the key is a PKCS#1 PEM ("BEGIN RSA PRIVATE KEY") or an
+/// Ed25519 key as 32 bytes of base64; the domain is the From address's.
+pub fn dkim_config(settings: &DkimSettings, from: &Mailbox) -> anyhow::Result<DkimConfig> {
+    let pem = settings.key_pem.expose_secret();
+    let (key, algorithm) = if pem.contains("BEGIN RSA PRIVATE KEY") {
+        (pem.to_owned(), DkimSigningAlgorithm::Rsa)
+    } else {
+        let base64: String = pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<Vec<_>>()
+            .join("");
+        (base64, DkimSigningAlgorithm::Ed25519)
+    };
+    let key = DkimSigningKey::new(&key, algorithm).map_err(|e| {
+        anyhow::anyhow!(
+            "QUIETLIST_DKIM_KEY: not a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY) or a base64 \
+             Ed25519 key: {e}"
+        )
+    })?;
+    Ok(DkimConfig::new(
+        settings.selector.clone(),
+        from.email.domain().to_owned(),
+        key,
+        SIGNED_HEADERS
+            .iter()
+            .map(|h| HeaderName::new_from_ascii_str(h))
+            .collect(),
+        DkimCanonicalization {
+            header: DkimCanonicalizationType::Relaxed,
+            body: DkimCanonicalizationType::Relaxed,
+        },
+    ))
 }
 
 /// A mail ready to send, and the links in it (the development mailbox logs them).
 pub struct Composed {
     pub message: Message,
     pub links: Vec<String>,
+}
+
+/// The one-click unsubscribe link of a person. Signed, not stored: it works for as long
+/// as the person exists (erasure ends it).
+pub fn unsubscribe_url(settings: &MailSettings, vault: &Vault, subscriber_id: i64) -> String {
+    let token = vault.link_token(TokenPurpose::Unsubscribe, subscriber_id, &[]);
+    format!("{}/unsubscribe/{}", settings.base_url, token.as_str())
 }
 
 pub fn compose(
@@ -38,7 +114,7 @@ pub fn compose(
     let waitlist = published.site.waitlist(&job.list).ok_or_else(|| {
         anyhow::anyhow!("the list {:?} is no longer in the site settings", job.list)
     })?;
-    let link = |purpose: TokenPurpose, path: &str| -> Option<String> {
+    let link = |purpose: TokenPurpose, path: &str| -> anyhow::Result<String> {
         job.token
             .as_ref()
             .filter(|(p, _, _)| *p == purpose)
@@ -46,26 +122,45 @@ pub fn compose(
                 let token = vault.link_token(purpose, *id, seed);
                 format!("{}/{path}/{}", settings.base_url, token.as_str())
             })
+            .ok_or_else(|| anyhow::anyhow!("{} mail {} has no {} link", job.kind.as_str(), job.id, purpose.as_str()))
     };
+    let title = &waitlist.settings.title;
 
-    let (subject, template, links, context) = match job.kind {
+    let (subject, template, mut links, context) = match job.kind {
         MailKind::Confirmation => {
-            let confirm_url = link(TokenPurpose::Confirm, "confirm")
-                .ok_or_else(|| anyhow::anyhow!("confirmation mail {} has no token", job.id))?;
+            let confirm_url = link(TokenPurpose::Confirm, "confirm")?;
             (
-                format!(
-                    "Confirm your place on the waitlist for {}",
-                    waitlist.settings.title
-                ),
+                format!("Confirm your place on the waitlist for {title}"),
                 "mail/confirmation",
                 vec![confirm_url.clone()],
                 json!({ "confirm_url": confirm_url, "confirm_hours": CONFIRM_HOURS }),
             )
         }
-        MailKind::Welcome | MailKind::Invite => {
-            anyhow::bail!("{} mails are not written yet", job.kind.as_str())
+        MailKind::Welcome => {
+            let manage_url = link(TokenPurpose::Manage, "manage")?;
+            (
+                format!("You are on the waitlist for {title}"),
+                "mail/welcome",
+                vec![manage_url.clone()],
+                json!({ "manage_url": manage_url, "place": job.place_in_line }),
+            )
         }
+        MailKind::Access => {
+            let manage_url = link(TokenPurpose::Manage, "manage")?;
+            (
+                format!("Your link to see and manage your data ({title})"),
+                "mail/access",
+                vec![manage_url.clone()],
+                json!({ "manage_url": manage_url }),
+            )
+        }
+        MailKind::Invite => anyhow::bail!("invite mails are not written yet"),
     };
+
+    // Every mail after the confirmation: one-click unsubscribe, in the headers and visible.
+    let unsubscribe = (job.kind != MailKind::Confirmation)
+        .then(|| unsubscribe_url(settings, vault, job.subscriber_id));
+    links.extend(unsubscribe.clone());
 
     let mut context = match context {
         serde_json::Value::Object(map) => map,
@@ -74,11 +169,19 @@ pub fn compose(
     context.insert("waitlist".into(), json!(waitlist));
     context.insert("base_url".into(), json!(settings.base_url));
     context.insert("subject".into(), json!(subject));
+    context.insert("unsubscribe_url".into(), json!(unsubscribe));
+    context.insert("mail_cap".into(), json!(settings.cap));
     let context = serde_json::Value::Object(context);
     let text = published.render(&format!("{template}.txt"), context.clone())?;
     let html = published.render(&format!("{template}.html"), context)?;
 
-    let message = Message::builder()
+    let list_id = format!(
+        "\"{}\" <{}.{}>",
+        title.replace(['"', '\\', '\r', '\n'], ""),
+        job.list,
+        settings.message_id_domain
+    );
+    let mut builder = Message::builder()
         .from(settings.from.clone())
         .to(to)
         .subject(subject)
@@ -88,6 +191,24 @@ pub fn compose(
             hex::encode(rand::random::<[u8; 12]>()),
             settings.message_id_domain
         )))
-        .multipart(MultiPart::alternative_plain_html(text, html))?;
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Id"),
+            list_id,
+        ));
+    if let Some(url) = &unsubscribe {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    let mut message = builder.multipart(MultiPart::alternative_plain_html(text, html))?;
+    if let Some(dkim) = &settings.dkim {
+        message.sign(dkim);
+    }
     Ok(Composed { message, links })
 }

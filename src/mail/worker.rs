@@ -35,6 +35,9 @@ pub struct OutboxWorker {
     pub concurrency: usize,
     /// Keep mail queued; send nothing.
     pub paused: bool,
+    /// The promise's cap: at most `cap` mails to a person in `cap_window`.
+    pub cap: u32,
+    pub cap_window: i64,
 }
 
 impl OutboxWorker {
@@ -53,6 +56,8 @@ impl OutboxWorker {
                 now: now_millis(),
                 limit: CLAIM_BATCH,
                 lease_ms: LEASE_MS,
+                cap: this.cap,
+                cap_window: this.cap_window,
             };
             let jobs = match this.store.claim_mail(claim).await {
                 Ok(jobs) => jobs,

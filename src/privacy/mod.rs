@@ -2,6 +2,7 @@
 
 mod feistel;
 pub mod keys;
+pub mod self_service;
 pub mod vault;
 
 pub use vault::{MasterKey, SealedKind, Vault, VaultError};

@@ -36,6 +36,7 @@ pub async fn watch_site(
     site_dir: PathBuf,
     site: Arc<ArcSwap<Published>>,
     load: impl Fn() -> anyhow::Result<Published> + Send + Sync + 'static,
+    on_change: impl Fn() + Send + Sync + 'static,
     every: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -62,6 +63,7 @@ pub async fn watch_site(
         match tokio::task::spawn_blocking(move || load()).await {
             Ok(Ok(published)) => {
                 site.store(Arc::new(published));
+                on_change();
                 tracing::info!(folder = %site_dir.display(), "the site changed; pages rendered again");
             }
             Ok(Err(e)) => {

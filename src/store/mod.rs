@@ -79,4 +79,31 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many people a list has in each status.
     async fn count_by_status(&self, list: &str) -> StoreResult<Vec<(String, u64)>>;
+
+    /// Unsubscribes a person, at once and for good (idempotent).
+    async fn unsubscribe(&self, subscriber_id: i64, now: Millis) -> StoreResult<UnsubscribeOutcome>;
+
+    /// Everything stored about a person.
+    async fn subscriber(&self, subscriber_id: i64) -> StoreResult<Option<SubscriberRecord>>;
+
+    /// Erases a person: deletes their row (and with it their links and mails) and keeps
+    /// only the keyed hash of their address in the suppression list. Audited. Returns the
+    /// list they were on, or `None` if there was no such person.
+    async fn erase(&self, subscriber_id: i64, actor: String, now: Millis) -> StoreResult<Option<String>>;
+
+    /// Queues a mail with a new manage link for every confirmed person with this address.
+    /// Returns how many were queued (for logs only; callers answer every case alike).
+    async fn request_access(&self, request: AccessRequest) -> StoreResult<u64>;
+
+    /// Appends to the audit log.
+    async fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
+
+    /// The audit log, oldest first.
+    async fn audit_log(&self) -> StoreResult<Vec<AuditEntry>>;
+
+    /// Deletes what has outlived its retention period.
+    async fn apply_retention(&self, policy: RetentionPolicy) -> StoreResult<RetentionReport>;
+
+    /// The counters behind the privacy page (mails sent by kind, exports, erasures).
+    async fn counters(&self) -> StoreResult<Vec<(String, i64)>>;
 }

@@ -85,14 +85,18 @@ pub struct Confirmation {
     /// The person whose confirmation link the caller has verified.
     pub subscriber_id: i64,
     pub now: Millis,
+    /// The link to manage one's data, for the welcome mail and the page after confirming.
+    pub manage_token: NewToken,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfirmOutcome {
-    /// Newly confirmed (or re-confirmed after an unsubscribe).
+    /// Newly confirmed (or re-confirmed after an unsubscribe); the welcome mail is queued
+    /// with the manage link stored as `manage_token_id`.
     Confirmed {
         subscriber_id: i64,
         list: String,
+        manage_token_id: i64,
     },
     /// Was already confirmed: nothing changed.
     AlreadyConfirmed {
@@ -111,14 +115,24 @@ pub enum MailKind {
     Confirmation,
     Welcome,
     Invite,
+    /// A fresh link to manage one's data, asked for on `/manage`.
+    Access,
 }
 
 impl MailKind {
+    pub const ALL: [MailKind; 4] = [
+        MailKind::Confirmation,
+        MailKind::Welcome,
+        MailKind::Invite,
+        MailKind::Access,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Confirmation => "confirmation",
             Self::Welcome => "welcome",
             Self::Invite => "invite",
+            Self::Access => "access",
         }
     }
 
@@ -127,6 +141,7 @@ impl MailKind {
             "confirmation" => Self::Confirmation,
             "welcome" => Self::Welcome,
             "invite" => Self::Invite,
+            "access" => Self::Access,
             _ => return None,
         })
     }
@@ -136,6 +151,9 @@ pub struct MailClaim {
     pub now: Millis,
     pub limit: usize,
     pub lease_ms: Millis,
+    /// At most this many mails to one person within `cap_window` (the promise's cap).
+    pub cap: u32,
+    pub cap_window: Millis,
 }
 
 /// A claimed mail, with what the worker needs to render it at send time.
@@ -172,4 +190,97 @@ pub struct ExportRow {
     pub position: Option<u64>,
     pub signed_up_at: Millis,
     pub confirmed_at: Option<Millis>,
+}
+
+/// A consent record, with the text that was consented to.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConsentRecord {
+    pub list: String,
+    pub form: String,
+    pub text_hash: String,
+    pub text: String,
+    pub client_ip: Option<String>,
+    pub submitted_at: Millis,
+    pub confirmed_at: Millis,
+}
+
+/// A mail a person got (or was to get), without its text.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MailRecord {
+    pub kind: String,
+    pub state: String,
+    pub created_at: Millis,
+    pub sent_at: Option<Millis>,
+}
+
+/// Everything stored about one person, still sealed.
+#[derive(Debug, Clone)]
+pub struct SubscriberRecord {
+    pub id: i64,
+    pub list: String,
+    pub email_index: Vec<u8>,
+    pub email_sealed: Vec<u8>,
+    pub name_sealed: Option<Vec<u8>>,
+    pub fields_sealed: Option<Vec<u8>>,
+    pub status: Status,
+    pub signed_up_at: Millis,
+    pub confirmed_at: Option<Millis>,
+    pub unsubscribed_at: Option<Millis>,
+    pub place_in_line: Option<u64>,
+    pub referred_by: Option<i64>,
+    pub consents: Vec<ConsentRecord>,
+    pub mails: Vec<MailRecord>,
+}
+
+/// What unsubscribing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnsubscribeOutcome {
+    Unsubscribed { list: String },
+    /// Was not subscribed (already unsubscribed, or never confirmed): nothing changed.
+    NothingToDo { list: String },
+    Unknown,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditEntry {
+    pub at: Millis,
+    /// `cli`, `admin:<id>`, `subscriber:<id>`, `system`.
+    pub actor: String,
+    /// `export`, `import`, `view`, `erase`, `settings`...
+    pub action: String,
+    /// What it was about: a list, a subscriber id.
+    pub subject: String,
+    pub rows: i64,
+    pub detail: String,
+}
+
+/// A request for a new manage link (`/manage`): the store queues an access mail for
+/// every confirmed person with this address.
+pub struct AccessRequest {
+    pub email_index: [u8; 32],
+    /// Every list of the site (the look-up goes through the (list, address) index).
+    pub all_lists: Vec<String>,
+    pub token: NewToken,
+    pub now: Millis,
+}
+
+/// How long data is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionPolicy {
+    pub now: Millis,
+    /// Unconfirmed signups are deleted after this long.
+    pub pending: Millis,
+    /// Sent, skipped and failed mails (and their attempts) are deleted after this long;
+    /// never less than the cap's window.
+    pub mail_history: Millis,
+    /// Consent records whose person was erased are deleted after this long.
+    pub consent_after_erasure: Millis,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionReport {
+    pub pending_deleted: u64,
+    pub mails_deleted: u64,
+    pub consents_deleted: u64,
 }

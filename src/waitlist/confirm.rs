@@ -2,7 +2,9 @@
 
 use super::Waitlists;
 use crate::domain::{Token, TokenPurpose};
-use crate::store::{ConfirmOutcome, Confirmation, StoreError, StoredToken, now_millis};
+use crate::store::{
+    ConfirmOutcome, Confirmation, NewToken, StoreError, StoredToken, now_millis,
+};
 
 /// What the GET of a confirmation link shows.
 #[derive(Debug, PartialEq, Eq)]
@@ -29,6 +31,8 @@ pub enum ConfirmResult {
         list: String,
         place: Option<u64>,
         already: bool,
+        /// `/manage/{token}`, when this confirmation made a new manage link.
+        manage_path: Option<String>,
     },
     Expired {
         list: String,
@@ -82,24 +86,36 @@ impl Waitlists {
         let Some(row) = self.verified_token(token, TokenPurpose::Confirm).await? else {
             return Ok(ConfirmResult::Unknown);
         };
+        let now = now_millis();
+        let manage_token = NewToken {
+            seed: rand::random(),
+            expires_at: now + self.policy.manage_link_ttl,
+        };
+        let manage_seed = manage_token.seed;
         let outcome = self
             .store
             .confirm(Confirmation {
                 subscriber_id: row.subscriber_id,
-                now: now_millis(),
+                now,
+                manage_token,
             })
             .await?;
         Ok(match outcome {
             ConfirmOutcome::Confirmed {
                 subscriber_id,
                 list,
+                manage_token_id,
             } => {
                 tracing::info!(list, subscriber = subscriber_id, "confirmed");
                 self.mail_wake.notify_one();
+                let token = self
+                    .vault
+                    .link_token(TokenPurpose::Manage, manage_token_id, &manage_seed);
                 ConfirmResult::Confirmed {
                     place: self.store.place_in_line(subscriber_id).await?,
                     list,
                     already: false,
+                    manage_path: Some(format!("/manage/{}", token.as_str())),
                 }
             }
             ConfirmOutcome::AlreadyConfirmed {
@@ -109,6 +125,7 @@ impl Waitlists {
                 place: self.store.place_in_line(subscriber_id).await?,
                 list,
                 already: true,
+                manage_path: None,
             },
             ConfirmOutcome::Expired { list } => ConfirmResult::Expired { list },
             ConfirmOutcome::Unknown => ConfirmResult::Unknown,

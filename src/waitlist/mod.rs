@@ -34,6 +34,8 @@ pub struct WaitlistPolicy {
     pub confirmation_interval: Millis,
     /// How long a confirmation link works.
     pub confirm_link_ttl: Millis,
+    /// How long a link to manage one's data works.
+    pub manage_link_ttl: Millis,
     pub ip_recording: IpRecording,
     /// Crash-test negative control only (debug builds): acknowledge before committing.
     pub unsafe_ack_before_commit: bool,

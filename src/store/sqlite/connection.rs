@@ -63,10 +63,13 @@ pub fn open_reader(path: &Path) -> anyhow::Result<Connection> {
 }
 
 /// Forward-only migrations, numbered like the PostgreSQL tree will be.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    include_str!("../../../migrations/sqlite/0001_waitlists.sql"),
-)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        include_str!("../../../migrations/sqlite/0001_waitlists.sql"),
+    ),
+    (2, include_str!("../../../migrations/sqlite/0002_privacy.sql")),
+];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     conn.execute_batch(

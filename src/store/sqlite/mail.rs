@@ -3,9 +3,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::errors::SqlContext;
+use super::privacy::bump;
 use super::signup::place_in_line;
 use crate::domain::{Status, TokenPurpose};
-use crate::store::{MailAttempt, MailClaim, MailJob, MailKind, StoreResult};
+use crate::store::{MailAttempt, MailClaim, MailJob, MailKind, Millis, StoreResult};
 
 pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJob>> {
     type Row = (
@@ -56,16 +57,24 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             skip(conn, id, "unknown kind of mail")?;
             continue;
         };
-        // Checked again here, where mail leaves for SMTP, whatever queued it.
+        // Checked again here, where mail leaves for SMTP, whatever queued it: the person
+        // must still want it, and the cap must not be reached.
         if let Some(reason) = refusal(kind, status) {
             skip(conn, id, reason)?;
             continue;
         }
+        if mails_in_window(conn, subscriber_id, claim.now - claim.cap_window)? >= i64::from(claim.cap) {
+            skip(conn, id, "the cap on mails per person was reached")?;
+            continue;
+        }
+        // claimed_at stays set on a retry: a mail handed to SMTP counts once, whatever
+        // happens after.
         conn.prepare_cached(
-            "UPDATE outbox SET state = 'sending', lease_until = ?2, attempts = attempts + 1
+            "UPDATE outbox SET state = 'sending', lease_until = ?2, attempts = attempts + 1,
+                 claimed_at = COALESCE(claimed_at, ?3)
              WHERE id = ?1",
         )
-        .and_then(|mut st| st.execute(params![id, claim.now + claim.lease_ms]))
+        .and_then(|mut st| st.execute(params![id, claim.now + claim.lease_ms, claim.now]))
         .sql("leasing a mail")?;
         let token = match (kind, token_id) {
             (MailKind::Confirmation, _) => {
@@ -90,6 +99,17 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
         });
     }
     Ok(jobs)
+}
+
+/// Mails handed to SMTP for this person since `since` (the cap counts these; a mail being
+/// sent again after a crash counts once).
+fn mails_in_window(conn: &Connection, subscriber_id: i64, since: Millis) -> StoreResult<i64> {
+    conn.prepare_cached(
+        "SELECT COUNT(*) FROM outbox
+         WHERE subscriber_id = ?1 AND claimed_at IS NOT NULL AND claimed_at > ?2",
+    )
+    .and_then(|mut st| st.query_row(params![subscriber_id, since], |r| r.get(0)))
+    .sql("counting a person's mails")
 }
 
 /// Why this mail may not go to this person now, if it may not.
@@ -137,13 +157,23 @@ pub fn record_attempt(conn: &Connection, a: &MailAttempt) -> StoreResult<()> {
         .sql("recording a delivery attempt")?;
     }
     let updated = match (&a.error, a.retry_at) {
-        (None, _) => conn
-            .prepare_cached(
-                "UPDATE outbox SET state = 'sent', sent_at = ?2, lease_until = NULL,
-                     last_error = NULL
-                 WHERE id = ?1",
-            )
-            .and_then(|mut st| st.execute(params![a.mail_id, a.at])),
+        (None, _) => {
+            let kind: Option<String> = conn
+                .prepare_cached(
+                    "UPDATE outbox SET state = 'sent', sent_at = ?2, lease_until = NULL,
+                         last_error = NULL
+                     WHERE id = ?1 AND state != 'sent' RETURNING kind",
+                )
+                .and_then(|mut st| {
+                    st.query_row(params![a.mail_id, a.at], |r| r.get(0))
+                        .optional()
+                })
+                .sql("marking a mail sent")?;
+            if let Some(kind) = kind {
+                bump(conn, &format!("mails.{kind}"), 1)?;
+            }
+            Ok(1)
+        }
         (Some(error), Some(retry_at)) => conn
             .prepare_cached(
                 "UPDATE outbox SET state = 'queued', due_at = ?2, lease_until = NULL,

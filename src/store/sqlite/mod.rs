@@ -5,6 +5,7 @@ mod connection;
 mod errors;
 mod export;
 mod mail;
+mod privacy;
 mod readers;
 mod signup;
 mod writer;
@@ -22,6 +23,8 @@ use writer::Writer;
 pub use writer::{WriterConfig, WriterStats};
 
 use super::{
+    AccessRequest, AuditEntry, Millis, RetentionPolicy, RetentionReport, SubscriberRecord,
+    UnsubscribeOutcome,
     ConfirmOutcome, Confirmation, ExportRow, MailAttempt, MailClaim, MailJob, NewSignup,
     SignupOutcome, Store, StoreResult, StoredToken,
 };
@@ -152,5 +155,47 @@ impl Store for SqliteStore {
         self.readers
             .read(move |conn| export::count_by_status(conn, &list))
             .await
+    }
+
+    async fn unsubscribe(&self, subscriber_id: i64, now: Millis) -> StoreResult<UnsubscribeOutcome> {
+        self.writer
+            .write(move |conn| privacy::unsubscribe(conn, subscriber_id, now))
+            .await
+    }
+
+    async fn subscriber(&self, subscriber_id: i64) -> StoreResult<Option<SubscriberRecord>> {
+        self.readers
+            .read(move |conn| privacy::subscriber(conn, subscriber_id))
+            .await
+    }
+
+    async fn erase(&self, subscriber_id: i64, actor: String, now: Millis) -> StoreResult<Option<String>> {
+        self.writer
+            .write(move |conn| privacy::erase(conn, subscriber_id, &actor, now))
+            .await
+    }
+
+    async fn request_access(&self, request: AccessRequest) -> StoreResult<u64> {
+        self.writer
+            .write(move |conn| privacy::request_access(conn, &request))
+            .await
+    }
+
+    async fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.writer.write(move |conn| privacy::audit(conn, &entry)).await
+    }
+
+    async fn audit_log(&self) -> StoreResult<Vec<AuditEntry>> {
+        self.readers.read(privacy::audit_log).await
+    }
+
+    async fn apply_retention(&self, policy: RetentionPolicy) -> StoreResult<RetentionReport> {
+        self.writer
+            .write(move |conn| privacy::apply_retention(conn, &policy))
+            .await
+    }
+
+    async fn counters(&self) -> StoreResult<Vec<(String, i64)>> {
+        self.readers.read(privacy::counters).await
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::errors::SqlContext;
 use crate::domain::{Status, TokenPurpose};
 use crate::store::{
-    ConfirmOutcome, Confirmation, MailKind, Millis, NewSignup, SignupOutcome, StoreResult,
+    ConfirmOutcome, Confirmation, MailKind, Millis, NewSignup, NewToken, SignupOutcome, StoreResult,
     StoredToken,
 };
 
@@ -123,6 +123,26 @@ fn last_confirmation_at(conn: &Connection, s: &NewSignup) -> StoreResult<Option<
         latest = latest.max(at);
     }
     Ok(latest)
+}
+
+pub fn insert_token(
+    conn: &Connection,
+    subscriber_id: i64,
+    purpose: TokenPurpose,
+    token: &NewToken,
+    now: Millis,
+) -> StoreResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO tokens (subscriber_id, purpose, seed, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+    )
+    .and_then(|mut st| {
+        st.query_row(
+            params![subscriber_id, purpose.as_str(), token.seed, now, token.expires_at],
+            |r| r.get(0),
+        )
+    })
+    .sql("storing a link token")
 }
 
 pub fn queue_mail(
@@ -266,9 +286,32 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
     .and_then(|mut st| st.execute(params![subscriber_id, c.now, next_seq]))
     .sql("confirming")?;
 
+    // Confirming again after an erasure: the person is back, the suppression goes.
+    conn.prepare_cached(
+        "DELETE FROM suppressions
+         WHERE email_index = (SELECT email_index FROM subscribers WHERE id = ?1)",
+    )
+    .and_then(|mut st| st.execute([subscriber_id]))
+    .sql("lifting a suppression")?;
+
+    let manage_token_id = insert_token(
+        conn,
+        subscriber_id,
+        TokenPurpose::Manage,
+        &c.manage_token,
+        c.now,
+    )?;
+    queue_mail(
+        conn,
+        subscriber_id,
+        MailKind::Welcome,
+        Some(manage_token_id),
+        c.now,
+    )?;
     Ok(ConfirmOutcome::Confirmed {
         subscriber_id,
         list,
+        manage_token_id,
     })
 }
 

@@ -1,0 +1,245 @@
+//! The person's side of the promise: one-click unsubscribe (RFC 8058), their data behind
+//! a manage link (see, download, unsubscribe, erase), a new link by mail, and `/privacy`.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use super::confirm::private_page;
+use super::error::AppError;
+use crate::privacy::self_service::{AccessError, ManageLink, ViewError};
+
+/// GET of the unsubscribe link: changes nothing, shows one button.
+pub async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    let Some(list) = state.waitlists.unsubscribe_page(&token).await? else {
+        return Err(not_valid());
+    };
+    let published = state.site.load();
+    let title = published.site.waitlist(&list).map(|w| w.settings.title.clone()).unwrap_or_default();
+    let html = published.render(
+        "link_action.html",
+        json!({
+            "heading": "Unsubscribe",
+            "lines": [format!("Press the button and you will get no more mail from us about {title}.")],
+            "button": "Unsubscribe",
+            "action": format!("/unsubscribe/{token}"),
+        }),
+    )?;
+    Ok(private_page(html))
+}
+
+/// The one-click POST (RFC 8058): no cookie, no login, answers 200 with no redirect,
+/// takes effect in the same transaction, and is idempotent. Whatever the body says.
+pub async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    let Some((list, already)) = state.waitlists.unsubscribe(&token).await? else {
+        return Err(not_valid());
+    };
+    let published = state.site.load();
+    let html = published.render(
+        "unsubscribed.html",
+        json!({ "waitlist": published.site.waitlist(&list), "already": already }),
+    )?;
+    Ok(private_page(html))
+}
+
+async fn subject(state: &AppState, token: &str) -> Result<i64, AppError> {
+    match state.waitlists.manage_subject(token).await? {
+        ManageLink::Valid(id) => Ok(id),
+        ManageLink::Expired => Err(AppError::Page {
+            status: StatusCode::GONE,
+            heading: "This link has expired",
+            lines: vec!["Links to your data work for 30 days. Ask for a new one at /manage: it comes by mail.".into()],
+        }),
+        ManageLink::Invalid => Err(not_valid()),
+    }
+}
+
+pub async fn manage_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    let id = subject(&state, &token).await?;
+    render_manage(&state, id, &token, None).await
+}
+
+async fn render_manage(state: &AppState, id: i64, token: &str, erase_error: Option<&str>) -> Result<Response, AppError> {
+    let person = state.waitlists.person_view(id).await.map_err(view_error)?.ok_or_else(not_valid)?;
+    let published = state.site.load();
+    let html = published.render(
+        "manage.html",
+        json!({
+            "waitlist": published.site.waitlist(&person.list),
+            "person": person,
+            "action": format!("/manage/{token}"),
+            "erase_error": erase_error,
+        }),
+    )?;
+    let mut response = private_page(html);
+    if erase_error.is_some() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+pub async fn manage_download(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    let id = subject(&state, &token).await?;
+    let document = state.waitlists.download(id).await.map_err(view_error)?.ok_or_else(not_valid)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"my-data.json\""),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        document,
+    )
+        .into_response())
+}
+
+pub async fn manage_unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+    let id = subject(&state, &token).await?;
+    let outcome = state.waitlists.store.unsubscribe(id, crate::store::now_millis()).await?;
+    let (list, already) = match outcome {
+        crate::store::UnsubscribeOutcome::Unsubscribed { list } => (list, false),
+        crate::store::UnsubscribeOutcome::NothingToDo { list } => (list, true),
+        crate::store::UnsubscribeOutcome::Unknown => return Err(not_valid()),
+    };
+    let published = state.site.load();
+    let html = published.render(
+        "unsubscribed.html",
+        json!({
+            "waitlist": published.site.waitlist(&list),
+            "already": already,
+            "manage_url": format!("/manage/{token}"),
+        }),
+    )?;
+    Ok(private_page(html))
+}
+
+#[derive(Deserialize)]
+pub struct EraseForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn manage_erase(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    form: Result<Form<EraseForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let id = subject(&state, &token).await?;
+    let confirmed = form.is_ok_and(|Form(f)| f.confirm == "yes");
+    if !confirmed {
+        return render_manage(&state, id, &token, Some("Tick the box to confirm that you want everything erased.")).await;
+    }
+    state.waitlists.erase_self(id).await?;
+    let published = state.site.load();
+    let html = published.render(
+        "message.html",
+        json!({
+            "heading": "Everything about you is erased",
+            "lines": [
+                "Your address, your name, your answers, your place in line, your links and the record of the mails we sent you are deleted.",
+                "We keep only a one-way keyed hash of your address, so that it cannot be added back without your new confirmation.",
+            ],
+        }),
+    )?;
+    Ok(private_page(html))
+}
+
+pub async fn access_form(State(state): State<AppState>) -> Result<Response, AppError> {
+    let html = state.site.load().render("manage_request.html", json!({}))?;
+    Ok(private_page(html))
+}
+
+#[derive(Deserialize)]
+pub struct AccessForm {
+    #[serde(default)]
+    email: String,
+}
+
+pub async fn access_request(
+    State(state): State<AppState>,
+    form: Result<Form<AccessForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let email = form.map(|Form(f)| f.email).unwrap_or_default();
+    match state.waitlists.request_access(&email).await {
+        Ok(()) => {
+            let html = state.site.load().render("manage_request.html", json!({ "sent": true }))?;
+            Ok(private_page(html))
+        }
+        Err(AccessError::Email(e)) => {
+            let html = state.site.load().render(
+                "manage_request.html",
+                json!({ "error": e.to_string(), "value": email }),
+            )?;
+            let mut response = private_page(html);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(AccessError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn not_valid() -> AppError {
+    AppError::Page {
+        status: StatusCode::NOT_FOUND,
+        heading: "This link is not valid",
+        lines: vec!["It may be incomplete, or the data it led to has been erased. You can ask for a new link at /manage.".into()],
+    }
+}
+
+fn view_error(e: ViewError) -> AppError {
+    match e {
+        ViewError::Store(e) => e.into(),
+        ViewError::Vault(e) => AppError::from(anyhow::Error::new(e)),
+    }
+}
+
+/// What the privacy page states, from the running configuration.
+#[derive(Debug, Clone)]
+pub struct PromiseFacts {
+    pub confirmation_hours: i64,
+    pub mail_cap: u32,
+    pub ip_note: &'static str,
+    pub pending_days: i64,
+    pub mail_days: i64,
+    pub consent_days: i64,
+}
+
+const COUNTS: [(&str, &str); 8] = [
+    ("mails.confirmation", "Confirmation mails sent"),
+    ("mails.welcome", "Welcome mails sent"),
+    ("mails.invite", "Invitations sent"),
+    ("mails.access", "Links to people's own data sent"),
+    ("exports", "Exports of a list by its owner (each one in the audit log)"),
+    ("unsubscribes", "Unsubscribes"),
+    ("erasures", "Erasures"),
+    ("imports", "Imports"),
+];
+
+pub async fn privacy_page(State(state): State<AppState>) -> Result<Response, AppError> {
+    let counters = state.waitlists.store.counters().await?;
+    let value = |key: &str| counters.iter().find(|(k, _)| k == key).map(|(_, v)| *v).unwrap_or(0);
+    let counts: Vec<_> = COUNTS
+        .iter()
+        .map(|(key, label)| json!({ "key": key.replace('.', "-"), "label": label, "value": value(key) }))
+        .collect();
+    let f = &state.promise;
+    let html = state.site.load().render(
+        "privacy.html",
+        json!({
+            "confirmation_hours": f.confirmation_hours,
+            "mail_cap": f.mail_cap,
+            "ip_note": f.ip_note,
+            "pending_days": f.pending_days,
+            "mail_days": f.mail_days,
+            "consent_days": f.consent_days,
+            "counts": counts,
+            "updated": crate::waitlist::export::timestamp(crate::store::now_millis()),
+        }),
+    )?;
+    Ok(([(header::CACHE_CONTROL, "no-cache")], axum::response::Html(html)).into_response())
+}

@@ -1,0 +1,280 @@
+//! What a person can do with their own data, through the links in their mail: see it,
+//! download it, unsubscribe, erase it, and ask for a new link.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::SealedKind;
+use crate::domain::{EmailAddress, EmailError, Status, Token, TokenPurpose};
+use crate::store::{
+    AccessRequest, AuditEntry, ConsentRecord, MailRecord, NewToken, StoreError,
+    SubscriberRecord, UnsubscribeOutcome, now_millis,
+};
+use crate::waitlist::Waitlists;
+use crate::waitlist::export::timestamp;
+
+/// A person's data, decrypted, for their own eyes only.
+#[derive(Debug, Serialize)]
+pub struct PersonView {
+    pub subscriber_id: i64,
+    pub list: String,
+    pub email: String,
+    pub name: Option<String>,
+    /// (field name, label, value)
+    pub fields: Vec<FieldView>,
+    pub status: Status,
+    pub subscribed: bool,
+    pub place: Option<u64>,
+    pub signed_up_at: String,
+    pub confirmed_at: Option<String>,
+    pub unsubscribed_at: Option<String>,
+    pub consents: Vec<ConsentView>,
+    pub mails: Vec<MailView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldView {
+    pub name: String,
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConsentView {
+    pub list: String,
+    pub form: String,
+    pub text: String,
+    /// The first 12 hex digits of the text's SHA-256.
+    pub version: String,
+    pub text_sha256: String,
+    pub client_ip: Option<String>,
+    pub submitted_at: String,
+    pub confirmed_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MailView {
+    pub kind: String,
+    pub state: String,
+    pub queued_at: String,
+    pub sent_at: Option<String>,
+}
+
+impl Waitlists {
+    /// The person a one-click unsubscribe link names, if it is genuine.
+    async fn unsubscribe_target(&self, token: &str) -> Result<Option<(i64, String)>, StoreError> {
+        let Ok(token) = Token::parse(token) else {
+            return Ok(None);
+        };
+        let Some(id) = self.vault.token_id(&token) else {
+            return Ok(None);
+        };
+        if !self.vault.token_matches(&token, TokenPurpose::Unsubscribe, id, &[]) {
+            return Ok(None);
+        }
+        // The confirmation row carries what is needed: the person and their list.
+        Ok(self
+            .store
+            .confirmation_token(id)
+            .await?
+            .map(|row| (row.subscriber_id, row.list)))
+    }
+
+    /// For the GET of an unsubscribe link: which list it is about (`None`: not valid).
+    pub async fn unsubscribe_page(&self, token: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.unsubscribe_target(token).await?.map(|(_, list)| list))
+    }
+
+    /// One-click unsubscribe: `Some((list, already))`, or `None` for a link that is not
+    /// valid (or whose person was erased).
+    pub async fn unsubscribe(&self, token: &str) -> Result<Option<(String, bool)>, StoreError> {
+        let Some((subscriber_id, _)) = self.unsubscribe_target(token).await? else {
+            return Ok(None);
+        };
+        Ok(match self.store.unsubscribe(subscriber_id, now_millis()).await? {
+            UnsubscribeOutcome::Unsubscribed { list } => {
+                tracing::info!(list, subscriber = subscriber_id, "unsubscribed");
+                Some((list, false))
+            }
+            UnsubscribeOutcome::NothingToDo { list } => Some((list, true)),
+            UnsubscribeOutcome::Unknown => None,
+        })
+    }
+
+    /// The person behind a manage link that is genuine and has not expired.
+    pub async fn manage_subject(&self, token: &str) -> Result<ManageLink, StoreError> {
+        let Some(row) = self.verified_token(token, TokenPurpose::Manage).await? else {
+            return Ok(ManageLink::Invalid);
+        };
+        if now_millis() > row.expires_at {
+            return Ok(ManageLink::Expired);
+        }
+        Ok(ManageLink::Valid(row.subscriber_id))
+    }
+
+    /// Everything stored about a person, decrypted.
+    pub async fn person_view(&self, subscriber_id: i64) -> Result<Option<PersonView>, ViewError> {
+        let Some(record) = self.store.subscriber(subscriber_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(self.decrypt(record)?))
+    }
+
+    fn decrypt(&self, r: SubscriberRecord) -> Result<PersonView, ViewError> {
+        let email = self.vault.open_email(&r.email_sealed)?;
+        let name = r
+            .name_sealed
+            .as_deref()
+            .map(|sealed| self.vault.open_string(SealedKind::Name, sealed))
+            .transpose()?;
+        let values: BTreeMap<String, String> = match &r.fields_sealed {
+            Some(sealed) => serde_json::from_str(&self.vault.open_string(SealedKind::Fields, sealed)?)
+                .unwrap_or_default(),
+            None => BTreeMap::new(),
+        };
+        let published = self.site.load();
+        let labels: BTreeMap<String, String> = published
+            .site
+            .waitlist(&r.list)
+            .map(|w| {
+                w.settings
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), f.label.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let fields = values
+            .into_iter()
+            .map(|(name, value)| FieldView {
+                label: labels.get(&name).cloned().unwrap_or_else(|| name.clone()),
+                name,
+                value,
+            })
+            .collect();
+        Ok(PersonView {
+            subscriber_id: r.id,
+            list: r.list,
+            email: email.as_str().to_owned(),
+            name,
+            fields,
+            subscribed: r.status.has_standing_consent(),
+            status: r.status,
+            place: r.place_in_line,
+            signed_up_at: timestamp(r.signed_up_at),
+            confirmed_at: r.confirmed_at.map(timestamp),
+            unsubscribed_at: r.unsubscribed_at.map(timestamp),
+            consents: r.consents.into_iter().map(consent_view).collect(),
+            mails: r.mails.into_iter().map(mail_view).collect(),
+        })
+    }
+
+    /// The person's data as a JSON document, and an audit line saying it was taken.
+    pub async fn download(&self, subscriber_id: i64) -> Result<Option<String>, ViewError> {
+        let Some(view) = self.person_view(subscriber_id).await? else {
+            return Ok(None);
+        };
+        let document = serde_json::to_string_pretty(&serde_json::json!({
+            "about": "Everything this site stores about you, as of the time of this download.",
+            "exported_at": timestamp(now_millis()),
+            "person": view,
+        }))
+        .map_err(|e| ViewError::Store(StoreError::Internal(e.into())))?;
+        self.store
+            .audit(AuditEntry {
+                at: now_millis(),
+                actor: format!("subscriber:{subscriber_id}"),
+                action: "download".into(),
+                subject: format!("subscriber:{subscriber_id}"),
+                rows: 1,
+                detail: "self-service download of one's own data".into(),
+            })
+            .await?;
+        Ok(Some(document))
+    }
+
+    /// Erases the person (audited as done by themselves).
+    pub async fn erase_self(&self, subscriber_id: i64) -> Result<Option<String>, StoreError> {
+        let list = self
+            .store
+            .erase(subscriber_id, format!("subscriber:{subscriber_id}"), now_millis())
+            .await?;
+        if list.is_some() {
+            tracing::info!(subscriber = subscriber_id, "erased at the person's request");
+        }
+        Ok(list)
+    }
+
+    /// `/manage`: mails a new manage link to every confirmed person with this address.
+    /// The answer is the same whether or not anyone is found.
+    pub async fn request_access(&self, email: &str) -> Result<(), AccessError> {
+        let email = EmailAddress::parse(email).map_err(AccessError::Email)?;
+        let now = now_millis();
+        let published = self.site.load();
+        let queued = self
+            .store
+            .request_access(AccessRequest {
+                email_index: self.vault.email_index(&email),
+                all_lists: published.site.waitlists.keys().cloned().collect(),
+                token: NewToken {
+                    seed: rand::random(),
+                    expires_at: now + self.policy.manage_link_ttl,
+                },
+                now,
+            })
+            .await
+            .map_err(AccessError::Store)?;
+        if queued > 0 {
+            self.mail_wake.notify_one();
+        }
+        tracing::debug!(queued, "manage link requested");
+        Ok(())
+    }
+}
+
+/// What a manage link leads to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ManageLink {
+    Valid(i64),
+    Expired,
+    Invalid,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Vault(#[from] super::VaultError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("{0}")]
+    Email(EmailError),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+fn consent_view(c: ConsentRecord) -> ConsentView {
+    ConsentView {
+        version: c.text_hash.chars().take(12).collect(),
+        text_sha256: c.text_hash,
+        list: c.list,
+        form: c.form,
+        text: c.text,
+        client_ip: c.client_ip,
+        submitted_at: timestamp(c.submitted_at),
+        confirmed_at: timestamp(c.confirmed_at),
+    }
+}
+
+fn mail_view(m: MailRecord) -> MailView {
+    MailView {
+        kind: m.kind,
+        state: m.state,
+        queued_at: timestamp(m.created_at),
+        sent_at: m.sent_at.map(timestamp),
+    }
+}

@@ -1,0 +1,281 @@
+//! Unsubscribing, a person's own data, erasure, the audit log, retention, counters.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::errors::SqlContext;
+use super::signup::{insert_token, place_in_line, queue_mail};
+use crate::domain::{Status, TokenPurpose};
+use crate::store::{
+    AccessRequest, AuditEntry, ConsentRecord, MailKind, MailRecord, Millis, RetentionPolicy,
+    RetentionReport, StoreResult, SubscriberRecord, UnsubscribeOutcome,
+};
+
+pub fn unsubscribe(conn: &Connection, subscriber_id: i64, now: Millis) -> StoreResult<UnsubscribeOutcome> {
+    let row: Option<(String, String)> = conn
+        .prepare_cached("SELECT list, status FROM subscribers WHERE id = ?1")
+        .and_then(|mut st| {
+            st.query_row([subscriber_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .sql("reading a person's status")?;
+    let Some((list, status)) = row else {
+        return Ok(UnsubscribeOutcome::Unknown);
+    };
+    let status = Status::parse(&status).unwrap_or(Status::Pending);
+    if !status.has_standing_consent() {
+        return Ok(UnsubscribeOutcome::NothingToDo { list });
+    }
+    conn.prepare_cached(
+        "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?2 WHERE id = ?1",
+    )
+    .and_then(|mut st| st.execute(params![subscriber_id, now]))
+    .sql("unsubscribing")?;
+    bump(conn, "unsubscribes", 1)?;
+    Ok(UnsubscribeOutcome::Unsubscribed { list })
+}
+
+pub fn subscriber(conn: &Connection, subscriber_id: i64) -> StoreResult<Option<SubscriberRecord>> {
+    type Row = (
+        String,
+        Vec<u8>,
+        Vec<u8>,
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
+        String,
+        Millis,
+        Option<Millis>,
+        Option<Millis>,
+        Option<i64>,
+    );
+    let row: Option<Row> = conn
+        .prepare_cached(
+            "SELECT list, email_index, email_sealed, name_sealed, fields_sealed, status,
+                    signed_up_at, confirmed_at, unsubscribed_at, referred_by
+             FROM subscribers WHERE id = ?1",
+        )
+        .and_then(|mut st| {
+            st.query_row([subscriber_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                ))
+            })
+            .optional()
+        })
+        .sql("reading a person")?;
+    let Some((list, email_index, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at, unsubscribed_at, referred_by)) = row
+    else {
+        return Ok(None);
+    };
+    let consents = conn
+        .prepare_cached(
+            "SELECT c.list, c.form, c.text_hash, COALESCE(t.text, ''), c.client_ip,
+                    c.submitted_at, c.confirmed_at
+             FROM consent_records c LEFT JOIN consent_texts t ON t.hash = c.text_hash
+             WHERE c.subscriber_id = ?1 ORDER BY c.id",
+        )
+        .and_then(|mut st| {
+            st.query_map([subscriber_id], |r| {
+                Ok(ConsentRecord {
+                    list: r.get(0)?,
+                    form: r.get(1)?,
+                    text_hash: r.get(2)?,
+                    text: r.get(3)?,
+                    client_ip: r.get(4)?,
+                    submitted_at: r.get(5)?,
+                    confirmed_at: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .sql("reading consent records")?;
+    let mails = conn
+        .prepare_cached(
+            "SELECT kind, state, created_at, sent_at FROM outbox WHERE subscriber_id = ?1 ORDER BY id",
+        )
+        .and_then(|mut st| {
+            st.query_map([subscriber_id], |r| {
+                Ok(MailRecord {
+                    kind: r.get(0)?,
+                    state: r.get(1)?,
+                    created_at: r.get(2)?,
+                    sent_at: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .sql("reading a person's mails")?;
+    Ok(Some(SubscriberRecord {
+        id: subscriber_id,
+        list,
+        email_index,
+        email_sealed,
+        name_sealed,
+        fields_sealed,
+        status: Status::parse(&status).unwrap_or(Status::Pending),
+        signed_up_at,
+        confirmed_at,
+        unsubscribed_at,
+        place_in_line: place_in_line(conn, subscriber_id)?,
+        referred_by,
+        consents,
+        mails,
+    }))
+}
+
+pub fn erase(conn: &Connection, subscriber_id: i64, actor: &str, now: Millis) -> StoreResult<Option<String>> {
+    let row: Option<(String, Vec<u8>, Option<Millis>)> = conn
+        .prepare_cached("SELECT list, email_index, last_confirmation_at FROM subscribers WHERE id = ?1")
+        .and_then(|mut st| {
+            st.query_row([subscriber_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
+        .sql("reading a person to erase")?;
+    let Some((list, email_index, last_confirmation_at)) = row else {
+        return Ok(None);
+    };
+    // Only the keyed hash stays: the address is not silently re-added, and the limit on
+    // confirmation mails still counts.
+    conn.prepare_cached(
+        "INSERT INTO suppressions (email_index, erased_at, last_confirmation_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (email_index) DO UPDATE SET erased_at = excluded.erased_at,
+             last_confirmation_at = MAX(COALESCE(last_confirmation_at, 0),
+                                        COALESCE(excluded.last_confirmation_at, 0))",
+    )
+    .and_then(|mut st| st.execute(params![email_index, now, last_confirmation_at]))
+    .sql("adding to the suppression list")?;
+    // Links, mails and attempts go with the row (ON DELETE CASCADE).
+    conn.prepare_cached("DELETE FROM subscribers WHERE id = ?1")
+        .and_then(|mut st| st.execute([subscriber_id]))
+        .sql("erasing a person")?;
+    audit(
+        conn,
+        &AuditEntry {
+            at: now,
+            actor: actor.to_owned(),
+            action: "erase".into(),
+            subject: format!("subscriber:{subscriber_id}"),
+            rows: 1,
+            detail: format!("list {list}"),
+        },
+    )?;
+    bump(conn, "erasures", 1)?;
+    Ok(Some(list))
+}
+
+pub fn request_access(conn: &Connection, request: &AccessRequest) -> StoreResult<u64> {
+    let mut people = Vec::new();
+    for list in &request.all_lists {
+        let person: Option<i64> = conn
+            .prepare_cached(
+                "SELECT id FROM subscribers
+                 WHERE list = ?1 AND email_index = ?2
+                   AND status IN ('confirmed', 'invited', 'accepted', 'declined', 'expired')",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![list, request.email_index], |r| r.get(0))
+                    .optional()
+            })
+            .sql("finding a person to send a manage link to")?;
+        people.extend(person);
+    }
+    for subscriber_id in &people {
+        let token_id = insert_token(conn, *subscriber_id, TokenPurpose::Manage, &request.token, request.now)?;
+        queue_mail(conn, *subscriber_id, MailKind::Access, Some(token_id), request.now)?;
+    }
+    Ok(people.len() as u64)
+}
+
+pub fn audit(conn: &Connection, entry: &AuditEntry) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, actor, action, subject, rows, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.rows,
+            entry.detail
+        ])
+    })
+    .sql("writing the audit log")?;
+    if entry.action == "export" {
+        bump(conn, "exports", 1)?;
+    }
+    Ok(())
+}
+
+pub fn audit_log(conn: &Connection) -> StoreResult<Vec<AuditEntry>> {
+    conn.prepare_cached("SELECT at, actor, action, subject, rows, detail FROM audit_log ORDER BY id")
+        .and_then(|mut st| {
+            st.query_map([], |r| {
+                Ok(AuditEntry {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    action: r.get(2)?,
+                    subject: r.get(3)?,
+                    rows: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            })?
+            .collect()
+        })
+        .sql("reading the audit log")
+}
+
+pub fn apply_retention(conn: &Connection, p: &RetentionPolicy) -> StoreResult<RetentionReport> {
+    let pending_deleted = conn
+        .prepare_cached("DELETE FROM subscribers WHERE status = 'pending' AND last_signup_at < ?1")
+        .and_then(|mut st| st.execute([p.now - p.pending]))
+        .sql("deleting old unconfirmed signups")? as u64;
+    let mails_deleted = conn
+        .prepare_cached(
+            "DELETE FROM outbox WHERE state IN ('sent', 'skipped', 'failed') AND created_at < ?1",
+        )
+        .and_then(|mut st| st.execute([p.now - p.mail_history]))
+        .sql("deleting old mail records")? as u64;
+    let consents_deleted = conn
+        .prepare_cached(
+            "DELETE FROM consent_records
+             WHERE confirmed_at < ?1
+               AND NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = consent_records.subscriber_id)",
+        )
+        .and_then(|mut st| st.execute([p.now - p.consent_after_erasure]))
+        .sql("deleting consent records of erased people")? as u64;
+    Ok(RetentionReport {
+        pending_deleted,
+        mails_deleted,
+        consents_deleted,
+    })
+}
+
+pub fn counters(conn: &Connection) -> StoreResult<Vec<(String, i64)>> {
+    conn.prepare_cached("SELECT name, value FROM counters ORDER BY name")
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
+        .sql("reading counters")
+}
+
+/// Adds `by` to a counter, in the caller's transaction.
+pub fn bump(conn: &Connection, name: &str, by: i64) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO counters (name, value) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+    )
+    .and_then(|mut st| st.execute(params![name, by]))
+    .sql("counting")?;
+    Ok(())
+}

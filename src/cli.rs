@@ -10,9 +10,9 @@ use secrecy::SecretString;
 use crate::config::{Config, DkimSettings, parse_base_url};
 use std::io::Write;
 
-use crate::store::{AuditEntry, DAY, HOUR};
 use crate::startup::{Application, Core};
 use crate::store::sqlite::Durability;
+use crate::store::{AuditEntry, DAY, HOUR};
 use crate::waitlist::IpRecording;
 
 #[derive(Debug, Parser)]
@@ -228,7 +228,9 @@ impl Cli {
                     selector: selector.clone(),
                 }),
                 (None, None) => None,
-                _ => anyhow::bail!("DKIM needs both QUIETLIST_DKIM_KEY and QUIETLIST_DKIM_SELECTOR"),
+                _ => {
+                    anyhow::bail!("DKIM needs both QUIETLIST_DKIM_KEY and QUIETLIST_DKIM_SELECTOR")
+                }
             };
             config.unsafe_ack_before_commit = cfg!(debug_assertions)
                 && std::env::var("QUIETLIST_TEST_ONLY_ACK_BEFORE_COMMIT").is_ok_and(|v| v == "1");
@@ -328,7 +330,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     writeln!(out, "{}", serde_json::to_string(entry)?)?;
                 }
             } else {
-                writeln!(out, "{:<20}  {:<22}  {:<9}  {:<24}  {:>7}  detail", "when (UTC)", "who", "what", "about", "rows")?;
+                writeln!(
+                    out,
+                    "{:<20}  {:<22}  {:<9}  {:<24}  {:>7}  detail",
+                    "when (UTC)", "who", "what", "about", "rows"
+                )?;
                 for e in &entries {
                     writeln!(
                         out,

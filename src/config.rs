@@ -119,7 +119,11 @@ pub struct DkimSettings {
 
 impl std::fmt::Debug for DkimSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DkimSettings {{ selector: {:?}, key: <secret> }}", self.selector)
+        write!(
+            f,
+            "DkimSettings {{ selector: {:?}, key: <secret> }}",
+            self.selector
+        )
     }
 }
 

@@ -16,14 +16,14 @@ use tokio::sync::{Notify, watch};
 use crate::config::{Config, host_of};
 use crate::http::privacy::PromiseFacts;
 use crate::http::rate_limit::RateLimiter;
-use crate::store::{DAY, HOUR, RetentionPolicy, RetentionReport};
-use crate::waitlist::IpRecording;
 use crate::http::{AppContext, AppState, router};
 use crate::mail::{MailSettings, OutboxWorker, Transport};
 use crate::privacy::{Vault, keys};
 use crate::publish::{Published, Site, SiteFiles};
 use crate::store::Store;
 use crate::store::sqlite::{SqliteOptions, SqliteStore};
+use crate::store::{DAY, HOUR, RetentionPolicy, RetentionReport};
+use crate::waitlist::IpRecording;
 use crate::waitlist::{WaitlistPolicy, Waitlists};
 
 /// How often a site folder is checked for changes.
@@ -163,6 +163,7 @@ impl Application {
             paused: !config.send_mail,
             cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
             cap_window: config.mail_cap_window,
+            confirmation_interval: config.confirmation_interval,
         };
         if !config.send_mail {
             tracing::warn!(

@@ -32,3 +32,7 @@ CREATE TABLE counters (
     name  TEXT    PRIMARY KEY,
     value INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- When an erased address was last handed mail (within the cap's 30 days), as a JSON array
+-- of millisecond timestamps: the cap counts per address, erasure included.
+ALTER TABLE suppressions ADD COLUMN recent_mails TEXT NOT NULL DEFAULT '[]';

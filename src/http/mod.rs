@@ -79,10 +79,16 @@ pub fn router(state: AppState) -> Router {
             "/unsubscribe/{token}",
             get(privacy::unsubscribe_page).post(privacy::unsubscribe),
         )
-        .route("/manage", get(privacy::access_form).post(privacy::access_request))
+        .route(
+            "/manage",
+            get(privacy::access_form).post(privacy::access_request),
+        )
         .route("/manage/{token}", get(privacy::manage_page))
         .route("/manage/{token}/download", post(privacy::manage_download))
-        .route("/manage/{token}/unsubscribe", post(privacy::manage_unsubscribe))
+        .route(
+            "/manage/{token}/unsubscribe",
+            post(privacy::manage_unsubscribe),
+        )
         .route("/manage/{token}/erase", post(privacy::manage_erase))
         .route("/privacy", get(privacy::privacy_page))
         .fallback(pages::not_found)

@@ -1,11 +1,11 @@
 //! The person's side of the promise: one-click unsubscribe (RFC 8058), their data behind
 //! a manage link (see, download, unsubscribe, erase), a new link by mail, and `/privacy`.
 
+use axum::Form;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
-use axum::extract::rejection::FormRejection;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -15,12 +15,19 @@ use super::error::AppError;
 use crate::privacy::self_service::{AccessError, ManageLink, ViewError};
 
 /// GET of the unsubscribe link: changes nothing, shows one button.
-pub async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn unsubscribe_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let Some(list) = state.waitlists.unsubscribe_page(&token).await? else {
         return Err(not_valid());
     };
     let published = state.site.load();
-    let title = published.site.waitlist(&list).map(|w| w.settings.title.clone()).unwrap_or_default();
+    let title = published
+        .site
+        .waitlist(&list)
+        .map(|w| w.settings.title.clone())
+        .unwrap_or_default();
     let html = published.render(
         "link_action.html",
         json!({
@@ -35,7 +42,10 @@ pub async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<S
 
 /// The one-click POST (RFC 8058): no cookie, no login, answers 200 with no redirect,
 /// takes effect in the same transaction, and is idempotent. Whatever the body says.
-pub async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let Some((list, already)) = state.waitlists.unsubscribe(&token).await? else {
         return Err(not_valid());
     };
@@ -59,13 +69,26 @@ async fn subject(state: &AppState, token: &str) -> Result<i64, AppError> {
     }
 }
 
-pub async fn manage_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn manage_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let id = subject(&state, &token).await?;
     render_manage(&state, id, &token, None).await
 }
 
-async fn render_manage(state: &AppState, id: i64, token: &str, erase_error: Option<&str>) -> Result<Response, AppError> {
-    let person = state.waitlists.person_view(id).await.map_err(view_error)?.ok_or_else(not_valid)?;
+async fn render_manage(
+    state: &AppState,
+    id: i64,
+    token: &str,
+    erase_error: Option<&str>,
+) -> Result<Response, AppError> {
+    let person = state
+        .waitlists
+        .person_view(id)
+        .await
+        .map_err(view_error)?
+        .ok_or_else(not_valid)?;
     let published = state.site.load();
     let html = published.render(
         "manage.html",
@@ -83,13 +106,24 @@ async fn render_manage(state: &AppState, id: i64, token: &str, erase_error: Opti
     Ok(response)
 }
 
-pub async fn manage_download(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn manage_download(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let id = subject(&state, &token).await?;
-    let document = state.waitlists.download(id).await.map_err(view_error)?.ok_or_else(not_valid)?;
+    let document = state
+        .waitlists
+        .download(id)
+        .await
+        .map_err(view_error)?
+        .ok_or_else(not_valid)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"my-data.json\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"my-data.json\"",
+            ),
             (header::CACHE_CONTROL, "no-store"),
             (header::REFERRER_POLICY, "no-referrer"),
         ],
@@ -98,9 +132,16 @@ pub async fn manage_download(State(state): State<AppState>, Path(token): Path<St
         .into_response())
 }
 
-pub async fn manage_unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, AppError> {
+pub async fn manage_unsubscribe(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let id = subject(&state, &token).await?;
-    let outcome = state.waitlists.store.unsubscribe(id, crate::store::now_millis()).await?;
+    let outcome = state
+        .waitlists
+        .store
+        .unsubscribe(id, crate::store::now_millis())
+        .await?;
     let (list, already) = match outcome {
         crate::store::UnsubscribeOutcome::Unsubscribed { list } => (list, false),
         crate::store::UnsubscribeOutcome::NothingToDo { list } => (list, true),
@@ -132,7 +173,13 @@ pub async fn manage_erase(
     let id = subject(&state, &token).await?;
     let confirmed = form.is_ok_and(|Form(f)| f.confirm == "yes");
     if !confirmed {
-        return render_manage(&state, id, &token, Some("Tick the box to confirm that you want everything erased.")).await;
+        return render_manage(
+            &state,
+            id,
+            &token,
+            Some("Tick the box to confirm that you want everything erased."),
+        )
+        .await;
     }
     state.waitlists.erase_self(id).await?;
     let published = state.site.load();
@@ -167,7 +214,10 @@ pub async fn access_request(
     let email = form.map(|Form(f)| f.email).unwrap_or_default();
     match state.waitlists.request_access(&email).await {
         Ok(()) => {
-            let html = state.site.load().render("manage_request.html", json!({ "sent": true }))?;
+            let html = state
+                .site
+                .load()
+                .render("manage_request.html", json!({ "sent": true }))?;
             Ok(private_page(html))
         }
         Err(AccessError::Email(e)) => {
@@ -214,7 +264,10 @@ const COUNTS: [(&str, &str); 8] = [
     ("mails.welcome", "Welcome mails sent"),
     ("mails.invite", "Invitations sent"),
     ("mails.access", "Links to people's own data sent"),
-    ("exports", "Exports of a list by its owner (each one in the audit log)"),
+    (
+        "exports",
+        "Exports of a list by its owner (each one in the audit log)",
+    ),
     ("unsubscribes", "Unsubscribes"),
     ("erasures", "Erasures"),
     ("imports", "Imports"),
@@ -222,7 +275,13 @@ const COUNTS: [(&str, &str); 8] = [
 
 pub async fn privacy_page(State(state): State<AppState>) -> Result<Response, AppError> {
     let counters = state.waitlists.store.counters().await?;
-    let value = |key: &str| counters.iter().find(|(k, _)| k == key).map(|(_, v)| *v).unwrap_or(0);
+    let value = |key: &str| {
+        counters
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v)
+            .unwrap_or(0)
+    };
     let counts: Vec<_> = COUNTS
         .iter()
         .map(|(key, label)| json!({ "key": key.replace('.', "-"), "label": label, "value": value(key) }))
@@ -241,5 +300,9 @@ pub async fn privacy_page(State(state): State<AppState>) -> Result<Response, App
             "updated": crate::waitlist::export::timestamp(crate::store::now_millis()),
         }),
     )?;
-    Ok(([(header::CACHE_CONTROL, "no-cache")], axum::response::Html(html)).into_response())
+    Ok((
+        [(header::CACHE_CONTROL, "no-cache")],
+        axum::response::Html(html),
+    )
+        .into_response())
 }

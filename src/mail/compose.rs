@@ -122,7 +122,14 @@ pub fn compose(
                 let token = vault.link_token(purpose, *id, seed);
                 format!("{}/{path}/{}", settings.base_url, token.as_str())
             })
-            .ok_or_else(|| anyhow::anyhow!("{} mail {} has no {} link", job.kind.as_str(), job.id, purpose.as_str()))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{} mail {} has no {} link",
+                    job.kind.as_str(),
+                    job.id,
+                    purpose.as_str()
+                )
+            })
     };
     let title = &waitlist.settings.title;
 

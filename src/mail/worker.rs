@@ -38,6 +38,8 @@ pub struct OutboxWorker {
     /// The promise's cap: at most `cap` mails to a person in `cap_window`.
     pub cap: u32,
     pub cap_window: i64,
+    /// At most one confirmation mail per address within this time.
+    pub confirmation_interval: i64,
 }
 
 impl OutboxWorker {
@@ -58,6 +60,8 @@ impl OutboxWorker {
                 lease_ms: LEASE_MS,
                 cap: this.cap,
                 cap_window: this.cap_window,
+                all_lists: this.site.load().site.waitlists.keys().cloned().collect(),
+                confirmation_interval: this.confirmation_interval,
             };
             let jobs = match this.store.claim_mail(claim).await {
                 Ok(jobs) => jobs,

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::SealedKind;
 use crate::domain::{EmailAddress, EmailError, Status, Token, TokenPurpose};
 use crate::store::{
-    AccessRequest, AuditEntry, ConsentRecord, MailRecord, NewToken, StoreError,
-    SubscriberRecord, UnsubscribeOutcome, now_millis,
+    AccessRequest, AuditEntry, ConsentRecord, MailRecord, NewToken, StoreError, SubscriberRecord,
+    UnsubscribeOutcome, now_millis,
 };
 use crate::waitlist::Waitlists;
 use crate::waitlist::export::timestamp;
@@ -70,7 +70,10 @@ impl Waitlists {
         let Some(id) = self.vault.token_id(&token) else {
             return Ok(None);
         };
-        if !self.vault.token_matches(&token, TokenPurpose::Unsubscribe, id, &[]) {
+        if !self
+            .vault
+            .token_matches(&token, TokenPurpose::Unsubscribe, id, &[])
+        {
             return Ok(None);
         }
         // The confirmation row carries what is needed: the person and their list.
@@ -92,14 +95,16 @@ impl Waitlists {
         let Some((subscriber_id, _)) = self.unsubscribe_target(token).await? else {
             return Ok(None);
         };
-        Ok(match self.store.unsubscribe(subscriber_id, now_millis()).await? {
-            UnsubscribeOutcome::Unsubscribed { list } => {
-                tracing::info!(list, subscriber = subscriber_id, "unsubscribed");
-                Some((list, false))
-            }
-            UnsubscribeOutcome::NothingToDo { list } => Some((list, true)),
-            UnsubscribeOutcome::Unknown => None,
-        })
+        Ok(
+            match self.store.unsubscribe(subscriber_id, now_millis()).await? {
+                UnsubscribeOutcome::Unsubscribed { list } => {
+                    tracing::info!(list, subscriber = subscriber_id, "unsubscribed");
+                    Some((list, false))
+                }
+                UnsubscribeOutcome::NothingToDo { list } => Some((list, true)),
+                UnsubscribeOutcome::Unknown => None,
+            },
+        )
     }
 
     /// The person behind a manage link that is genuine and has not expired.
@@ -129,28 +134,38 @@ impl Waitlists {
             .map(|sealed| self.vault.open_string(SealedKind::Name, sealed))
             .transpose()?;
         let values: BTreeMap<String, String> = match &r.fields_sealed {
-            Some(sealed) => serde_json::from_str(&self.vault.open_string(SealedKind::Fields, sealed)?)
-                .unwrap_or_default(),
+            Some(sealed) => {
+                serde_json::from_str(&self.vault.open_string(SealedKind::Fields, sealed)?)
+                    .unwrap_or_default()
+            }
             None => BTreeMap::new(),
         };
         let published = self.site.load();
-        let labels: BTreeMap<String, String> = published
+        let specs = published
             .site
             .waitlist(&r.list)
-            .map(|w| {
-                w.settings
-                    .fields
-                    .iter()
-                    .map(|f| (f.name.clone(), f.label.clone()))
-                    .collect()
-            })
+            .map(|w| w.settings.fields.clone())
             .unwrap_or_default();
         let fields = values
             .into_iter()
-            .map(|(name, value)| FieldView {
-                label: labels.get(&name).cloned().unwrap_or_else(|| name.clone()),
-                name,
-                value,
+            .map(|(name, value)| {
+                let spec = specs.iter().find(|f| f.name == name);
+                // A select's answer is shown as the words the form showed.
+                let shown = match spec.map(|f| &f.kind) {
+                    Some(crate::domain::FieldKind::Select { options }) => options
+                        .iter()
+                        .find(|o| o.value == value)
+                        .map(|o| o.label.clone())
+                        .unwrap_or(value),
+                    _ => value,
+                };
+                FieldView {
+                    label: spec
+                        .map(|f| f.label.clone())
+                        .unwrap_or_else(|| name.clone()),
+                    name,
+                    value: shown,
+                }
             })
             .collect();
         Ok(PersonView {
@@ -198,7 +213,11 @@ impl Waitlists {
     pub async fn erase_self(&self, subscriber_id: i64) -> Result<Option<String>, StoreError> {
         let list = self
             .store
-            .erase(subscriber_id, format!("subscriber:{subscriber_id}"), now_millis())
+            .erase(
+                subscriber_id,
+                format!("subscriber:{subscriber_id}"),
+                now_millis(),
+            )
             .await?;
         if list.is_some() {
             tracing::info!(subscriber = subscriber_id, "erased at the person's request");

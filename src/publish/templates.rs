@@ -40,6 +40,32 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "mail/layout.html",
         include_str!("../../templates/mail/layout.html"),
     ),
+    (
+        "mail/welcome.txt",
+        include_str!("../../templates/mail/welcome.txt"),
+    ),
+    (
+        "mail/welcome.html",
+        include_str!("../../templates/mail/welcome.html"),
+    ),
+    (
+        "mail/access.txt",
+        include_str!("../../templates/mail/access.txt"),
+    ),
+    (
+        "mail/access.html",
+        include_str!("../../templates/mail/access.html"),
+    ),
+    (
+        "unsubscribed.html",
+        include_str!("../../templates/unsubscribed.html"),
+    ),
+    ("manage.html", include_str!("../../templates/manage.html")),
+    (
+        "manage_request.html",
+        include_str!("../../templates/manage_request.html"),
+    ),
+    ("privacy.html", include_str!("../../templates/privacy.html")),
 ];
 
 pub struct Templates {

@@ -81,7 +81,8 @@ pub trait Store: Send + Sync + 'static {
     async fn count_by_status(&self, list: &str) -> StoreResult<Vec<(String, u64)>>;
 
     /// Unsubscribes a person, at once and for good (idempotent).
-    async fn unsubscribe(&self, subscriber_id: i64, now: Millis) -> StoreResult<UnsubscribeOutcome>;
+    async fn unsubscribe(&self, subscriber_id: i64, now: Millis)
+    -> StoreResult<UnsubscribeOutcome>;
 
     /// Everything stored about a person.
     async fn subscriber(&self, subscriber_id: i64) -> StoreResult<Option<SubscriberRecord>>;
@@ -89,7 +90,12 @@ pub trait Store: Send + Sync + 'static {
     /// Erases a person: deletes their row (and with it their links and mails) and keeps
     /// only the keyed hash of their address in the suppression list. Audited. Returns the
     /// list they were on, or `None` if there was no such person.
-    async fn erase(&self, subscriber_id: i64, actor: String, now: Millis) -> StoreResult<Option<String>>;
+    async fn erase(
+        &self,
+        subscriber_id: i64,
+        actor: String,
+        now: Millis,
+    ) -> StoreResult<Option<String>>;
 
     /// Queues a mail with a new manage link for every confirmed person with this address.
     /// Returns how many were queued (for logs only; callers answer every case alike).

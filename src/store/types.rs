@@ -151,9 +151,14 @@ pub struct MailClaim {
     pub now: Millis,
     pub limit: usize,
     pub lease_ms: Millis,
-    /// At most this many mails to one person within `cap_window` (the promise's cap).
+    /// At most this many mails to one address within `cap_window` (the promise's cap),
+    /// counted across every list and across erasure.
     pub cap: u32,
     pub cap_window: Millis,
+    /// Every list of the site.
+    pub all_lists: Vec<String>,
+    /// At most one confirmation mail per address within this time, counted again here.
+    pub confirmation_interval: Millis,
 }
 
 /// A claimed mail, with what the worker needs to render it at send time.
@@ -235,9 +240,13 @@ pub struct SubscriberRecord {
 /// What unsubscribing did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnsubscribeOutcome {
-    Unsubscribed { list: String },
+    Unsubscribed {
+        list: String,
+    },
     /// Was not subscribed (already unsubscribed, or never confirmed): nothing changed.
-    NothingToDo { list: String },
+    NothingToDo {
+        list: String,
+    },
     Unknown,
 }
 

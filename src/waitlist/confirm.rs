@@ -2,9 +2,7 @@
 
 use super::Waitlists;
 use crate::domain::{Token, TokenPurpose};
-use crate::store::{
-    ConfirmOutcome, Confirmation, NewToken, StoreError, StoredToken, now_millis,
-};
+use crate::store::{ConfirmOutcome, Confirmation, NewToken, StoreError, StoredToken, now_millis};
 
 /// What the GET of a confirmation link shows.
 #[derive(Debug, PartialEq, Eq)]
@@ -108,9 +106,9 @@ impl Waitlists {
             } => {
                 tracing::info!(list, subscriber = subscriber_id, "confirmed");
                 self.mail_wake.notify_one();
-                let token = self
-                    .vault
-                    .link_token(TokenPurpose::Manage, manage_token_id, &manage_seed);
+                let token =
+                    self.vault
+                        .link_token(TokenPurpose::Manage, manage_token_id, &manage_seed);
                 ConfirmResult::Confirmed {
                     place: self.store.place_in_line(subscriber_id).await?,
                     list,

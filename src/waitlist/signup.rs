@@ -8,7 +8,9 @@ use serde_json::json;
 use super::{IpRecording, Waitlists};
 use crate::domain::{EmailAddress, FieldValues, PersonName};
 use crate::privacy::SealedKind;
-use crate::store::{ConsentContext, NewSignup, NewToken, SignupOutcome, StoreError, now_millis};
+use crate::store::{
+    ConsentContext, Millis, NewSignup, NewToken, SignupOutcome, StoreError, now_millis,
+};
 
 /// A signup as it arrived: the form's (or JSON object's) fields in order.
 #[derive(Debug, Default)]
@@ -42,6 +44,56 @@ impl Waitlists {
     /// Signs `raw` up for `list`. Every address, new or known, confirmed or erased, takes
     /// the same path and gets the same answer; only the outcome in the log differs.
     pub async fn sign_up(&self, list: &str, raw: &RawSignup) -> Result<(), SignupError> {
+        // A filled-in hidden field means a bot: answer as usual, keep nothing.
+        let Some(signup) = self.prepare_signup(list, raw, now_millis())? else {
+            tracing::info!(list, "signup caught by the hidden field; ignored");
+            return Ok(());
+        };
+        if self.policy.unsafe_ack_before_commit {
+            // Deliberately wrong, for the crash test to catch: answer now, save later.
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let _ = store.record_signup(signup).await;
+            });
+            return Ok(());
+        }
+        let outcome = self.store.record_signup(signup).await?;
+        match outcome {
+            SignupOutcome::ConfirmationQueued { subscriber_id } => {
+                tracing::debug!(
+                    list,
+                    subscriber = subscriber_id,
+                    "signup: confirmation queued"
+                );
+                self.mail_wake.notify_one();
+            }
+            SignupOutcome::Throttled { subscriber_id } => {
+                tracing::debug!(
+                    list,
+                    subscriber = subscriber_id,
+                    "signup: confirmation limit reached; no mail"
+                );
+            }
+            SignupOutcome::AlreadyConsented { subscriber_id } => {
+                tracing::debug!(
+                    list,
+                    subscriber = subscriber_id,
+                    "signup: already confirmed; no mail"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses and seals a signup, ready for the store; `None` when the hidden field
+    /// caught a bot. Public for tests that drive the store with their own clock.
+    pub fn prepare_signup(
+        &self,
+        list: &str,
+        raw: &RawSignup,
+        now: Millis,
+    ) -> Result<Option<NewSignup>, SignupError> {
         let published = self.site.load();
         let waitlist = published
             .site
@@ -66,13 +118,10 @@ impl Waitlists {
                     message: e.message,
                 }
             })?;
-        // A filled-in hidden field means a bot: answer as usual, keep nothing.
         if raw.get("website").is_some_and(|v| !v.trim().is_empty()) {
-            tracing::info!(list, "signup caught by the hidden field; ignored");
-            return Ok(());
+            return Ok(None);
         }
 
-        let now = now_millis();
         let seed: [u8; 16] = rand::random();
         let form = form_id(&published.site, raw.get("form"));
         let seal = |kind, text: &str| {
@@ -111,41 +160,7 @@ impl Waitlists {
             now,
             confirmation_interval: self.policy.confirmation_interval,
         };
-        if self.policy.unsafe_ack_before_commit {
-            // Deliberately wrong, for the crash test to catch: answer now, save later.
-            let store = self.store.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                let _ = store.record_signup(signup).await;
-            });
-            return Ok(());
-        }
-        let outcome = self.store.record_signup(signup).await?;
-        match outcome {
-            SignupOutcome::ConfirmationQueued { subscriber_id } => {
-                tracing::info!(
-                    list,
-                    subscriber = subscriber_id,
-                    "signup: confirmation queued"
-                );
-                self.mail_wake.notify_one();
-            }
-            SignupOutcome::Throttled { subscriber_id } => {
-                tracing::info!(
-                    list,
-                    subscriber = subscriber_id,
-                    "signup: confirmation limit reached; no mail"
-                );
-            }
-            SignupOutcome::AlreadyConsented { subscriber_id } => {
-                tracing::info!(
-                    list,
-                    subscriber = subscriber_id,
-                    "signup: already confirmed; no mail"
-                );
-            }
-        }
-        Ok(())
+        Ok(Some(signup))
     }
 }
 

@@ -85,19 +85,28 @@ async fn spawn_inner(
     parent: Option<&std::path::Path>,
     configure: impl FnOnce(&mut Config),
 ) -> TestApp {
-    init_logs();
     let dir = match parent {
         Some(parent) => tempfile::tempdir_in(parent),
         None => tempfile::tempdir(),
     }
     .expect("temporary data directory");
+    start_in(dir, smtp, configure).await
+}
+
+/// Starts the app on `dir`'s data directory (new or existing).
+async fn start_in(
+    dir: TempDir,
+    smtp: Option<SmtpSink>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
+    init_logs();
     let data_dir = dir.path().join("data");
     let mut config = Config::new(data_dir.clone());
     config.listen = "127.0.0.1:0".parse().expect("loopback address");
     configure(&mut config);
     let app = Application::build(config).await.expect("the app builds");
     let port = app.port();
-    let address = app.base_url().to_owned();
+    let address = format!("http://{}", app.local_addr());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = stop_rx.await;
@@ -252,6 +261,31 @@ impl TestApp {
             .map(|row| row[1].clone())
     }
 
+    /// Stops the app and starts it again on the same data directory and SMTP server, with
+    /// settings changed by `configure` (as an owner restarting with other settings).
+    pub async fn restart(mut self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        let smtp = self.smtp.take();
+        let smtp_url = smtp.as_ref().map(SmtpSink::url);
+        // Same address, so that links mailed before the restart still work.
+        let listen = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+        let dir = std::mem::replace(
+            &mut self._dir,
+            tempfile::tempdir().expect("a placeholder directory"),
+        );
+        start_in(dir, smtp, move |config| {
+            config.smtp_url = smtp_url.map(SecretString::from);
+            configure(config);
+            config.listen = listen;
+        })
+        .await
+    }
+
     /// Stops the server and waits for it to finish.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -399,7 +433,9 @@ pub fn header(mail: &ReceivedMail, name: &str) -> Option<String> {
     let message = mail_parser::MessageParser::default()
         .parse(mail.data.as_bytes())
         .expect("a parseable mail");
-    message.header_raw(name).map(|v| v.trim().to_owned())
+    message
+        .header_raw(name)
+        .map(|v| v.replace("\r\n", "").replace('\n', "").trim().to_owned())
 }
 
 /// The first link in the mail's text part whose path starts with `path_prefix`.

@@ -12,4 +12,6 @@ mod durability;
 mod helpers;
 mod operations;
 mod pages;
+mod promise;
+mod property;
 mod signup;

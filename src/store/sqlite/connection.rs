@@ -68,7 +68,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         1,
         include_str!("../../../migrations/sqlite/0001_waitlists.sql"),
     ),
-    (2, include_str!("../../../migrations/sqlite/0002_privacy.sql")),
+    (
+        2,
+        include_str!("../../../migrations/sqlite/0002_privacy.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

@@ -19,11 +19,12 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
         String,
         Option<i64>,
         Option<Vec<u8>>,
+        Vec<u8>,
     );
     let rows: Vec<Row> = conn
         .prepare_cached(
             "SELECT o.id, o.kind, o.subscriber_id, o.attempts, s.list, s.email_sealed, s.status,
-                    o.token_id, s.confirm_seed
+                    o.token_id, s.confirm_seed, s.email_index
              FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id
              WHERE (o.state = 'queued' AND o.due_at <= ?1)
                 OR (o.state = 'sending' AND o.lease_until < ?1)
@@ -42,6 +43,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
                     r.get(6)?,
                     r.get(7)?,
                     r.get(8)?,
+                    r.get(9)?,
                 ))
             })?
             .collect()
@@ -49,8 +51,18 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
         .sql("finding due mail")?;
 
     let mut jobs = Vec::with_capacity(rows.len());
-    for (id, kind, subscriber_id, attempts, list, email_sealed, status, token_id, confirm_seed) in
-        rows
+    for (
+        id,
+        kind,
+        subscriber_id,
+        attempts,
+        list,
+        email_sealed,
+        status,
+        token_id,
+        confirm_seed,
+        email_index,
+    ) in rows
     {
         let status = Status::parse(&status).unwrap_or(Status::Unsubscribed);
         let Some(kind) = MailKind::parse(&kind) else {
@@ -63,9 +75,34 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             skip(conn, id, reason)?;
             continue;
         }
-        if mails_in_window(conn, subscriber_id, claim.now - claim.cap_window)? >= i64::from(claim.cap) {
+        if kind == MailKind::Confirmation
+            && confirmations_in_window(
+                conn,
+                &email_index,
+                &claim.all_lists,
+                claim.now - claim.confirmation_interval,
+            )? > 0
+        {
+            skip(
+                conn,
+                id,
+                "a confirmation mail went to this address within the interval",
+            )?;
+            continue;
+        }
+        let since = claim.now - claim.cap_window;
+        if mails_in_window(conn, &email_index, &claim.all_lists, since)? >= i64::from(claim.cap) {
             skip(conn, id, "the cap on mails per person was reached")?;
             continue;
+        }
+        if kind == MailKind::Confirmation {
+            // The limit counts from when a confirmation mail actually left, too.
+            conn.prepare_cached(
+                "UPDATE subscribers SET last_confirmation_at = MAX(COALESCE(last_confirmation_at, 0), ?2)
+                 WHERE id = ?1",
+            )
+            .and_then(|mut st| st.execute(params![subscriber_id, claim.now]))
+            .sql("noting a confirmation mail")?;
         }
         // claimed_at stays set on a retry: a mail handed to SMTP counts once, whatever
         // happens after.
@@ -101,15 +138,62 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
     Ok(jobs)
 }
 
-/// Mails handed to SMTP for this person since `since` (the cap counts these; a mail being
-/// sent again after a crash counts once).
-fn mails_in_window(conn: &Connection, subscriber_id: i64, since: Millis) -> StoreResult<i64> {
-    conn.prepare_cached(
-        "SELECT COUNT(*) FROM outbox
-         WHERE subscriber_id = ?1 AND claimed_at IS NOT NULL AND claimed_at > ?2",
-    )
-    .and_then(|mut st| st.query_row(params![subscriber_id, since], |r| r.get(0)))
-    .sql("counting a person's mails")
+/// Mails handed to SMTP for this address since `since`, on any list, before an erasure
+/// too (a mail being sent again after a crash counts once).
+fn mails_in_window(
+    conn: &Connection,
+    email_index: &[u8],
+    lists: &[String],
+    since: Millis,
+) -> StoreResult<i64> {
+    let mut count = 0;
+    for list in lists {
+        count += conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM outbox
+                 WHERE subscriber_id = (SELECT id FROM subscribers WHERE list = ?1 AND email_index = ?2)
+                   AND claimed_at IS NOT NULL AND claimed_at > ?3",
+            )
+            .and_then(|mut st| st.query_row(params![list, email_index, since], |r| r.get::<_, i64>(0)))
+            .sql("counting an address's mails")?;
+    }
+    let before_erasure: Option<String> = conn
+        .prepare_cached("SELECT recent_mails FROM suppressions WHERE email_index = ?1")
+        .and_then(|mut st| st.query_row([email_index], |r| r.get(0)).optional())
+        .sql("counting an erased address's mails")?;
+    if let Some(json) = before_erasure {
+        let times: Vec<Millis> = serde_json::from_str(&json).unwrap_or_default();
+        count += times.iter().filter(|t| **t > since).count() as i64;
+    }
+    Ok(count)
+}
+
+/// Confirmation mails handed to SMTP for this address since `since`, on any list.
+fn confirmations_in_window(
+    conn: &Connection,
+    email_index: &[u8],
+    lists: &[String],
+    since: Millis,
+) -> StoreResult<i64> {
+    let mut count = 0;
+    for list in lists {
+        count += conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM outbox
+                 WHERE subscriber_id = (SELECT id FROM subscribers WHERE list = ?1 AND email_index = ?2)
+                   AND kind = 'confirmation' AND claimed_at IS NOT NULL AND claimed_at > ?3",
+            )
+            .and_then(|mut st| st.query_row(params![list, email_index, since], |r| r.get::<_, i64>(0)))
+            .sql("counting an address's confirmation mails")?;
+    }
+    let before_erasure: Option<Option<Millis>> = conn
+        .prepare_cached("SELECT last_confirmation_at FROM suppressions WHERE email_index = ?1")
+        .and_then(|mut st| st.query_row([email_index], |r| r.get(0)).optional())
+        .sql("reading an erased address's last confirmation")?;
+    if before_erasure.flatten().is_some_and(|at| at > since) {
+        count += 1;
+    }
+    Ok(count)
 }
 
 /// Why this mail may not go to this person now, if it may not.

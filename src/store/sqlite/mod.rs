@@ -23,10 +23,9 @@ use writer::Writer;
 pub use writer::{WriterConfig, WriterStats};
 
 use super::{
-    AccessRequest, AuditEntry, Millis, RetentionPolicy, RetentionReport, SubscriberRecord,
-    UnsubscribeOutcome,
-    ConfirmOutcome, Confirmation, ExportRow, MailAttempt, MailClaim, MailJob, NewSignup,
-    SignupOutcome, Store, StoreResult, StoredToken,
+    AccessRequest, AuditEntry, ConfirmOutcome, Confirmation, ExportRow, MailAttempt, MailClaim,
+    MailJob, Millis, NewSignup, RetentionPolicy, RetentionReport, SignupOutcome, Store,
+    StoreResult, StoredToken, SubscriberRecord, UnsubscribeOutcome,
 };
 
 pub const DATABASE_FILE: &str = "quietlist.sqlite3";
@@ -157,7 +156,11 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn unsubscribe(&self, subscriber_id: i64, now: Millis) -> StoreResult<UnsubscribeOutcome> {
+    async fn unsubscribe(
+        &self,
+        subscriber_id: i64,
+        now: Millis,
+    ) -> StoreResult<UnsubscribeOutcome> {
         self.writer
             .write(move |conn| privacy::unsubscribe(conn, subscriber_id, now))
             .await
@@ -169,7 +172,12 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn erase(&self, subscriber_id: i64, actor: String, now: Millis) -> StoreResult<Option<String>> {
+    async fn erase(
+        &self,
+        subscriber_id: i64,
+        actor: String,
+        now: Millis,
+    ) -> StoreResult<Option<String>> {
         self.writer
             .write(move |conn| privacy::erase(conn, subscriber_id, &actor, now))
             .await
@@ -182,7 +190,9 @@ impl Store for SqliteStore {
     }
 
     async fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
-        self.writer.write(move |conn| privacy::audit(conn, &entry)).await
+        self.writer
+            .write(move |conn| privacy::audit(conn, &entry))
+            .await
     }
 
     async fn audit_log(&self) -> StoreResult<Vec<AuditEntry>> {

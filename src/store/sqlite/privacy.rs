@@ -10,7 +10,11 @@ use crate::store::{
     RetentionReport, StoreResult, SubscriberRecord, UnsubscribeOutcome,
 };
 
-pub fn unsubscribe(conn: &Connection, subscriber_id: i64, now: Millis) -> StoreResult<UnsubscribeOutcome> {
+pub fn unsubscribe(
+    conn: &Connection,
+    subscriber_id: i64,
+    now: Millis,
+) -> StoreResult<UnsubscribeOutcome> {
     let row: Option<(String, String)> = conn
         .prepare_cached("SELECT list, status FROM subscribers WHERE id = ?1")
         .and_then(|mut st| {
@@ -71,7 +75,18 @@ pub fn subscriber(conn: &Connection, subscriber_id: i64) -> StoreResult<Option<S
             .optional()
         })
         .sql("reading a person")?;
-    let Some((list, email_index, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at, unsubscribed_at, referred_by)) = row
+    let Some((
+        list,
+        email_index,
+        email_sealed,
+        name_sealed,
+        fields_sealed,
+        status,
+        signed_up_at,
+        confirmed_at,
+        unsubscribed_at,
+        referred_by,
+    )) = row
     else {
         return Ok(None);
     };
@@ -131,9 +146,16 @@ pub fn subscriber(conn: &Connection, subscriber_id: i64) -> StoreResult<Option<S
     }))
 }
 
-pub fn erase(conn: &Connection, subscriber_id: i64, actor: &str, now: Millis) -> StoreResult<Option<String>> {
+pub fn erase(
+    conn: &Connection,
+    subscriber_id: i64,
+    actor: &str,
+    now: Millis,
+) -> StoreResult<Option<String>> {
     let row: Option<(String, Vec<u8>, Option<Millis>)> = conn
-        .prepare_cached("SELECT list, email_index, last_confirmation_at FROM subscribers WHERE id = ?1")
+        .prepare_cached(
+            "SELECT list, email_index, last_confirmation_at FROM subscribers WHERE id = ?1",
+        )
         .and_then(|mut st| {
             st.query_row([subscriber_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()
@@ -142,15 +164,32 @@ pub fn erase(conn: &Connection, subscriber_id: i64, actor: &str, now: Millis) ->
     let Some((list, email_index, last_confirmation_at)) = row else {
         return Ok(None);
     };
-    // Only the keyed hash stays: the address is not silently re-added, and the limit on
-    // confirmation mails still counts.
+    // Only the keyed hash stays: the address is not silently re-added, and the limits
+    // (one confirmation a day, the cap on mails in 30 days) still count.
+    let recent: Vec<Millis> = conn
+        .prepare_cached(
+            "SELECT claimed_at FROM outbox WHERE subscriber_id = ?1 AND claimed_at > ?2
+             UNION ALL
+             SELECT value FROM suppressions, json_each(suppressions.recent_mails)
+             WHERE email_index = ?3 AND value > ?2",
+        )
+        .and_then(|mut st| {
+            st.query_map(params![subscriber_id, now - CAP_WINDOW, email_index], |r| {
+                r.get(0)
+            })?
+            .collect()
+        })
+        .sql("reading an address's recent mails")?;
+    let recent = serde_json::to_string(&recent).unwrap_or_else(|_| "[]".into());
     conn.prepare_cached(
-        "INSERT INTO suppressions (email_index, erased_at, last_confirmation_at) VALUES (?1, ?2, ?3)
+        "INSERT INTO suppressions (email_index, erased_at, last_confirmation_at, recent_mails)
+         VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (email_index) DO UPDATE SET erased_at = excluded.erased_at,
              last_confirmation_at = MAX(COALESCE(last_confirmation_at, 0),
-                                        COALESCE(excluded.last_confirmation_at, 0))",
+                                        COALESCE(excluded.last_confirmation_at, 0)),
+             recent_mails = excluded.recent_mails",
     )
-    .and_then(|mut st| st.execute(params![email_index, now, last_confirmation_at]))
+    .and_then(|mut st| st.execute(params![email_index, now, last_confirmation_at, recent]))
     .sql("adding to the suppression list")?;
     // Links, mails and attempts go with the row (ON DELETE CASCADE).
     conn.prepare_cached("DELETE FROM subscribers WHERE id = ?1")
@@ -171,6 +210,9 @@ pub fn erase(conn: &Connection, subscriber_id: i64, actor: &str, now: Millis) ->
     Ok(Some(list))
 }
 
+/// The cap's window: what an erased address's recent mails are kept for.
+const CAP_WINDOW: Millis = 30 * crate::store::DAY;
+
 pub fn request_access(conn: &Connection, request: &AccessRequest) -> StoreResult<u64> {
     let mut people = Vec::new();
     for list in &request.all_lists {
@@ -188,8 +230,20 @@ pub fn request_access(conn: &Connection, request: &AccessRequest) -> StoreResult
         people.extend(person);
     }
     for subscriber_id in &people {
-        let token_id = insert_token(conn, *subscriber_id, TokenPurpose::Manage, &request.token, request.now)?;
-        queue_mail(conn, *subscriber_id, MailKind::Access, Some(token_id), request.now)?;
+        let token_id = insert_token(
+            conn,
+            *subscriber_id,
+            TokenPurpose::Manage,
+            &request.token,
+            request.now,
+        )?;
+        queue_mail(
+            conn,
+            *subscriber_id,
+            MailKind::Access,
+            Some(token_id),
+            request.now,
+        )?;
     }
     Ok(people.len() as u64)
 }
@@ -217,21 +271,23 @@ pub fn audit(conn: &Connection, entry: &AuditEntry) -> StoreResult<()> {
 }
 
 pub fn audit_log(conn: &Connection) -> StoreResult<Vec<AuditEntry>> {
-    conn.prepare_cached("SELECT at, actor, action, subject, rows, detail FROM audit_log ORDER BY id")
-        .and_then(|mut st| {
-            st.query_map([], |r| {
-                Ok(AuditEntry {
-                    at: r.get(0)?,
-                    actor: r.get(1)?,
-                    action: r.get(2)?,
-                    subject: r.get(3)?,
-                    rows: r.get(4)?,
-                    detail: r.get(5)?,
-                })
-            })?
-            .collect()
-        })
-        .sql("reading the audit log")
+    conn.prepare_cached(
+        "SELECT at, actor, action, subject, rows, detail FROM audit_log ORDER BY id",
+    )
+    .and_then(|mut st| {
+        st.query_map([], |r| {
+            Ok(AuditEntry {
+                at: r.get(0)?,
+                actor: r.get(1)?,
+                action: r.get(2)?,
+                subject: r.get(3)?,
+                rows: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        })?
+        .collect()
+    })
+    .sql("reading the audit log")
 }
 
 pub fn apply_retention(conn: &Connection, p: &RetentionPolicy) -> StoreResult<RetentionReport> {
@@ -262,10 +318,7 @@ pub fn apply_retention(conn: &Connection, p: &RetentionPolicy) -> StoreResult<Re
 
 pub fn counters(conn: &Connection) -> StoreResult<Vec<(String, i64)>> {
     conn.prepare_cached("SELECT name, value FROM counters ORDER BY name")
-        .and_then(|mut st| {
-            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect()
-        })
+        .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
         .sql("reading counters")
 }
 

@@ -5,8 +5,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::errors::SqlContext;
 use crate::domain::{Status, TokenPurpose};
 use crate::store::{
-    ConfirmOutcome, Confirmation, MailKind, Millis, NewSignup, NewToken, SignupOutcome, StoreResult,
-    StoredToken,
+    ConfirmOutcome, Confirmation, MailKind, Millis, NewSignup, NewToken, SignupOutcome,
+    StoreResult, StoredToken,
 };
 
 /// `store_consent_text` is false when the text is known to be stored already.
@@ -97,6 +97,14 @@ pub fn record_signup(
     if !may_mail {
         return Ok(SignupOutcome::Throttled { subscriber_id });
     }
+    // A confirmation mail still waiting to go would carry the same (new) link: it is
+    // superseded, so the address gets one mail, not two.
+    conn.prepare_cached(
+        "UPDATE outbox SET state = 'skipped', last_error = 'superseded by a newer confirmation'
+         WHERE subscriber_id = ?1 AND kind = 'confirmation' AND state = 'queued'",
+    )
+    .and_then(|mut st| st.execute([subscriber_id]))
+    .sql("superseding a queued confirmation")?;
     queue_mail(conn, subscriber_id, MailKind::Confirmation, None, s.now)?;
     Ok(SignupOutcome::ConfirmationQueued { subscriber_id })
 }
@@ -138,7 +146,13 @@ pub fn insert_token(
     )
     .and_then(|mut st| {
         st.query_row(
-            params![subscriber_id, purpose.as_str(), token.seed, now, token.expires_at],
+            params![
+                subscriber_id,
+                purpose.as_str(),
+                token.seed,
+                now,
+                token.expires_at
+            ],
             |r| r.get(0),
         )
     })
@@ -285,14 +299,6 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
     )
     .and_then(|mut st| st.execute(params![subscriber_id, c.now, next_seq]))
     .sql("confirming")?;
-
-    // Confirming again after an erasure: the person is back, the suppression goes.
-    conn.prepare_cached(
-        "DELETE FROM suppressions
-         WHERE email_index = (SELECT email_index FROM subscribers WHERE id = ?1)",
-    )
-    .and_then(|mut st| st.execute([subscriber_id]))
-    .sql("lifting a suppression")?;
 
     let manage_token_id = insert_token(
         conn,

@@ -51,6 +51,13 @@ for (const javaScriptEnabled of [false, true]) {
     assert.match(place, /^[0-9]+$/);
     await page.screenshot({ path: join(artifacts, `${label}-5-place-in-line.png`) });
 
+    // The confirmed page links to the person's own data.
+    await page.getByTestId('manage').click();
+    await page.waitForLoadState();
+    assert.equal(await page.getByTestId('email').innerText(), email);
+    assert.equal(await page.getByTestId('status').innerText(), 'confirmed');
+    await page.screenshot({ path: join(artifacts, `${label}-6-my-data.png`), fullPage: true });
+
     assert.deepEqual(visitor.foreign(), [], 'no request left our origin');
     assert.deepEqual(await visitor.context.cookies(), [], 'a visitor gets no cookies');
     assert.deepEqual(visitor.cspViolations, [], 'the pages break no rule of our CSP');
@@ -74,7 +81,7 @@ test('a mistyped address is shown again with the message beside it (js-off)', as
 test('the public pages pass axe-core WCAG 2 A/AA checks and fit a phone screen', async () => {
   const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
   const page = await context.newPage();
-  for (const path of ['/', '/reports/ketamine-rapid-antidepressant', '/courses/essential-business-foundations', '/waitlists/pilot-course']) {
+  for (const path of ['/', '/reports/ketamine-rapid-antidepressant', '/courses/essential-business-foundations', '/waitlists/pilot-course', '/privacy', '/manage']) {
     await page.goto(server.baseUrl + path);
     assert.deepEqual(await accessibilityViolations(page), [], `${path} has accessibility violations`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -77,6 +77,34 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Manage owner accounts (the admin area is closed until one exists).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Import people from a CSV file (columns: email, name, the list's fields; with
+    /// --with-consent also consent_at, consent_source, consent_text, consent_ip).
+    Import {
+        list: String,
+        file: PathBuf,
+        /// The file carries proof of each person's consent: import them as confirmed,
+        /// with a consent record, and send no confirmation mail.
+        #[arg(long)]
+        with_consent: bool,
+    },
+    /// Invite the next people in line into a cohort (they get a mail with accept and
+    /// decline links).
+    Invite {
+        list: String,
+        /// How many.
+        #[arg(long)]
+        next: u32,
+        /// The cohort [default: the list's first].
+        #[arg(long)]
+        cohort: Option<String>,
+        /// Invite that many even if fewer seats are free (acceptances still stop at
+        /// capacity).
+        #[arg(long)]
+        overbook: bool,
+    },
     /// Print the audit log: every export, import, admin view of a person, erasure and
     /// setting change.
     Audit {
@@ -84,6 +112,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an owner (or set their password).
+    Add {
+        email: String,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Change an owner's password (their sessions end).
+    Passwd {
+        email: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Remove an owner.
+    Remove { email: String },
+    /// List the owners.
+    List,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +204,17 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub retention_consent_days: u32,
 
+    /// Places in line a person moves up for each person they referred who confirms
+    /// (0 turns referrals off).
+    #[arg(long, env = "QUIETLIST_REFERRAL_BOOST", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub referral_boost: u32,
+
+    /// Days an invitation can be accepted or declined.
+    #[arg(long, env = "QUIETLIST_INVITE_DAYS", default_value_t = 7,
+          value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub invite_days: u32,
+
     /// DKIM private key (a PEM file, RSA or Ed25519); with --dkim-selector, every mail
     /// is signed, the List-Unsubscribe headers included.
     #[arg(long, env = "QUIETLIST_DKIM_KEY")]
@@ -215,6 +275,8 @@ impl Cli {
             config.trust_proxy = s.trust_proxy == OnOff::On;
             config.send_mail = s.send_mail == OnOff::On;
             config.mail_cap = s.mail_cap;
+            config.referral_boost = i64::from(s.referral_boost);
+            config.invite_ttl = i64::from(s.invite_days) * DAY;
             config.confirmation_interval = i64::from(s.confirmation_interval_hours) * HOUR;
             config.retention.pending = i64::from(s.retention_pending_days) * DAY;
             config.retention.mail_history = i64::from(s.retention_mail_days) * DAY;
@@ -318,6 +380,143 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 })
                 .await?;
             tracing::info!(list, rows, "exported");
+            Ok(())
+        }
+        Command::Admin(command) => {
+            let config = cli.config(None)?;
+            let core = Core::open(&config)?;
+            let owners = crate::admin::Owners {
+                store: core.store(),
+                vault: core.vault.clone(),
+                passwords: crate::admin::Passwords::new()?,
+                session_idle: config.session_idle,
+                session_absolute: config.session_absolute,
+            };
+            let read_password = || -> anyhow::Result<SecretString> {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                Ok(SecretString::from(
+                    line.trim_end_matches(['\r', '\n']).to_owned(),
+                ))
+            };
+            let result = match command {
+                AdminCommand::Add { email, .. } => {
+                    let created = owners.add_or_update(email, &read_password()?).await;
+                    created.map(|created| {
+                        println!(
+                            "{} {email}",
+                            if created {
+                                "created owner"
+                            } else {
+                                "set the password of"
+                            }
+                        );
+                    })
+                }
+                AdminCommand::Passwd { email, .. } => owners
+                    .set_password(email, &read_password()?)
+                    .await
+                    .map(|()| {
+                        println!("changed the password of {email}; their sessions have ended")
+                    }),
+                AdminCommand::Remove { email } => owners
+                    .remove(email)
+                    .await
+                    .map(|()| println!("removed {email}")),
+                AdminCommand::List => owners.list().await.map(|list| {
+                    for (id, email, created) in list {
+                        println!(
+                            "{id}\t{email}\tsince {}",
+                            crate::waitlist::export::timestamp(created)
+                        );
+                    }
+                }),
+            };
+            result.map_err(|e| anyhow::anyhow!("{e}"))
+        }
+        Command::Import {
+            list,
+            file,
+            with_consent,
+        } => {
+            let config = cli.config(None)?;
+            let core = Core::open(&config)?;
+            let waitlists = core.waitlists(&config);
+            let reader =
+                std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+            let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos} rows read ({per_sec}) {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            let options = crate::waitlist::import::ImportOptions {
+                with_consent: *with_consent,
+                source: file.display().to_string(),
+                actor: cli_actor(),
+            };
+            let summary = waitlists
+                .import_csv(list, std::io::BufReader::new(reader), &options, |rows| {
+                    bar.set_position(rows)
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            bar.finish_and_clear();
+            let r = &summary.report;
+            println!(
+                "{}: {} rows read ({} bytes); {} added ({} confirmed with consent proof, {} confirmation mails queued); {} already on the list; {} erased before and not re-added; {} duplicates in the file merged; {} rejected",
+                file.display(),
+                summary.rows_read,
+                size,
+                r.added,
+                r.confirmed,
+                r.confirmations_queued,
+                r.already_there,
+                r.suppressed,
+                summary.duplicates_in_file,
+                summary.rejected_total
+            );
+            for (line, reason) in &summary.rejected {
+                println!("  line {line}: {reason}");
+            }
+            if summary.rejected_total as usize > summary.rejected.len() {
+                println!(
+                    "  ... and {} more",
+                    summary.rejected_total as usize - summary.rejected.len()
+                );
+            }
+            Ok(())
+        }
+        Command::Invite {
+            list,
+            next,
+            cohort,
+            overbook,
+        } => {
+            let config = cli.config(None)?;
+            let core = Core::open(&config)?;
+            let waitlists = core.waitlists(&config);
+            crate::startup::seed_cohorts(core.store().as_ref(), &core.site.load()).await?;
+            let (cohort, report) = waitlists
+                .invite_next(list, *next, cohort.as_deref(), *overbook)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            core.store()
+                .audit(AuditEntry {
+                    at: crate::store::now_millis(),
+                    actor: cli_actor(),
+                    action: "invite".into(),
+                    subject: format!("list:{list}"),
+                    rows: i64::from(report.invited),
+                    detail: format!("cohort {cohort}: asked {next}, invited {}", report.invited),
+                })
+                .await?;
+            println!(
+                "invited {} of {next} asked into cohort {cohort} ({} seats were free, {} people were waiting); the mails go out from the running server",
+                report.invited, report.free_seats_before, report.waiting_before
+            );
             Ok(())
         }
         Command::Audit { json } => {

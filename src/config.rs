@@ -45,6 +45,13 @@ pub struct Config {
     pub mail_cap: u32,
     pub mail_cap_window: Millis,
     pub retention: RetentionSettings,
+    /// Places a referrer moves up for each referred person who confirms (0: off).
+    pub referral_boost: i64,
+    /// How long an invitation can be answered.
+    pub invite_ttl: Millis,
+    /// Owner sessions end after this long unused, and after `session_absolute` in any case.
+    pub session_idle: Millis,
+    pub session_absolute: Millis,
     /// DKIM signing, when a key and a selector are given.
     pub dkim: Option<DkimSettings>,
     /// Test-only negative control for the crash test: answer signups before they are
@@ -78,6 +85,10 @@ impl Config {
             mail_cap: MAX_MAIL_CAP,
             mail_cap_window: 30 * DAY,
             retention: RetentionSettings::default(),
+            referral_boost: 5,
+            invite_ttl: 7 * DAY,
+            session_idle: 30 * 60 * 1000,
+            session_absolute: 12 * HOUR,
             dkim: None,
             unsafe_ack_before_commit: false,
         }

@@ -13,6 +13,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
+use crate::admin::{Owners, Passwords};
 use crate::config::{Config, host_of};
 use crate::http::privacy::PromiseFacts;
 use crate::http::rate_limit::RateLimiter;
@@ -78,6 +79,18 @@ impl Core {
     pub fn store(&self) -> Arc<dyn Store> {
         self.sqlite.clone()
     }
+
+    /// The waitlist use cases, for commands run outside the server (mail they queue is
+    /// sent by the running server's outbox).
+    pub fn waitlists(&self, config: &Config) -> Waitlists {
+        Waitlists {
+            store: self.store(),
+            vault: self.vault.clone(),
+            site: self.site.clone(),
+            mail_wake: Arc::new(Notify::new()),
+            policy: policy(config),
+        }
+    }
 }
 
 pub fn load_site(config: &Config) -> anyhow::Result<Published> {
@@ -138,19 +151,16 @@ impl Application {
         };
 
         let store = core.store();
+        seed_cohorts(store.as_ref(), &core.site.load()).await?;
+        let store_for_owners = store.clone();
+        let views = Arc::new(crate::http::views::PageViews::default());
         let mail_wake = Arc::new(Notify::new());
         let waitlists = Waitlists {
             store: store.clone(),
             vault: core.vault.clone(),
             site: core.site.clone(),
             mail_wake: mail_wake.clone(),
-            policy: WaitlistPolicy {
-                confirmation_interval: config.confirmation_interval,
-                confirm_link_ttl: config.confirm_link_ttl,
-                manage_link_ttl: config.manage_link_ttl,
-                ip_recording: config.client_ip,
-                unsafe_ack_before_commit: config.unsafe_ack_before_commit,
-            },
+            policy: policy(&config),
         };
         let worker = OutboxWorker {
             store,
@@ -186,6 +196,14 @@ impl Application {
                     config.signups_per_minute,
                 ))
             }),
+            views: views.clone(),
+            owners: Owners {
+                store: store_for_owners.clone(),
+                vault: core.vault.clone(),
+                passwords: Passwords::new()?,
+                session_idle: config.session_idle,
+                session_absolute: config.session_absolute,
+            },
             promise: PromiseFacts {
                 confirmation_hours: config.confirmation_interval / HOUR,
                 mail_cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
@@ -240,6 +258,11 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let worker = tokio::spawn(self.worker.run(shutdown_rx.clone()));
+        tokio::spawn(flush_page_views(
+            self.state.views.clone(),
+            self.sqlite.clone(),
+            shutdown_rx.clone(),
+        ));
         tokio::spawn(retention_job(
             self.sqlite.clone(),
             self.config.retention.clone(),
@@ -283,6 +306,61 @@ impl Application {
     }
 }
 
+fn policy(config: &Config) -> WaitlistPolicy {
+    WaitlistPolicy {
+        confirmation_interval: config.confirmation_interval,
+        confirm_link_ttl: config.confirm_link_ttl,
+        manage_link_ttl: config.manage_link_ttl,
+        referral_boost: config.referral_boost,
+        invite_ttl: config.invite_ttl,
+        ip_recording: config.client_ip,
+        unsafe_ack_before_commit: config.unsafe_ack_before_commit,
+    }
+}
+
+/// Creates the cohorts the site settings declare (or updates their capacity).
+pub async fn seed_cohorts(store: &dyn Store, published: &Published) -> anyhow::Result<()> {
+    let now = crate::store::now_millis();
+    for (name, list) in &published.site.waitlists {
+        for cohort in &list.settings.cohorts {
+            store
+                .ensure_cohort(
+                    name,
+                    cohort.name.as_str(),
+                    i64::from(cohort.capacity),
+                    cohort.starts.clone(),
+                    now,
+                )
+                .await
+                .with_context(|| format!("saving cohort {} of {name}", cohort.name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds the page views counted in memory to the day's figures every few seconds.
+async fn flush_page_views(
+    views: Arc<crate::http::views::PageViews>,
+    store: Arc<SqliteStore>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => false,
+            _ = shutdown.changed() => true,
+        };
+        let stats = views.take(crate::store::now_millis());
+        if !stats.is_empty()
+            && let Err(e) = store.add_daily(stats).await
+        {
+            tracing::warn!(error = %e, "could not save page views");
+        }
+        if stop {
+            return;
+        }
+    }
+}
+
 /// Deletes what has outlived its retention period, at start and then periodically.
 async fn retention_job(
     store: Arc<SqliteStore>,
@@ -297,6 +375,11 @@ async fn retention_job(
             mail_history: settings.mail_history.max(30 * DAY),
             consent_after_erasure: settings.consent_after_erasure,
         };
+        match store.expire_invitations(policy.now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "invitations expired; their seats are free"),
+            Err(e) => tracing::warn!(error = %e, "could not expire invitations"),
+        }
         match store.apply_retention(policy).await {
             Ok(report) if report != RetentionReport::default() => tracing::info!(
                 pending = report.pending_deleted,

@@ -60,6 +60,8 @@ pub enum TokenPurpose {
     Manage,
     Accept,
     Decline,
+    /// The stored purpose of an invitation's token; its links are `Accept` and `Decline`.
+    Invite,
 }
 
 impl TokenPurpose {
@@ -70,6 +72,7 @@ impl TokenPurpose {
             Self::Manage => "manage",
             Self::Accept => "accept",
             Self::Decline => "decline",
+            Self::Invite => "invite",
         }
     }
 
@@ -80,6 +83,7 @@ impl TokenPurpose {
             "manage" => Self::Manage,
             "accept" => Self::Accept,
             "decline" => Self::Decline,
+            "invite" => Self::Invite,
             _ => return None,
         })
     }
@@ -111,6 +115,7 @@ mod tests {
             TokenPurpose::Manage,
             TokenPurpose::Accept,
             TokenPurpose::Decline,
+            TokenPurpose::Invite,
         ] {
             assert_eq!(TokenPurpose::parse(p.as_str()), Some(p));
         }

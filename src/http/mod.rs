@@ -1,14 +1,17 @@
 //! HTTP: the router, shared state, extractors, error pages and middleware.
 
-mod client_ip;
+mod admin;
+pub mod client_ip;
 mod confirm;
 pub mod error;
 mod headers;
+mod invites;
 mod pages;
 pub mod privacy;
 pub mod rate_limit;
 pub mod server;
 mod signup;
+pub mod views;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +47,9 @@ pub struct AppContext {
     pub signup_limiter: Option<Arc<rate_limit::RateLimiter>>,
     /// What `/privacy` states.
     pub promise: privacy::PromiseFacts,
+    /// Page views, counted for the dashboard.
+    pub views: Arc<views::PageViews>,
+    pub owners: crate::admin::Owners,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -91,6 +97,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/manage/{token}/erase", post(privacy::manage_erase))
         .route("/privacy", get(privacy::privacy_page))
+        .route(
+            "/accept/{token}",
+            get(invites::accept_page).post(invites::accept),
+        )
+        .route(
+            "/decline/{token}",
+            get(invites::decline_page).post(invites::decline),
+        )
+        .route("/waitlists/{list}/join/{code}", get(signup::join_page))
+        .merge(admin::routes())
         .fallback(pages::not_found)
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(

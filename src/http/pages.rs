@@ -52,7 +52,10 @@ pub fn serve(body: &Compressed, request: &HeaderMap, cache_control: &'static str
 pub async fn prerendered(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let published = state.site.load();
     let response = match published.page(uri.path()) {
-        Some(body) => serve(body, &headers, PAGE_CACHE),
+        Some(body) => {
+            state.views.count(uri.path());
+            serve(body, &headers, PAGE_CACHE)
+        }
         None => render_now(&state, AppError::NotFound, &Method::GET, uri.path()),
     };
     secure(response, &state)

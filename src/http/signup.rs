@@ -212,3 +212,35 @@ fn json_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, JsonProblem> {
     }
     Ok(fields)
 }
+
+/// `/waitlists/{list}/join/{code}`: the signup form, from someone's share link.
+pub async fn join_page(
+    State(state): State<AppState>,
+    Path((list, code)): Path<(String, String)>,
+) -> Response {
+    let published = state.site.load();
+    let Some(waitlist) = published.site.waitlist(&list) else {
+        return AppError::NotFound.into_response();
+    };
+    let mut values = Map::new();
+    // Only the shape is checked here; whether it names anyone is the signup's business.
+    if code.len() == 13 && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        values.insert("ref".into(), Json::String(code));
+    }
+    match published.render_signup_form(
+        waitlist,
+        &values,
+        &Map::new(),
+        Some(&format!("waitlist:{list}")),
+    ) {
+        Ok(html) => (
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (header::REFERRER_POLICY, "no-referrer"),
+            ],
+            axum::response::Html(html),
+        )
+            .into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}

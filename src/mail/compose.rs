@@ -145,11 +145,17 @@ pub fn compose(
         }
         MailKind::Welcome => {
             let manage_url = link(TokenPurpose::Manage, "manage")?;
+            let share_url = format!(
+                "{}/waitlists/{}/join/{}",
+                settings.base_url,
+                job.list,
+                vault.referral_code(job.subscriber_id)
+            );
             (
                 format!("You are on the waitlist for {title}"),
                 "mail/welcome",
                 vec![manage_url.clone()],
-                json!({ "manage_url": manage_url, "place": job.place_in_line }),
+                json!({ "manage_url": manage_url, "place": job.place_in_line, "share_url": share_url }),
             )
         }
         MailKind::Access => {
@@ -161,7 +167,35 @@ pub fn compose(
                 json!({ "manage_url": manage_url }),
             )
         }
-        MailKind::Invite => anyhow::bail!("invite mails are not written yet"),
+        MailKind::Invite => {
+            let (id, seed) = job
+                .token
+                .as_ref()
+                .filter(|(p, _, _)| *p == TokenPurpose::Invite)
+                .map(|(_, id, seed)| (*id, seed.clone()))
+                .ok_or_else(|| anyhow::anyhow!("invitation mail {} has no token", job.id))?;
+            let answer = |purpose: TokenPurpose, path: &str| {
+                let token = vault.link_token(purpose, id, &seed);
+                format!("{}/{path}/{}", settings.base_url, token.as_str())
+            };
+            let (accept_url, decline_url) = (
+                answer(TokenPurpose::Accept, "accept"),
+                answer(TokenPurpose::Decline, "decline"),
+            );
+            let (cohort, starts, expires_at) = job.invitation.clone().unwrap_or_default();
+            (
+                format!("A seat is open for you: {title}"),
+                "mail/invite",
+                vec![accept_url.clone(), decline_url.clone()],
+                json!({
+                    "accept_url": accept_url,
+                    "decline_url": decline_url,
+                    "cohort": cohort,
+                    "starts": starts,
+                    "expires": crate::waitlist::export::timestamp(expires_at).get(..10).unwrap_or(""),
+                }),
+            )
+        }
     };
 
     // Every mail after the confirmation: one-click unsubscribe, in the headers and visible.

@@ -9,6 +9,8 @@ mod types;
 
 use async_trait::async_trait;
 
+use crate::domain::Status;
+
 pub use types::*;
 
 /// Errors a caller must tell apart. Anything else is `Internal`, logged once at the edge.
@@ -112,4 +114,97 @@ pub trait Store: Send + Sync + 'static {
 
     /// The counters behind the privacy page (mails sent by kind, exports, erasures).
     async fn counters(&self) -> StoreResult<Vec<(String, i64)>>;
+
+    // --- The owner's side -----------------------------------------------------------
+
+    /// Creates an owner or sets their password; true when created.
+    async fn admin_upsert(
+        &self,
+        email_index: [u8; 32],
+        email_sealed: Vec<u8>,
+        password_hash: String,
+        now: Millis,
+    ) -> StoreResult<bool>;
+    /// Changes a password and ends the account's sessions; false if no such owner.
+    async fn admin_set_password(
+        &self,
+        email_index: [u8; 32],
+        password_hash: String,
+        now: Millis,
+    ) -> StoreResult<bool>;
+    async fn admin_remove(&self, email_index: [u8; 32]) -> StoreResult<bool>;
+    async fn admins(&self) -> StoreResult<Vec<AdminRow>>;
+    /// (owner id, password hash) for a login.
+    async fn admin_credentials(&self, email_index: [u8; 32]) -> StoreResult<Option<(i64, String)>>;
+    async fn session_create(
+        &self,
+        id_hash: [u8; 32],
+        admin_id: i64,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// The owner of a session that is within its idle and absolute timeouts.
+    async fn session_check(
+        &self,
+        id_hash: [u8; 32],
+        now: Millis,
+        idle: Millis,
+        absolute: Millis,
+    ) -> StoreResult<Option<i64>>;
+    async fn session_delete(&self, id_hash: [u8; 32]) -> StoreResult<()>;
+    async fn record_login_failure(
+        &self,
+        keys: Vec<String>,
+        now: Millis,
+        forget_before: Millis,
+    ) -> StoreResult<()>;
+    /// Failures for `key` since `since`, and when the oldest of them was.
+    async fn login_failures(
+        &self,
+        key: String,
+        since: Millis,
+    ) -> StoreResult<(u64, Option<Millis>)>;
+
+    /// One page of a list's people, newest first, below `after_id` (keyset pagination).
+    async fn people_page(
+        &self,
+        list: &str,
+        status: Option<Status>,
+        after_id: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<PersonRow>>;
+    async fn find_person(&self, list: &str, email_index: [u8; 32]) -> StoreResult<Option<i64>>;
+    /// A new confirmation mail for someone still unconfirmed, within the daily limit.
+    async fn resend_confirmation(
+        &self,
+        subscriber_id: i64,
+        token: NewToken,
+        now: Millis,
+        interval: Millis,
+    ) -> StoreResult<bool>;
+
+    async fn ensure_cohort(
+        &self,
+        list: &str,
+        name: &str,
+        capacity: i64,
+        starts: Option<String>,
+        now: Millis,
+    ) -> StoreResult<()>;
+    async fn cohorts(&self, list: &str) -> StoreResult<Vec<CohortRow>>;
+    /// `None` when the cohort does not exist.
+    async fn invite_next(&self, request: InviteRequest) -> StoreResult<Option<InviteReport>>;
+    async fn respond_to_invitation(
+        &self,
+        token_id: i64,
+        accept: bool,
+        now: Millis,
+    ) -> StoreResult<InviteResponse>;
+    /// (list, cohort, state, cohort start) of the invitation behind a token.
+    async fn invitation(&self, token_id: i64) -> StoreResult<Option<InvitationInfo>>;
+    async fn expire_invitations(&self, now: Millis) -> StoreResult<u64>;
+
+    async fn import_batch(&self, batch: ImportBatch) -> StoreResult<ImportReport>;
+
+    async fn add_daily(&self, stats: Vec<DailyStat>) -> StoreResult<()>;
+    async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>>;
 }

@@ -87,6 +87,8 @@ pub struct Confirmation {
     pub now: Millis,
     /// The link to manage one's data, for the welcome mail and the page after confirming.
     pub manage_token: NewToken,
+    /// Places in the line a referrer moves up for each referral who confirms (0: off).
+    pub referral_boost: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +176,8 @@ pub struct MailJob {
     /// Attempts made before this one.
     pub attempts: u32,
     pub place_in_line: Option<u64>,
+    /// For an invitation: (cohort, its start, when the invitation expires).
+    pub invitation: Option<(String, Option<String>, Millis)>,
 }
 
 pub struct MailAttempt {
@@ -292,4 +296,147 @@ pub struct RetentionReport {
     pub pending_deleted: u64,
     pub mails_deleted: u64,
     pub consents_deleted: u64,
+}
+
+/// An owner account, still sealed.
+#[derive(Debug, Clone)]
+pub struct AdminRow {
+    pub id: i64,
+    pub email_sealed: Vec<u8>,
+    pub created_at: Millis,
+}
+
+/// A person in the owner's list of people, still sealed.
+#[derive(Debug, Clone)]
+pub struct PersonRow {
+    pub id: i64,
+    pub email_sealed: Vec<u8>,
+    pub name_sealed: Option<Vec<u8>>,
+    pub fields_sealed: Option<Vec<u8>>,
+    pub status: Status,
+    pub signed_up_at: Millis,
+    pub confirmed_at: Option<Millis>,
+    pub referral_credits: i64,
+}
+
+/// A cohort and how its seats stand.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CohortRow {
+    pub id: i64,
+    pub list: String,
+    pub name: String,
+    pub capacity: i64,
+    pub starts: Option<String>,
+    pub accepted: i64,
+    /// Invitations sent and not yet answered (they hold a seat).
+    pub open: i64,
+}
+
+impl CohortRow {
+    pub fn free_seats(&self) -> i64 {
+        (self.capacity - self.accepted - self.open).max(0)
+    }
+}
+
+/// "Invite the next N people in line into a cohort."
+pub struct InviteRequest {
+    pub list: String,
+    pub cohort: String,
+    pub count: u32,
+    /// Invite N even when fewer seats are free (acceptances still never exceed capacity).
+    pub overbook: bool,
+    pub now: Millis,
+    pub expires_at: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct InviteReport {
+    pub invited: u32,
+    pub free_seats_before: i64,
+    /// Confirmed people who were waiting in line before.
+    pub waiting_before: u64,
+}
+
+/// What answering an invitation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteResponse {
+    Accepted {
+        list: String,
+        cohort: String,
+    },
+    Declined {
+        list: String,
+        cohort: String,
+    },
+    /// The last seat went to someone else first; the person is back in line.
+    Full {
+        list: String,
+        cohort: String,
+    },
+    AlreadyAnswered {
+        list: String,
+        cohort: String,
+        state: String,
+    },
+    Expired {
+        list: String,
+        cohort: String,
+    },
+    Unknown,
+}
+
+/// One valid row of an import file, sealed.
+pub struct ImportRow {
+    pub line: u64,
+    pub email_index: [u8; 32],
+    pub email_sealed: Vec<u8>,
+    pub name_sealed: Option<Vec<u8>>,
+    pub fields_sealed: Option<Vec<u8>>,
+    /// Consent proof from the file (when the owner imports with consent).
+    pub consent: Option<ConsentContext>,
+    pub confirm_seed: [u8; 16],
+}
+
+pub struct ImportBatch {
+    pub list: String,
+    pub rows: Vec<ImportRow>,
+    pub now: Millis,
+    pub confirm_link_ttl: Millis,
+    /// The list's consent text (hash, text), which people imported as pending will see
+    /// when they confirm.
+    pub list_consent: (String, String),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    /// New people, pending (a confirmation mail queued) or confirmed (with consent proof).
+    pub added: u64,
+    pub confirmed: u64,
+    /// Already on the list: left as they were (their own answers are theirs).
+    pub already_there: u64,
+    /// Erased before: never silently re-added.
+    pub suppressed: u64,
+    pub confirmations_queued: u64,
+}
+
+impl ImportReport {
+    pub fn add(&mut self, other: ImportReport) {
+        self.added += other.added;
+        self.confirmed += other.confirmed;
+        self.already_there += other.already_there;
+        self.suppressed += other.suppressed;
+        self.confirmations_queued += other.confirmations_queued;
+    }
+}
+
+/// The invitation behind a token: (list, cohort, state, the cohort's start).
+pub type InvitationInfo = (String, String, String, Option<String>);
+
+/// One day's figure for the dashboard.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DailyStat {
+    pub day: String,
+    pub scope: String,
+    pub metric: String,
+    pub value: i64,
 }

@@ -59,8 +59,13 @@ impl Waitlists {
         let Some(row) = row else {
             return Ok(None);
         };
+        // An invitation's one stored token answers to two links: accept and decline.
+        let stored = match purpose {
+            TokenPurpose::Accept | TokenPurpose::Decline => TokenPurpose::Invite,
+            other => other,
+        };
         let genuine =
-            row.purpose == purpose && self.vault.token_matches(&token, purpose, row.id, &row.seed);
+            row.purpose == stored && self.vault.token_matches(&token, purpose, row.id, &row.seed);
         Ok(genuine.then_some(row))
     }
 
@@ -96,6 +101,7 @@ impl Waitlists {
                 subscriber_id: row.subscriber_id,
                 now,
                 manage_token,
+                referral_boost: self.policy.referral_boost,
             })
             .await?;
         Ok(match outcome {

@@ -29,28 +29,45 @@ pub async fn write_csv(
     custom_fields: &[String],
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<u64> {
-    let mut csv = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+    out.write_all(&csv_header(custom_fields)?)?;
+    let mut rows = store.export(list).await?;
+    let mut count = 0u64;
+    while let Some(row) = rows.recv().await {
+        out.write_all(&csv_record(vault, &row?, custom_fields)?)?;
+        count += 1;
+    }
+    out.flush()?;
+    Ok(count)
+}
+
+/// The header line.
+pub fn csv_header(custom_fields: &[String]) -> anyhow::Result<Vec<u8>> {
     let header: Vec<&str> = FIXED_COLUMNS
         .iter()
         .copied()
         .chain(custom_fields.iter().map(String::as_str))
         .collect();
-    csv.write_record(&header)?;
-    let mut rows = store.export(list).await?;
-    let mut count = 0u64;
-    while let Some(row) = rows.recv().await {
-        let row = row?;
-        csv.write_record(
-            record(vault, &row, custom_fields)?
-                .iter()
-                .map(|c| neutralise(c).into_owned()),
-        )?;
-        count += 1;
-    }
-    csv.flush()?;
-    Ok(count)
+    encode(&header)
+}
+
+/// One person's line: decrypted, quoted (RFC 4180) and neutralised against formulas.
+pub fn csv_record(
+    vault: &Vault,
+    row: &ExportRow,
+    custom_fields: &[String],
+) -> anyhow::Result<Vec<u8>> {
+    let cells = record(vault, row, custom_fields)?;
+    let cells: Vec<String> = cells.iter().map(|c| neutralise(c).into_owned()).collect();
+    encode(&cells)
+}
+
+fn encode<T: AsRef<[u8]>>(cells: &[T]) -> anyhow::Result<Vec<u8>> {
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    csv.write_record(cells)?;
+    csv.into_inner()
+        .map_err(|e| anyhow::anyhow!("encoding CSV: {e}"))
 }
 
 fn record(vault: &Vault, row: &ExportRow, custom_fields: &[String]) -> anyhow::Result<Vec<String>> {

@@ -2,6 +2,8 @@
 
 mod confirm;
 pub mod export;
+pub mod import;
+mod invites;
 mod signup;
 
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::Notify;
 
 pub use confirm::{ConfirmPage, ConfirmResult};
+pub use invites::{InviteError, InvitePage};
 pub use signup::{RawSignup, SignupError};
 
 use crate::privacy::Vault;
@@ -36,6 +39,10 @@ pub struct WaitlistPolicy {
     pub confirm_link_ttl: Millis,
     /// How long a link to manage one's data works.
     pub manage_link_ttl: Millis,
+    /// Places a referrer moves up per referred person who confirms (0 turns it off).
+    pub referral_boost: i64,
+    /// How long an invitation can be answered.
+    pub invite_ttl: Millis,
     pub ip_recording: IpRecording,
     /// Crash-test negative control only (debug builds): acknowledge before committing.
     pub unsafe_ack_before_commit: bool,

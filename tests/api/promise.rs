@@ -368,7 +368,7 @@ async fn a_person_sees_downloads_and_erases_their_data_and_only_a_keyed_hash_rem
         LIST,
         &[
             ("email", email),
-            ("name", "Erin Erasable"),
+            ("name", "Erzsebet Erasable"),
             ("role", "trainee"),
             ("form", "report:ketamine-rapid-antidepressant"),
         ],
@@ -385,7 +385,7 @@ async fn a_person_sees_downloads_and_erases_their_data_and_only_a_keyed_hash_rem
     let html = page.text().await.unwrap();
     for shown in [
         email,
-        "Erin Erasable",
+        "Erzsebet Erasable",
         "In training",
         "confirmed",
         "report:ketamine-rapid-antidepressant",
@@ -471,7 +471,7 @@ async fn a_person_sees_downloads_and_erases_their_data_and_only_a_keyed_hash_rem
     drop(db);
     let app = app.restart(|_| {}).await;
     assert_eq!(
-        clear_text_hits(&app.data_dir, &[email, "erasable", "Erin"]),
+        clear_text_hits(&app.data_dir, &[email, "erasable", "Erzsebet"]),
         Vec::<String>::new()
     );
 

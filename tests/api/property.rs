@@ -87,6 +87,8 @@ async fn run(ops: Vec<Op>, site: Arc<Published>) -> Result<(), TestCaseError> {
             confirmation_interval: DAY,
             confirm_link_ttl: 48 * HOUR,
             manage_link_ttl: 30 * DAY,
+            referral_boost: 5,
+            invite_ttl: 7 * DAY,
             ip_recording: IpRecording::Truncated,
             unsafe_ack_before_commit: false,
         },
@@ -133,6 +135,7 @@ async fn run(ops: Vec<Op>, site: Arc<Published>) -> Result<(), TestCaseError> {
                         subscriber_id: id,
                         now,
                         manage_token: token(now),
+                        referral_boost: 5,
                     })
                     .await
                     .unwrap();

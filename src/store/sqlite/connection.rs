@@ -72,6 +72,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../../migrations/sqlite/0002_privacy.sql"),
     ),
+    (3, include_str!("../../../migrations/sqlite/0003_owner.sql")),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

@@ -124,6 +124,19 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             MailKind::Welcome => place_in_line(conn, subscriber_id)?,
             _ => None,
         };
+        let invitation = match (kind, token_id) {
+            (MailKind::Invite, Some(token_id)) => conn
+                .prepare_cached(
+                    "SELECT c.name, c.starts, i.expires_at FROM invitations i
+                     JOIN cohorts c ON c.id = i.cohort_id WHERE i.token_id = ?1",
+                )
+                .and_then(|mut st| {
+                    st.query_row([token_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                        .optional()
+                })
+                .sql("reading an invitation")?,
+            _ => None,
+        };
         jobs.push(MailJob {
             id,
             kind,
@@ -133,6 +146,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             token,
             attempts: attempts as u32,
             place_in_line: place,
+            invitation,
         });
     }
     Ok(jobs)

@@ -1,10 +1,13 @@
 //! The SQLite store: WAL, `synchronous=FULL`, one group-committing writer thread and a
 //! pool of readers.
 
+mod cohorts;
 mod connection;
 mod errors;
 mod export;
+mod import;
 mod mail;
+mod owner;
 mod privacy;
 mod readers;
 mod signup;
@@ -20,12 +23,16 @@ use tokio::sync::mpsc;
 pub use connection::Durability;
 use readers::Readers;
 use writer::Writer;
+
+use crate::domain::Status;
 pub use writer::{WriterConfig, WriterStats};
 
 use super::{
-    AccessRequest, AuditEntry, ConfirmOutcome, Confirmation, ExportRow, MailAttempt, MailClaim,
-    MailJob, Millis, NewSignup, RetentionPolicy, RetentionReport, SignupOutcome, Store,
-    StoreResult, StoredToken, SubscriberRecord, UnsubscribeOutcome,
+    AccessRequest, AdminRow, AuditEntry, CohortRow, ConfirmOutcome, Confirmation, DailyStat,
+    ExportRow, ImportBatch, ImportReport, InvitationInfo, InviteReport, InviteRequest,
+    InviteResponse, MailAttempt, MailClaim, MailJob, Millis, NewSignup, NewToken, PersonRow,
+    RetentionPolicy, RetentionReport, SignupOutcome, Store, StoreResult, StoredToken,
+    SubscriberRecord, UnsubscribeOutcome,
 };
 
 pub const DATABASE_FILE: &str = "quietlist.sqlite3";
@@ -207,5 +214,208 @@ impl Store for SqliteStore {
 
     async fn counters(&self) -> StoreResult<Vec<(String, i64)>> {
         self.readers.read(privacy::counters).await
+    }
+
+    async fn admin_upsert(
+        &self,
+        email_index: [u8; 32],
+        email_sealed: Vec<u8>,
+        password_hash: String,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| {
+                owner::admin_upsert(c, &email_index, &email_sealed, &password_hash, now)
+            })
+            .await
+    }
+
+    async fn admin_set_password(
+        &self,
+        email_index: [u8; 32],
+        password_hash: String,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| owner::admin_set_password(c, &email_index, &password_hash, now))
+            .await
+    }
+
+    async fn admin_remove(&self, email_index: [u8; 32]) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| owner::admin_remove(c, &email_index))
+            .await
+    }
+
+    async fn admins(&self) -> StoreResult<Vec<AdminRow>> {
+        self.readers.read(owner::admins).await
+    }
+
+    async fn admin_credentials(&self, email_index: [u8; 32]) -> StoreResult<Option<(i64, String)>> {
+        self.readers
+            .read(move |c| owner::admin_credentials(c, &email_index))
+            .await
+    }
+
+    async fn session_create(
+        &self,
+        id_hash: [u8; 32],
+        admin_id: i64,
+        now: Millis,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c| owner::session_create(c, &id_hash, admin_id, now))
+            .await
+    }
+
+    async fn session_check(
+        &self,
+        id_hash: [u8; 32],
+        now: Millis,
+        idle: Millis,
+        absolute: Millis,
+    ) -> StoreResult<Option<i64>> {
+        // Read first; write the last-seen time only when it is a minute old, so that
+        // browsing the dashboard does not queue a write per request.
+        let seen = self
+            .readers
+            .read(move |c| owner::session_check(c, &id_hash, now, idle, absolute, false))
+            .await?;
+        match seen {
+            Some((admin_id, last_seen)) if now - last_seen > 60 * super::SECOND => {
+                self.writer
+                    .write(move |c| owner::session_check(c, &id_hash, now, idle, absolute, true))
+                    .await?;
+                Ok(Some(admin_id))
+            }
+            other => Ok(other.map(|(id, _)| id)),
+        }
+    }
+
+    async fn session_delete(&self, id_hash: [u8; 32]) -> StoreResult<()> {
+        self.writer
+            .write(move |c| owner::session_delete(c, &id_hash))
+            .await
+    }
+
+    async fn record_login_failure(
+        &self,
+        keys: Vec<String>,
+        now: Millis,
+        forget_before: Millis,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c| owner::record_login_failure(c, &keys, now, forget_before))
+            .await
+    }
+
+    async fn login_failures(
+        &self,
+        key: String,
+        since: Millis,
+    ) -> StoreResult<(u64, Option<Millis>)> {
+        self.readers
+            .read(move |c| owner::login_failures(c, &key, since))
+            .await
+    }
+
+    async fn people_page(
+        &self,
+        list: &str,
+        status: Option<Status>,
+        after_id: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<PersonRow>> {
+        let list = list.to_owned();
+        self.readers
+            .read(move |c| owner::people_page(c, &list, status, after_id, limit))
+            .await
+    }
+
+    async fn find_person(&self, list: &str, email_index: [u8; 32]) -> StoreResult<Option<i64>> {
+        let list = list.to_owned();
+        self.readers
+            .read(move |c| owner::find_person(c, &list, &email_index))
+            .await
+    }
+
+    async fn resend_confirmation(
+        &self,
+        subscriber_id: i64,
+        token: NewToken,
+        now: Millis,
+        interval: Millis,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| owner::resend_confirmation(c, subscriber_id, &token, now, interval))
+            .await
+    }
+
+    async fn ensure_cohort(
+        &self,
+        list: &str,
+        name: &str,
+        capacity: i64,
+        starts: Option<String>,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let (list, name) = (list.to_owned(), name.to_owned());
+        self.writer
+            .write(move |c| {
+                cohorts::ensure_cohort(c, &list, &name, capacity, starts.as_deref(), now)
+            })
+            .await
+    }
+
+    async fn cohorts(&self, list: &str) -> StoreResult<Vec<CohortRow>> {
+        let list = list.to_owned();
+        self.readers.read(move |c| cohorts::cohorts(c, &list)).await
+    }
+
+    async fn invite_next(&self, request: InviteRequest) -> StoreResult<Option<InviteReport>> {
+        self.writer
+            .write(move |c| cohorts::invite_next(c, &request))
+            .await
+    }
+
+    async fn respond_to_invitation(
+        &self,
+        token_id: i64,
+        accept: bool,
+        now: Millis,
+    ) -> StoreResult<InviteResponse> {
+        self.writer
+            .write(move |c| cohorts::respond(c, token_id, accept, now))
+            .await
+    }
+
+    async fn invitation(&self, token_id: i64) -> StoreResult<Option<InvitationInfo>> {
+        self.readers
+            .read(move |c| cohorts::invitation(c, token_id))
+            .await
+    }
+
+    async fn expire_invitations(&self, now: Millis) -> StoreResult<u64> {
+        self.writer
+            .write(move |c| cohorts::expire_invitations(c, now))
+            .await
+    }
+
+    async fn import_batch(&self, batch: ImportBatch) -> StoreResult<ImportReport> {
+        self.writer
+            .write(move |c| import::import_batch(c, &batch))
+            .await
+    }
+
+    async fn add_daily(&self, stats: Vec<DailyStat>) -> StoreResult<()> {
+        self.writer
+            .write(move |c| owner::add_daily(c, &stats))
+            .await
+    }
+
+    async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>> {
+        self.readers
+            .read(move |c| owner::daily_stats(c, &since_day))
+            .await
     }
 }

@@ -264,8 +264,10 @@ pub fn audit(conn: &Connection, entry: &AuditEntry) -> StoreResult<()> {
         ])
     })
     .sql("writing the audit log")?;
-    if entry.action == "export" {
-        bump(conn, "exports", 1)?;
+    match entry.action.as_str() {
+        "export" => bump(conn, "exports", 1)?,
+        "import" => bump(conn, "imports", 1)?,
+        _ => {}
     }
     Ok(())
 }

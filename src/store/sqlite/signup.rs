@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::errors::SqlContext;
+use super::owner::{add_one, day_of};
 use crate::domain::{Status, TokenPurpose};
 use crate::store::{
     ConfirmOutcome, Confirmation, MailKind, Millis, NewSignup, NewToken, SignupOutcome,
@@ -91,6 +92,7 @@ pub fn record_signup(
         Status::parse(&status),
         Some(Status::Pending | Status::Unsubscribed)
     );
+    add_one(conn, &day_of(s.now), &s.list, "submissions", 1)?;
     if !awaiting_confirmation {
         return Ok(SignupOutcome::AlreadyConsented { subscriber_id });
     }
@@ -300,6 +302,9 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
     .and_then(|mut st| st.execute(params![subscriber_id, c.now, next_seq]))
     .sql("confirming")?;
 
+    credit_referrer(conn, subscriber_id, c.referral_boost)?;
+    add_one(conn, &day_of(c.now), &list, "confirmations", 1)?;
+
     let manage_token_id = insert_token(
         conn,
         subscriber_id,
@@ -319,6 +324,32 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
         list,
         manage_token_id,
     })
+}
+
+/// A person confirmed: the one who shared the link that brought them moves up, once per
+/// referred person, and only while they are still waiting in line.
+fn credit_referrer(conn: &Connection, subscriber_id: i64, boost: i64) -> StoreResult<()> {
+    let referrer: Option<Option<i64>> = conn
+        .prepare_cached(
+            "UPDATE subscribers SET referral_counted = 1
+             WHERE id = ?1 AND referral_counted = 0 AND referred_by IS NOT NULL
+             RETURNING referred_by",
+        )
+        .and_then(|mut st| st.query_row([subscriber_id], |r| r.get(0)).optional())
+        .sql("counting a referral")?;
+    let Some(Some(referrer)) = referrer else {
+        return Ok(());
+    };
+    if boost <= 0 || referrer == subscriber_id {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "UPDATE subscribers SET referral_credits = referral_credits + 1, line_key = line_key - ?2
+         WHERE id = ?1 AND status = 'confirmed'",
+    )
+    .and_then(|mut st| st.execute(params![referrer, boost]))
+    .sql("moving a referrer up")?;
+    Ok(())
 }
 
 pub fn place_in_line(conn: &Connection, subscriber_id: i64) -> StoreResult<Option<u64>> {

@@ -1,0 +1,277 @@
+//! Owners: accounts, passwords, sessions, CSRF tokens and the login back-off.
+
+pub mod passwords;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+
+pub use passwords::Passwords;
+
+use crate::domain::{EmailAddress, Token};
+use crate::privacy::{SealedKind, Vault};
+use crate::store::{Millis, Store, StoreError, now_millis};
+
+/// Failed logins for one account, or from one network, before a back-off.
+pub const MAX_FAILURES: u64 = 10;
+/// ...within this window; the back-off lasts until the oldest failure leaves it.
+pub const FAILURE_WINDOW: Millis = 15 * 60 * 1000;
+
+#[derive(Clone)]
+pub struct Owners {
+    pub store: Arc<dyn Store>,
+    pub vault: Arc<Vault>,
+    pub passwords: Passwords,
+    pub session_idle: Millis,
+    pub session_absolute: Millis,
+}
+
+/// A signed-in owner.
+#[derive(Debug, Clone)]
+pub struct OwnerSession {
+    pub admin_id: i64,
+    /// The SHA-256 of the session id (what the database stores).
+    pub id_hash: [u8; 32],
+}
+
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// The cookie value of a new session.
+    LoggedIn {
+        session_id: String,
+    },
+    Refused,
+    /// Too many failures lately: try again in this many seconds.
+    Throttled {
+        retry_after: u64,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OwnerError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no owner has that address")]
+    NoSuchOwner,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Owners {
+    pub async fn add_or_update(
+        &self,
+        email: &str,
+        password: &SecretString,
+    ) -> Result<bool, OwnerError> {
+        let email = EmailAddress::parse(email).map_err(|e| OwnerError::Invalid(e.to_string()))?;
+        Passwords::check_new(secrecy::ExposeSecret::expose_secret(password))
+            .map_err(OwnerError::Invalid)?;
+        let hash = self.passwords.hash(password).await?;
+        let sealed = self
+            .vault
+            .seal_str(SealedKind::Email, email.as_str())
+            .map_err(|e| OwnerError::Internal(e.into()))?;
+        Ok(self
+            .store
+            .admin_upsert(self.vault.email_index(&email), sealed, hash, now_millis())
+            .await?)
+    }
+
+    pub async fn set_password(
+        &self,
+        email: &str,
+        password: &SecretString,
+    ) -> Result<(), OwnerError> {
+        let email = EmailAddress::parse(email).map_err(|e| OwnerError::Invalid(e.to_string()))?;
+        Passwords::check_new(secrecy::ExposeSecret::expose_secret(password))
+            .map_err(OwnerError::Invalid)?;
+        let hash = self.passwords.hash(password).await?;
+        if self
+            .store
+            .admin_set_password(self.vault.email_index(&email), hash, now_millis())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(OwnerError::NoSuchOwner)
+        }
+    }
+
+    pub async fn remove(&self, email: &str) -> Result<(), OwnerError> {
+        let email = EmailAddress::parse(email).map_err(|e| OwnerError::Invalid(e.to_string()))?;
+        if self
+            .store
+            .admin_remove(self.vault.email_index(&email))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(OwnerError::NoSuchOwner)
+        }
+    }
+
+    /// (id, address, created) of every owner.
+    pub async fn list(&self) -> Result<Vec<(i64, String, Millis)>, OwnerError> {
+        self.store
+            .admins()
+            .await?
+            .into_iter()
+            .map(|a| {
+                let email = self
+                    .vault
+                    .open_email(&a.email_sealed)
+                    .map_err(|e| OwnerError::Internal(e.into()))?;
+                Ok((a.id, email.as_str().to_owned(), a.created_at))
+            })
+            .collect()
+    }
+
+    pub async fn any(&self) -> Result<bool, StoreError> {
+        Ok(!self.store.admins().await?.is_empty())
+    }
+
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &SecretString,
+        client: IpAddr,
+    ) -> Result<LoginOutcome, OwnerError> {
+        let now = now_millis();
+        // An unparseable address still has a key, so it is throttled like any other.
+        let account_key = match EmailAddress::parse(email) {
+            Ok(e) => format!("account:{}", hex::encode(self.vault.email_index(&e))),
+            Err(_) => format!(
+                "account:{}",
+                hex::encode(self.vault.sign(email.trim().to_lowercase().as_bytes()))
+            ),
+        };
+        let network_key = format!("network:{}", network(client));
+        let since = now - FAILURE_WINDOW;
+        for key in [&account_key, &network_key] {
+            let (failures, oldest) = self.store.login_failures(key.clone(), since).await?;
+            if failures >= MAX_FAILURES {
+                let until = oldest.unwrap_or(now) + FAILURE_WINDOW;
+                return Ok(LoginOutcome::Throttled {
+                    retry_after: ((until - now) / 1000).max(1) as u64,
+                });
+            }
+        }
+        let credentials = match EmailAddress::parse(email) {
+            Ok(e) => {
+                self.store
+                    .admin_credentials(self.vault.email_index(&e))
+                    .await?
+            }
+            Err(_) => None,
+        };
+        let (admin_id, hash) = match credentials {
+            Some((id, hash)) => (Some(id), Some(hash)),
+            None => (None, None),
+        };
+        let ok = self.passwords.verify(password, hash).await?;
+        match (ok, admin_id) {
+            (true, Some(admin_id)) => {
+                let session = Token::from_bytes(&rand::random());
+                self.store
+                    .session_create(session_hash(session.as_str()), admin_id, now)
+                    .await?;
+                tracing::info!(admin = admin_id, "owner signed in");
+                Ok(LoginOutcome::LoggedIn {
+                    session_id: session.as_str().to_owned(),
+                })
+            }
+            _ => {
+                self.store
+                    .record_login_failure(vec![account_key, network_key], now, now - FAILURE_WINDOW)
+                    .await?;
+                tracing::warn!("a sign-in failed");
+                Ok(LoginOutcome::Refused)
+            }
+        }
+    }
+
+    /// The owner behind a session cookie, if the session is live.
+    pub async fn session(&self, cookie: &str) -> Result<Option<OwnerSession>, StoreError> {
+        let Ok(token) = Token::parse(cookie) else {
+            return Ok(None);
+        };
+        let id_hash = session_hash(token.as_str());
+        Ok(self
+            .store
+            .session_check(
+                id_hash,
+                now_millis(),
+                self.session_idle,
+                self.session_absolute,
+            )
+            .await?
+            .map(|admin_id| OwnerSession { admin_id, id_hash }))
+    }
+
+    pub async fn logout(&self, session: &OwnerSession) -> Result<(), StoreError> {
+        self.store.session_delete(session.id_hash).await
+    }
+
+    /// The CSRF token of a session: every owner form carries it.
+    pub fn csrf_token(&self, session: &OwnerSession) -> String {
+        hex::encode(
+            self.vault
+                .sign(&[b"csrf:".as_slice(), &session.id_hash].concat()),
+        )
+    }
+
+    pub fn csrf_ok(&self, session: &OwnerSession, token: &str) -> bool {
+        hex::decode(token).is_ok_and(|bytes| {
+            self.vault
+                .verify(&[b"csrf:".as_slice(), &session.id_hash].concat(), &bytes)
+        })
+    }
+
+    /// A token for the login form (there is no session yet): `nonce.time.signature`,
+    /// good for an hour.
+    pub fn login_csrf_token(&self) -> String {
+        let nonce = hex::encode(rand::random::<[u8; 12]>());
+        let at = now_millis();
+        let mac = hex::encode(self.vault.sign(format!("login:{nonce}:{at}").as_bytes()));
+        format!("{nonce}.{at}.{mac}")
+    }
+
+    pub fn login_csrf_ok(&self, token: &str) -> bool {
+        let mut parts = token.split('.');
+        let (Some(nonce), Some(at), Some(mac), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let fresh = at
+            .parse::<Millis>()
+            .is_ok_and(|at| (0..3_600_000).contains(&(now_millis() - at)));
+        fresh
+            && hex::decode(mac).is_ok_and(|mac| {
+                self.vault
+                    .verify(format!("login:{nonce}:{at}").as_bytes(), &mac)
+            })
+    }
+}
+
+fn session_hash(session_id: &str) -> [u8; 32] {
+    Sha256::digest(session_id.as_bytes()).into()
+}
+
+/// The network a client is in, for the per-network back-off: /24 for IPv4, /64 for IPv6.
+fn network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Signing in and out.
+
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Owner, cookie_name, cross_site, forbidden, page};
+use crate::admin::LoginOutcome;
+use crate::http::AppState;
+use crate::http::client_ip::client_ip;
+use crate::http::error::AppError;
+
+pub async fn form(State(state): State<AppState>) -> Result<Response, AppError> {
+    let open = state.owners.any().await?;
+    page(
+        &state,
+        "admin/login.html",
+        None,
+        json!({ "open": open, "login_csrf": state.owners.login_csrf_token() }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    if cross_site(&headers) {
+        return Ok(forbidden("This request came from another site."));
+    }
+    let Ok(Form(form)) = form else {
+        return Ok(forbidden("The form could not be read."));
+    };
+    if !state.owners.login_csrf_ok(&form.csrf) {
+        return Ok(forbidden(
+            "The form has expired or did not come from this site. Reload the page and try again.",
+        ));
+    }
+    if !state.owners.any().await? {
+        return Ok(forbidden(
+            "No owner account exists yet. Create one with: quietlist admin add EMAIL --password-stdin",
+        ));
+    }
+    let ip = client_ip(peer, &headers, state.trust_proxy);
+    let password = SecretString::from(form.password);
+    let outcome = state
+        .owners
+        .login(&form.email, &password, ip)
+        .await
+        .map_err(|e| AppError::from(anyhow::anyhow!("{e}")))?;
+    match outcome {
+        LoginOutcome::LoggedIn { session_id } => {
+            let secure = if state.https { "; Secure" } else { "" };
+            let cookie = format!(
+                "{}={session_id}; Path=/; HttpOnly; SameSite=Strict{secure}",
+                cookie_name(state.https)
+            );
+            let mut response = Redirect::to("/admin").into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            Ok(response)
+        }
+        LoginOutcome::Refused => {
+            let mut response = page(
+                &state,
+                "admin/login.html",
+                None,
+                json!({
+                    "open": true,
+                    "login_csrf": state.owners.login_csrf_token(),
+                    "error": "That address and password do not match an owner account.",
+                    "email": form.email,
+                }),
+            )?;
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(response)
+        }
+        LoginOutcome::Throttled { retry_after } => {
+            let mut response = page(
+                &state,
+                "admin/login.html",
+                None,
+                json!({
+                    "open": true,
+                    "login_csrf": state.owners.login_csrf_token(),
+                    "error": format!("Too many failed sign-ins. Try again in {} minutes.", retry_after.div_ceil(60)),
+                }),
+            )?;
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            Ok(response)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    owner: Owner,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let token = form.map(|Form(f)| f.csrf).unwrap_or_default();
+    if let Some(refused) = owner.csrf_refusal(&state, &token) {
+        return Ok(refused);
+    }
+    state.owners.logout(&owner.session).await?;
+    let secure = if state.https { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+        cookie_name(state.https)
+    );
+    let mut response = Redirect::to("/admin/login").into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}

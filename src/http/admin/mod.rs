@@ -1,0 +1,153 @@
+//! The owner's side: `/admin`. Closed until an owner exists (`quietlist admin add`);
+//! every page needs a session, every POST a CSRF token and, where the browser sends it,
+//! `Sec-Fetch-Site: same-origin`.
+
+mod chart;
+mod dashboard;
+mod export;
+mod import;
+mod login;
+mod people;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde_json::{Value as Json, json};
+
+use super::AppState;
+use super::error::AppError;
+use crate::admin::OwnerSession;
+
+/// The largest CSV the web import takes.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(dashboard::show))
+        .route("/admin/login", get(login::form).post(login::submit))
+        .route("/admin/logout", post(login::logout))
+        .route("/admin/lists/{list}", get(people::list))
+        .route("/admin/lists/{list}/export.csv", get(export::csv))
+        .route(
+            "/admin/lists/{list}/import",
+            post(import::upload).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+        .route("/admin/lists/{list}/invite", post(people::invite))
+        .route("/admin/lists/{list}/cohorts", post(people::create_cohort))
+        .route("/admin/people/{id}", get(people::person))
+        .route("/admin/people/{id}/{action}", post(people::act))
+}
+
+/// The session cookie: `__Host-` prefixed (and `Secure`) when the site is served over
+/// https, as browsers then guarantee it was set by this origin for the whole site.
+pub fn cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-quietlist"
+    } else {
+        "quietlist_session"
+    }
+}
+
+/// A signed-in owner, with the CSRF token their forms carry.
+pub struct Owner {
+    pub session: OwnerSession,
+    pub csrf: String,
+}
+
+impl FromRequestParts<AppState> for Owner {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if !matches!(parts.method, Method::GET | Method::HEAD) && cross_site(&parts.headers) {
+            return Err(forbidden("This request came from another site."));
+        }
+        let Some(cookie) = session_cookie(&parts.headers, state.https) else {
+            return Err(Redirect::to("/admin/login").into_response());
+        };
+        match state.owners.session(&cookie).await {
+            Ok(Some(session)) => Ok(Owner {
+                csrf: state.owners.csrf_token(&session),
+                session,
+            }),
+            Ok(None) => Err(Redirect::to("/admin/login").into_response()),
+            Err(e) => Err(AppError::from(e).into_response()),
+        }
+    }
+}
+
+impl Owner {
+    /// Refuses a POST whose CSRF token is not this session's.
+    pub fn csrf_refusal(&self, state: &AppState, token: &str) -> Option<Response> {
+        if state.owners.csrf_ok(&self.session, token) {
+            None
+        } else {
+            Some(forbidden(
+                "The form has expired or did not come from this site. Reload the page and try again.",
+            ))
+        }
+    }
+
+    pub fn actor(&self) -> String {
+        format!("admin:{}", self.session.admin_id)
+    }
+}
+
+/// `Sec-Fetch-Site` says the request came from another site (absent: older browsers
+/// and tools, where the CSRF token alone decides).
+pub fn cross_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !matches!(v, "same-origin" | "none"))
+}
+
+fn session_cookie(headers: &HeaderMap, https: bool) -> Option<String> {
+    let name = cookie_name(https);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+pub fn forbidden(message: &str) -> Response {
+    let mut response = AppError::Page {
+        status: StatusCode::FORBIDDEN,
+        heading: "Not allowed",
+        lines: vec![message.to_owned()],
+    }
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Renders an owner page: never cached, never indexed.
+pub fn page(
+    state: &AppState,
+    template: &str,
+    owner: Option<&Owner>,
+    mut context: Json,
+) -> Result<Response, AppError> {
+    if let (Some(owner), Json::Object(map)) = (owner, &mut context) {
+        map.insert("csrf".into(), json!(owner.csrf));
+        map.insert("signed_in".into(), json!(true));
+    }
+    let html = state.site.load().render(template, context)?;
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::HeaderName::from_static("x-robots-tag"), "noindex"),
+            (header::REFERRER_POLICY, "same-origin"),
+        ],
+        Html(html),
+    )
+        .into_response())
+}

@@ -1,0 +1,130 @@
+//! Invitations: the owner invites the next N in line into a cohort; each person accepts or
+//! declines from the links in their mail (a GET shows one button, a POST acts).
+
+use super::Waitlists;
+use crate::domain::TokenPurpose;
+use crate::store::{InviteReport, InviteRequest, InviteResponse, StoreError, now_millis};
+
+#[derive(Debug, thiserror::Error)]
+pub enum InviteError {
+    #[error("there is no waitlist by that name")]
+    UnknownList,
+    #[error(
+        "the waitlist {0:?} has no cohort {1:?}; declare one in site.toml or create it in the dashboard"
+    )]
+    UnknownCohort(String, String),
+    #[error(
+        "the waitlist {0:?} has no cohort yet; declare one in site.toml or create it in the dashboard"
+    )]
+    NoCohort(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the GET of an accept or decline link shows.
+#[derive(Debug)]
+pub enum InvitePage {
+    Open {
+        list: String,
+        cohort: String,
+        starts: Option<String>,
+    },
+    Answered {
+        list: String,
+        cohort: String,
+        state: String,
+    },
+    Invalid,
+}
+
+impl Waitlists {
+    /// Invites the next `count` people in line into `cohort` (the list's first cohort if
+    /// none is named).
+    pub async fn invite_next(
+        &self,
+        list: &str,
+        count: u32,
+        cohort: Option<&str>,
+        overbook: bool,
+    ) -> Result<(String, InviteReport), InviteError> {
+        if self.site.load().site.waitlist(list).is_none() {
+            return Err(InviteError::UnknownList);
+        }
+        let cohorts = self.store.cohorts(list).await?;
+        let cohort = match cohort {
+            Some(name) => cohorts
+                .iter()
+                .find(|c| c.name == name)
+                .ok_or_else(|| InviteError::UnknownCohort(list.into(), name.into()))?,
+            None => cohorts
+                .first()
+                .ok_or_else(|| InviteError::NoCohort(list.into()))?,
+        };
+        let now = now_millis();
+        let report = self
+            .store
+            .invite_next(InviteRequest {
+                list: list.to_owned(),
+                cohort: cohort.name.clone(),
+                count,
+                overbook,
+                now,
+                expires_at: now + self.policy.invite_ttl,
+            })
+            .await?
+            .ok_or_else(|| InviteError::UnknownCohort(list.into(), cohort.name.clone()))?;
+        if report.invited > 0 {
+            self.mail_wake.notify_one();
+        }
+        tracing::info!(list, cohort = %cohort.name, invited = report.invited, "invited the next people in line");
+        Ok((cohort.name.clone(), report))
+    }
+
+    pub async fn invite_page(
+        &self,
+        token: &str,
+        purpose: TokenPurpose,
+    ) -> Result<InvitePage, StoreError> {
+        let Some(row) = self.verified_token(token, purpose).await? else {
+            return Ok(InvitePage::Invalid);
+        };
+        Ok(match self.store.invitation(row.id).await? {
+            Some((list, cohort, state, starts)) if state == "invited" => InvitePage::Open {
+                list,
+                cohort,
+                starts,
+            },
+            Some((list, cohort, state, _)) => InvitePage::Answered {
+                list,
+                cohort,
+                state,
+            },
+            None => InvitePage::Invalid,
+        })
+    }
+
+    pub async fn answer_invitation(
+        &self,
+        token: &str,
+        accept: bool,
+    ) -> Result<InviteResponse, StoreError> {
+        let purpose = if accept {
+            TokenPurpose::Accept
+        } else {
+            TokenPurpose::Decline
+        };
+        let Some(row) = self.verified_token(token, purpose).await? else {
+            return Ok(InviteResponse::Unknown);
+        };
+        let response = self
+            .store
+            .respond_to_invitation(row.id, accept, now_millis())
+            .await?;
+        tracing::info!(
+            subscriber = row.subscriber_id,
+            ?response,
+            "an invitation was answered"
+        );
+        Ok(response)
+    }
+}

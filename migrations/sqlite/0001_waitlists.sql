@@ -12,8 +12,8 @@ CREATE TABLE subscribers (
     signed_up_at         INTEGER NOT NULL,
     last_signup_at       INTEGER NOT NULL,
     confirmed_at         INTEGER,
-    -- Confirmation order within the list; line_key orders the line (line_seq moved up by
-    -- referrals). Both are NULL until the first confirmation.
+    -- Confirmation order within the list; line_key orders the line: line_seq * 1000, less
+    -- 1000 and 1 for each place a referral moves the person up. NULL until confirmed.
     line_seq             INTEGER,
     line_key             INTEGER,
     -- Who shared the link that brought this person (their share code is their id,

@@ -7,65 +7,101 @@ use minijinja::{AutoEscape, Environment, Value};
 
 /// The built-in templates, by name.
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../templates/base.html")),
-    ("home.html", include_str!("../../templates/home.html")),
-    ("page.html", include_str!("../../templates/page.html")),
     (
-        "waitlist_form.html",
-        include_str!("../../templates/waitlist_form.html"),
+        "admin/dashboard.html",
+        include_str!("../../templates/admin/dashboard.html"),
     ),
-    ("signup.html", include_str!("../../templates/signup.html")),
+    (
+        "admin/import.html",
+        include_str!("../../templates/admin/import.html"),
+    ),
+    (
+        "admin/layout.html",
+        include_str!("../../templates/admin/layout.html"),
+    ),
+    (
+        "admin/list.html",
+        include_str!("../../templates/admin/list.html"),
+    ),
+    (
+        "admin/login.html",
+        include_str!("../../templates/admin/login.html"),
+    ),
+    (
+        "admin/person.html",
+        include_str!("../../templates/admin/person.html"),
+    ),
+    ("base.html", include_str!("../../templates/base.html")),
     (
         "check_inbox.html",
         include_str!("../../templates/check_inbox.html"),
+    ),
+    (
+        "confirmed.html",
+        include_str!("../../templates/confirmed.html"),
+    ),
+    ("home.html", include_str!("../../templates/home.html")),
+    (
+        "invitation.html",
+        include_str!("../../templates/invitation.html"),
     ),
     (
         "link_action.html",
         include_str!("../../templates/link_action.html"),
     ),
     (
-        "confirmed.html",
-        include_str!("../../templates/confirmed.html"),
-    ),
-    ("message.html", include_str!("../../templates/message.html")),
-    (
-        "mail/confirmation.txt",
-        include_str!("../../templates/mail/confirmation.txt"),
-    ),
-    (
-        "mail/confirmation.html",
-        include_str!("../../templates/mail/confirmation.html"),
-    ),
-    (
-        "mail/layout.html",
-        include_str!("../../templates/mail/layout.html"),
-    ),
-    (
-        "mail/welcome.txt",
-        include_str!("../../templates/mail/welcome.txt"),
-    ),
-    (
-        "mail/welcome.html",
-        include_str!("../../templates/mail/welcome.html"),
+        "mail/access.html",
+        include_str!("../../templates/mail/access.html"),
     ),
     (
         "mail/access.txt",
         include_str!("../../templates/mail/access.txt"),
     ),
     (
-        "mail/access.html",
-        include_str!("../../templates/mail/access.html"),
+        "mail/confirmation.html",
+        include_str!("../../templates/mail/confirmation.html"),
     ),
     (
-        "unsubscribed.html",
-        include_str!("../../templates/unsubscribed.html"),
+        "mail/confirmation.txt",
+        include_str!("../../templates/mail/confirmation.txt"),
+    ),
+    (
+        "mail/invite.html",
+        include_str!("../../templates/mail/invite.html"),
+    ),
+    (
+        "mail/invite.txt",
+        include_str!("../../templates/mail/invite.txt"),
+    ),
+    (
+        "mail/layout.html",
+        include_str!("../../templates/mail/layout.html"),
+    ),
+    (
+        "mail/welcome.html",
+        include_str!("../../templates/mail/welcome.html"),
+    ),
+    (
+        "mail/welcome.txt",
+        include_str!("../../templates/mail/welcome.txt"),
     ),
     ("manage.html", include_str!("../../templates/manage.html")),
     (
         "manage_request.html",
         include_str!("../../templates/manage_request.html"),
     ),
+    ("message.html", include_str!("../../templates/message.html")),
+    ("page.html", include_str!("../../templates/page.html")),
     ("privacy.html", include_str!("../../templates/privacy.html")),
+    ("signup.html", include_str!("../../templates/signup.html")),
+    (
+        "unsubscribed.html",
+        include_str!("../../templates/unsubscribed.html"),
+    ),
+    (
+        "waitlist_form.html",
+        include_str!("../../templates/waitlist_form.html"),
+    ),
 ];
 
 pub struct Templates {
@@ -146,5 +182,39 @@ impl Templates {
         template
             .render(context)
             .map_err(|e| anyhow::anyhow!("rendering {name}: {e:#}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_in_the_folder_is_built_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut stack = vec![dir.clone()];
+        let mut on_disk = Vec::new();
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap().flatten() {
+                if entry.path().is_dir() {
+                    stack.push(entry.path());
+                } else {
+                    on_disk.push(
+                        entry
+                            .path()
+                            .strip_prefix(&dir)
+                            .unwrap()
+                            .display()
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        for name in on_disk {
+            assert!(
+                BUILT_IN.iter().any(|(n, _)| *n == name),
+                "templates/{name} is not in BUILT_IN"
+            );
+        }
     }
 }

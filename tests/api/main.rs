@@ -11,6 +11,7 @@ mod dev_mailbox;
 mod durability;
 mod helpers;
 mod operations;
+mod owner;
 mod pages;
 mod promise;
 mod property;

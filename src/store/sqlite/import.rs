@@ -54,7 +54,7 @@ pub fn import_batch(conn: &Connection, b: &ImportBatch) -> StoreResult<ImportRep
                     .prepare_cached(
                         "INSERT INTO subscribers (list, email_index, email_sealed, name_sealed, fields_sealed,
                              status, signed_up_at, last_signup_at, confirmed_at, line_seq, line_key)
-                         VALUES (?1, ?2, ?3, ?4, ?5, 'confirmed', ?6, ?6, ?7, ?8, ?8) RETURNING id",
+                         VALUES (?1, ?2, ?3, ?4, ?5, 'confirmed', ?6, ?6, ?7, ?8, ?8 * 1000) RETURNING id",
                     )
                     .and_then(|mut st| {
                         st.query_row(

@@ -294,7 +294,7 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
 
     conn.prepare_cached(
         "UPDATE subscribers SET status = 'confirmed', confirmed_at = ?2,
-             line_seq = ?3, line_key = ?3,
+             line_seq = ?3, line_key = ?3 * 1000,
              pending_form = NULL, pending_text_hash = NULL,
              pending_client_ip = NULL, pending_submitted_at = NULL
          WHERE id = ?1",
@@ -344,7 +344,7 @@ fn credit_referrer(conn: &Connection, subscriber_id: i64, boost: i64) -> StoreRe
         return Ok(());
     }
     conn.prepare_cached(
-        "UPDATE subscribers SET referral_credits = referral_credits + 1, line_key = line_key - ?2
+        "UPDATE subscribers SET referral_credits = referral_credits + 1, line_key = line_key - ?2 * 1000 - 1
          WHERE id = ?1 AND status = 'confirmed'",
     )
     .and_then(|mut st| st.execute(params![referrer, boost]))

@@ -63,6 +63,18 @@ export async function startServer() {
   return {
     baseUrl,
     dataDir: join(work, 'data'),
+    /** Runs the real binary on this server's data: `quietlist ARGS`, with `input` on stdin. */
+    async cli(args, input = '') {
+      const child = spawn(bin, args, { env: { ...env, QUIETLIST_DATA_DIR: join(work, 'data') }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { err += d; });
+      child.stdin.end(input);
+      const code = await new Promise((r) => child.on('exit', r));
+      if (code !== 0) throw new Error(`quietlist ${args.join(' ')} failed: ${err}`);
+      return out;
+    },
     mailDir,
     /** Waits for the mail whose To is `email` and returns its raw text. */
     async mailTo(email, timeoutMs = 15_000) {

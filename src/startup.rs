@@ -265,6 +265,7 @@ impl Application {
         ));
         tokio::spawn(retention_job(
             self.sqlite.clone(),
+            self.site.clone(),
             self.config.retention.clone(),
             shutdown_rx.clone(),
         ));
@@ -364,6 +365,7 @@ async fn flush_page_views(
 /// Deletes what has outlived its retention period, at start and then periodically.
 async fn retention_job(
     store: Arc<SqliteStore>,
+    site: Arc<ArcSwap<Published>>,
     settings: crate::config::RetentionSettings,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -374,6 +376,7 @@ async fn retention_job(
             // Never shorter than the cap's window, which counts the mails kept here.
             mail_history: settings.mail_history.max(30 * DAY),
             consent_after_erasure: settings.consent_after_erasure,
+            lists: site.load().site.waitlists.keys().cloned().collect(),
         };
         match store.expire_invitations(policy.now).await {
             Ok(0) => {}

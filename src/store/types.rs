@@ -279,7 +279,7 @@ pub struct AccessRequest {
 }
 
 /// How long data is kept.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RetentionPolicy {
     pub now: Millis,
     /// Unconfirmed signups are deleted after this long.
@@ -289,6 +289,8 @@ pub struct RetentionPolicy {
     pub mail_history: Millis,
     /// Consent records whose person was erased are deleted after this long.
     pub consent_after_erasure: Millis,
+    /// Every list of the site (the look-up of old signups goes list by list).
+    pub lists: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

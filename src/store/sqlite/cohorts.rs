@@ -77,7 +77,7 @@ pub fn invite_next(conn: &Connection, r: &InviteRequest) -> StoreResult<Option<I
     };
     let next: Vec<i64> = conn
         .prepare_cached(
-            "SELECT id FROM subscribers WHERE list = ?1 AND status = 'confirmed'
+            "SELECT id FROM subscribers WHERE list = ?1 AND status = 'confirmed' AND line_seq IS NOT NULL
              ORDER BY line_key, line_seq LIMIT ?2",
         )
         .and_then(|mut st| {

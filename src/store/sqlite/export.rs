@@ -29,7 +29,8 @@ fn stream_list_inner(
         let mut in_line = conn
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM subscribers
-                 WHERE list = ?1 AND status = 'confirmed' ORDER BY line_key, line_seq"
+                 WHERE list = ?1 AND status = 'confirmed' AND line_seq IS NOT NULL
+                 ORDER BY line_key, line_seq"
             ))
             .sql("preparing the export")?;
         let mut rows = in_line.query(params![list]).sql("reading the line")?;
@@ -43,7 +44,7 @@ fn stream_list_inner(
         let mut rest = conn
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM subscribers
-                 WHERE list = ?1 AND status != 'confirmed' ORDER BY id"
+                 WHERE +list = ?1 AND status != 'confirmed' ORDER BY id"
             ))
             .sql("preparing the export")?;
         let mut rows = rest.query(params![list]).sql("reading the list")?;

@@ -46,7 +46,7 @@ pub fn import_batch(conn: &Connection, b: &ImportBatch) -> StoreResult<ImportRep
                 .sql("storing a consent text")?;
                 let seq: i64 = conn
                     .prepare_cached(
-                        "SELECT COALESCE(MAX(line_seq), 0) + 1 FROM subscribers WHERE list = ?1",
+                        "SELECT COALESCE(MAX(line_seq), 0) + 1 FROM subscribers WHERE list = ?1 AND line_seq IS NOT NULL",
                     )
                     .and_then(|mut st| st.query_row([&b.list], |r| r.get(0)))
                     .sql("numbering the line")?;

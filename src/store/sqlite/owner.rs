@@ -181,39 +181,46 @@ pub fn people_page(
     limit: u32,
 ) -> StoreResult<Vec<PersonRow>> {
     // Keyset pagination: by id, newest first; each page starts below the last id seen,
-    // so page 1,000 costs what page 1 costs.
-    conn.prepare_cached(
+    // so page 1,000 costs what page 1 costs. With a status, the (list, status) index
+    // (which ends in the id) is walked; without, the table itself, backwards (`+list`
+    // keeps the planner off the index, which would sort the whole list).
+    let sql = if status.is_some() {
         "SELECT id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at,
                 referral_credits
-         FROM subscribers
-         WHERE list = ?1 AND (?2 IS NULL OR status = ?2) AND id < ?3
-         ORDER BY id DESC LIMIT ?4",
-    )
-    .and_then(|mut st| {
-        st.query_map(
-            params![
-                list,
-                status.map(Status::as_str),
-                after_id.unwrap_or(i64::MAX),
-                limit
-            ],
-            |r| {
-                let status: String = r.get(4)?;
-                Ok(PersonRow {
-                    id: r.get(0)?,
-                    email_sealed: r.get(1)?,
-                    name_sealed: r.get(2)?,
-                    fields_sealed: r.get(3)?,
-                    status: Status::parse(&status).unwrap_or(Status::Pending),
-                    signed_up_at: r.get(5)?,
-                    confirmed_at: r.get(6)?,
-                    referral_credits: r.get(7)?,
-                })
-            },
-        )?
-        .collect()
-    })
-    .sql("listing people")
+         FROM subscribers WHERE list = ?1 AND status = ?2 AND id < ?3
+         ORDER BY id DESC LIMIT ?4"
+    } else {
+        "SELECT id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at,
+                referral_credits
+         FROM subscribers WHERE +list = ?1 AND (?2 IS NULL) AND id < ?3
+         ORDER BY id DESC LIMIT ?4"
+    };
+    conn.prepare_cached(sql)
+        .and_then(|mut st| {
+            st.query_map(
+                params![
+                    list,
+                    status.map(Status::as_str),
+                    after_id.unwrap_or(i64::MAX),
+                    limit
+                ],
+                |r| {
+                    let status: String = r.get(4)?;
+                    Ok(PersonRow {
+                        id: r.get(0)?,
+                        email_sealed: r.get(1)?,
+                        name_sealed: r.get(2)?,
+                        fields_sealed: r.get(3)?,
+                        status: Status::parse(&status).unwrap_or(Status::Pending),
+                        signed_up_at: r.get(5)?,
+                        confirmed_at: r.get(6)?,
+                        referral_credits: r.get(7)?,
+                    })
+                },
+            )?
+            .collect()
+        })
+        .sql("listing people")
 }
 
 pub fn find_person(conn: &Connection, list: &str, email_index: &[u8]) -> StoreResult<Option<i64>> {

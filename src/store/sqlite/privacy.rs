@@ -293,10 +293,15 @@ pub fn audit_log(conn: &Connection) -> StoreResult<Vec<AuditEntry>> {
 }
 
 pub fn apply_retention(conn: &Connection, p: &RetentionPolicy) -> StoreResult<RetentionReport> {
-    let pending_deleted = conn
-        .prepare_cached("DELETE FROM subscribers WHERE status = 'pending' AND last_signup_at < ?1")
-        .and_then(|mut st| st.execute([p.now - p.pending]))
-        .sql("deleting old unconfirmed signups")? as u64;
+    let mut pending_deleted = 0;
+    for list in &p.lists {
+        pending_deleted += conn
+            .prepare_cached(
+                "DELETE FROM subscribers WHERE list = ?1 AND status = 'pending' AND last_signup_at < ?2",
+            )
+            .and_then(|mut st| st.execute(params![list, p.now - p.pending]))
+            .sql("deleting old unconfirmed signups")? as u64;
+    }
     let mails_deleted = conn
         .prepare_cached(
             "DELETE FROM outbox WHERE state IN ('sent', 'skipped', 'failed') AND created_at < ?1",

@@ -278,7 +278,7 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
     }
 
     let next_seq: i64 = conn
-        .prepare_cached("SELECT COALESCE(MAX(line_seq), 0) + 1 FROM subscribers WHERE list = ?1")
+        .prepare_cached("SELECT COALESCE(MAX(line_seq), 0) + 1 FROM subscribers WHERE list = ?1 AND line_seq IS NOT NULL")
         .and_then(|mut st| st.query_row([&list], |r| r.get(0)))
         .sql("numbering the line")?;
 
@@ -371,7 +371,8 @@ pub fn place_in_line(conn: &Connection, subscriber_id: i64) -> StoreResult<Optio
     let ahead: i64 = conn
         .prepare_cached(
             "SELECT COUNT(*) FROM subscribers
-             WHERE list = ?1 AND status = 'confirmed' AND (line_key, line_seq) < (?2, ?3)",
+             WHERE list = ?1 AND status = 'confirmed' AND line_seq IS NOT NULL
+               AND (line_key, line_seq) < (?2, ?3)",
         )
         .and_then(|mut st| st.query_row(params![list, key, seq], |r| r.get(0)))
         .sql("counting the people ahead")?;

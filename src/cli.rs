@@ -332,12 +332,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let waitlist = published.site.waitlist(list).with_context(|| {
                 format!("there is no waitlist named {list:?} in the site settings")
             })?;
-            let fields: Vec<String> = waitlist
-                .settings
-                .fields
-                .iter()
-                .map(|f| f.name.clone())
-                .collect();
+            let fields = waitlist.field_names();
             let store = core.store();
             let rows = match output {
                 Some(path) => {

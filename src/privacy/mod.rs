@@ -5,4 +5,4 @@ pub mod keys;
 pub mod self_service;
 pub mod vault;
 
-pub use vault::{MasterKey, SealedKind, Vault, VaultError};
+pub use vault::{MasterKey, SealedKind, SealedPerson, Vault, VaultError};

@@ -15,9 +15,17 @@ use sha2::Sha256;
 
 use super::feistel::Feistel;
 
-use crate::domain::{EmailAddress, Token, TokenPurpose};
+use crate::domain::{EmailAddress, FieldValues, PersonName, Token, TokenPurpose};
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// A person's details, sealed (see [`Vault::seal_person`]).
+pub struct SealedPerson {
+    pub email_index: [u8; 32],
+    pub email: Vec<u8>,
+    pub name: Option<Vec<u8>>,
+    pub fields: Option<Vec<u8>>,
+}
 
 /// The 32-byte master key. Never printed.
 pub struct MasterKey(SecretBox<[u8; 32]>);
@@ -185,6 +193,27 @@ impl Vault {
     pub fn open_email(&self, sealed: &[u8]) -> Result<EmailAddress, VaultError> {
         let text = self.open_string(SealedKind::Email, sealed)?;
         EmailAddress::parse(&text).map_err(|_| VaultError::Undecryptable)
+    }
+
+    /// A person's details as they are stored: the blind index to find them by address,
+    /// everything else sealed. Signup and import both come through here, so nothing
+    /// reaches the database in clear.
+    pub fn seal_person(
+        &self,
+        email: &EmailAddress,
+        name: Option<&PersonName>,
+        fields: &FieldValues,
+    ) -> Result<SealedPerson, VaultError> {
+        Ok(SealedPerson {
+            email_index: self.email_index(email),
+            email: self.seal_str(SealedKind::Email, email.as_str())?,
+            name: name
+                .map(|n| self.seal_str(SealedKind::Name, n.as_str()))
+                .transpose()?,
+            fields: (!fields.is_empty())
+                .then(|| self.seal_str(SealedKind::Fields, &serde_json::json!(fields).to_string()))
+                .transpose()?,
+        })
     }
 
     /// The keyed blind index of an address: equal addresses give equal indexes, and

@@ -195,6 +195,17 @@ fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) -> any
     Ok(())
 }
 
+impl Waitlist {
+    /// The custom fields' names: the export's last columns.
+    pub fn field_names(&self) -> Vec<String> {
+        self.settings
+            .fields
+            .iter()
+            .map(|f| f.name.clone())
+            .collect()
+    }
+}
+
 impl Site {
     pub fn load(source: &SiteFiles) -> anyhow::Result<Self> {
         let settings_bytes = source

@@ -5,14 +5,12 @@
 use std::collections::HashSet;
 use std::io::Read;
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::Waitlists;
 use crate::domain::{EmailAddress, FieldValues, PersonName};
-use crate::privacy::SealedKind;
 use crate::store::{
     AuditEntry, ConsentContext, ImportBatch, ImportReport, ImportRow, Millis, StoreError,
     now_millis,
@@ -244,18 +242,16 @@ impl Waitlists {
         } else {
             None
         };
-        let seal = |kind, text: &str| self.vault.seal_str(kind, text).map_err(|e| e.to_string());
+        let sealed = self
+            .vault
+            .seal_person(&email, name.as_ref(), &fields)
+            .map_err(|e| e.to_string())?;
         Ok(ImportRow {
             line,
-            email_index: self.vault.email_index(&email),
-            email_sealed: seal(SealedKind::Email, email.as_str())?,
-            name_sealed: name
-                .as_ref()
-                .map(|n| seal(SealedKind::Name, n.as_str()))
-                .transpose()?,
-            fields_sealed: (!fields.is_empty())
-                .then(|| seal(SealedKind::Fields, &json!(fields).to_string()))
-                .transpose()?,
+            email_index: sealed.email_index,
+            email_sealed: sealed.email,
+            name_sealed: sealed.name,
+            fields_sealed: sealed.fields,
             consent,
             confirm_seed: rand::random(),
         })

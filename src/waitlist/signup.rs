@@ -3,11 +3,8 @@
 
 use std::net::IpAddr;
 
-use serde_json::json;
-
 use super::{IpRecording, Waitlists};
 use crate::domain::{EmailAddress, FieldValues, PersonName};
-use crate::privacy::SealedKind;
 use crate::store::{
     ConsentContext, Millis, NewSignup, NewToken, SignupOutcome, StoreError, now_millis,
 };
@@ -124,22 +121,16 @@ impl Waitlists {
 
         let seed: [u8; 16] = rand::random();
         let form = form_id(&published.site, raw.get("form"));
-        let seal = |kind, text: &str| {
-            self.vault
-                .seal_str(kind, text)
-                .map_err(|e| SignupError::Internal(e.into()))
-        };
+        let sealed = self
+            .vault
+            .seal_person(&email, name.as_ref(), &fields)
+            .map_err(|e| SignupError::Internal(e.into()))?;
         let signup = NewSignup {
             list: list.to_owned(),
-            email_index: self.vault.email_index(&email),
-            email_sealed: seal(SealedKind::Email, email.as_str())?,
-            name_sealed: name
-                .as_ref()
-                .map(|n| seal(SealedKind::Name, n.as_str()))
-                .transpose()?,
-            fields_sealed: (!fields.is_empty())
-                .then(|| seal(SealedKind::Fields, &json!(fields).to_string()))
-                .transpose()?,
+            email_index: sealed.email_index,
+            email_sealed: sealed.email,
+            name_sealed: sealed.name,
+            fields_sealed: sealed.fields,
             all_lists: published.site.waitlists.keys().cloned().collect(),
             confirm_token: NewToken {
                 seed,

@@ -23,12 +23,7 @@ pub async fn csv(
 ) -> Result<Response, AppError> {
     let published = state.site.load();
     let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
-    let fields: Vec<String> = waitlist
-        .settings
-        .fields
-        .iter()
-        .map(|f| f.name.clone())
-        .collect();
+    let fields = waitlist.field_names();
     let header_line = csv_header(&fields)?;
     let mut rows = state.waitlists.store.export(&list).await?;
     let vault = state.waitlists.vault.clone();

@@ -67,18 +67,11 @@ pub async fn submit(
         .await
         .map_err(|e| AppError::from(anyhow::anyhow!("{e}")))?;
     match outcome {
-        LoginOutcome::LoggedIn { session_id } => {
-            let secure = if state.https { "; Secure" } else { "" };
-            let cookie = format!(
-                "{}={session_id}; Path=/; HttpOnly; SameSite=Strict{secure}",
-                cookie_name(state.https)
-            );
-            let mut response = Redirect::to("/admin").into_response();
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
-            Ok(response)
-        }
+        LoginOutcome::LoggedIn { session_id } => Ok(redirect_with_session_cookie(
+            "/admin",
+            state.https,
+            Some(&session_id),
+        )),
         LoginOutcome::Refused => {
             let mut response = page(
                 &state,
@@ -130,14 +123,30 @@ pub async fn logout(
         return Ok(refused);
     }
     state.owners.logout(&owner.session).await?;
-    let secure = if state.https { "; Secure" } else { "" };
+    Ok(redirect_with_session_cookie(
+        "/admin/login",
+        state.https,
+        None,
+    ))
+}
+
+/// Redirects while setting the owner's session cookie, or clearing it when `session` is
+/// `None`. Strict same-site and HttpOnly: the admin pages need no script to read it.
+fn redirect_with_session_cookie(to: &str, https: bool, session: Option<&str>) -> Response {
+    let secure = if https { "; Secure" } else { "" };
+    let (value, max_age) = match session {
+        Some(id) => (id, ""),
+        None => ("", "; Max-Age=0"),
+    };
     let cookie = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
-        cookie_name(state.https)
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict{max_age}{secure}",
+        cookie_name(https)
     );
-    let mut response = Redirect::to("/admin/login").into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
+    let mut response = Redirect::to(to).into_response();
+    if let Ok(header_value) = HeaderValue::from_str(&cookie) {
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, header_value);
     }
-    Ok(response)
+    response
 }

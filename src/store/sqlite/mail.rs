@@ -160,17 +160,7 @@ fn mails_in_window(
     lists: &[String],
     since: Millis,
 ) -> StoreResult<i64> {
-    let mut count = 0;
-    for list in lists {
-        count += conn
-            .prepare_cached(
-                "SELECT COUNT(*) FROM outbox
-                 WHERE subscriber_id = (SELECT id FROM subscribers WHERE list = ?1 AND email_index = ?2)
-                   AND claimed_at IS NOT NULL AND claimed_at > ?3",
-            )
-            .and_then(|mut st| st.query_row(params![list, email_index, since], |r| r.get::<_, i64>(0)))
-            .sql("counting an address's mails")?;
-    }
+    let mut count = claimed_on_lists(conn, email_index, lists, since, None)?;
     let before_erasure: Option<String> = conn
         .prepare_cached("SELECT recent_mails FROM suppressions WHERE email_index = ?1")
         .and_then(|mut st| st.query_row([email_index], |r| r.get(0)).optional())
@@ -182,12 +172,38 @@ fn mails_in_window(
     Ok(count)
 }
 
-/// Confirmation mails handed to SMTP for this address since `since`, on any list.
+/// Confirmation mails handed to SMTP for this address since `since`, on any list, or
+/// noted before an erasure.
 fn confirmations_in_window(
     conn: &Connection,
     email_index: &[u8],
     lists: &[String],
     since: Millis,
+) -> StoreResult<i64> {
+    let mut count = claimed_on_lists(
+        conn,
+        email_index,
+        lists,
+        since,
+        Some(MailKind::Confirmation),
+    )?;
+    let before_erasure: Option<Option<Millis>> = conn
+        .prepare_cached("SELECT last_confirmation_at FROM suppressions WHERE email_index = ?1")
+        .and_then(|mut st| st.query_row([email_index], |r| r.get(0)).optional())
+        .sql("reading an erased address's last confirmation")?;
+    if before_erasure.flatten().is_some_and(|at| at > since) {
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Mails (of `kind`, or of any kind) claimed since `since` for the rows of this address.
+fn claimed_on_lists(
+    conn: &Connection,
+    email_index: &[u8],
+    lists: &[String],
+    since: Millis,
+    kind: Option<MailKind>,
 ) -> StoreResult<i64> {
     let mut count = 0;
     for list in lists {
@@ -195,17 +211,14 @@ fn confirmations_in_window(
             .prepare_cached(
                 "SELECT COUNT(*) FROM outbox
                  WHERE subscriber_id = (SELECT id FROM subscribers WHERE list = ?1 AND email_index = ?2)
-                   AND kind = 'confirmation' AND claimed_at IS NOT NULL AND claimed_at > ?3",
+                   AND (?4 IS NULL OR kind = ?4) AND claimed_at IS NOT NULL AND claimed_at > ?3",
             )
-            .and_then(|mut st| st.query_row(params![list, email_index, since], |r| r.get::<_, i64>(0)))
-            .sql("counting an address's confirmation mails")?;
-    }
-    let before_erasure: Option<Option<Millis>> = conn
-        .prepare_cached("SELECT last_confirmation_at FROM suppressions WHERE email_index = ?1")
-        .and_then(|mut st| st.query_row([email_index], |r| r.get(0)).optional())
-        .sql("reading an erased address's last confirmation")?;
-    if before_erasure.flatten().is_some_and(|at| at > since) {
-        count += 1;
+            .and_then(|mut st| {
+                st.query_row(params![list, email_index, since, kind.map(MailKind::as_str)], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .sql("counting an address's mails")?;
     }
     Ok(count)
 }

@@ -240,6 +240,20 @@ async fn run(ops: Vec<Op>, site: Arc<Published>) -> Result<(), TestCaseError> {
             }
         }
     }
+    // The counts the dashboard shows are kept by triggers; they must equal a real count.
+    let kept = store.count_by_status("pilot-course").await.unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("quietlist.sqlite3")).unwrap();
+    let counted: Vec<(String, u64)> = conn
+        .prepare(
+            "SELECT status, COUNT(*) FROM subscribers WHERE list = 'pilot-course' \
+             GROUP BY status ORDER BY status",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    prop_assert_eq!(kept, counted, "kept counts differ from a real count");
     CASES.fetch_add(1, Ordering::Relaxed);
     Ok(())
 }

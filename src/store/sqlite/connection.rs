@@ -73,6 +73,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../../migrations/sqlite/0002_privacy.sql"),
     ),
     (3, include_str!("../../../migrations/sqlite/0003_owner.sql")),
+    (
+        4,
+        include_str!("../../../migrations/sqlite/0004_status_counts.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

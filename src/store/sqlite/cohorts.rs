@@ -3,10 +3,11 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::errors::SqlContext;
+use super::export::count_by_status;
 use super::owner::add_one;
 use super::owner::day_of;
 use super::signup::{insert_token, queue_mail};
-use crate::domain::TokenPurpose;
+use crate::domain::{Status, TokenPurpose};
 use crate::store::{
     CohortRow, InvitationInfo, InviteReport, InviteRequest, InviteResponse, MailKind, Millis,
     NewToken, StoreResult,
@@ -65,10 +66,11 @@ pub fn invite_next(conn: &Connection, r: &InviteRequest) -> StoreResult<Option<I
     let Some(cohort) = cohort(conn, &r.list, &r.cohort)? else {
         return Ok(None);
     };
-    let waiting_before: i64 = conn
-        .prepare_cached("SELECT COUNT(*) FROM subscribers WHERE list = ?1 AND status = 'confirmed'")
-        .and_then(|mut st| st.query_row([&r.list], |row| row.get(0)))
-        .sql("counting the line")?;
+    // The kept counts, not a scan of the list inside the writer's transaction.
+    let waiting_before = count_by_status(conn, &r.list)?
+        .into_iter()
+        .find_map(|(status, people)| (status == Status::Confirmed.as_str()).then_some(people))
+        .unwrap_or(0);
     let free = cohort.free_seats();
     let count = if r.overbook {
         i64::from(r.count)
@@ -112,7 +114,7 @@ pub fn invite_next(conn: &Connection, r: &InviteRequest) -> StoreResult<Option<I
     Ok(Some(InviteReport {
         invited: next.len() as u32,
         free_seats_before: free,
-        waiting_before: waiting_before as u64,
+        waiting_before,
     }))
 }
 

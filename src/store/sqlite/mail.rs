@@ -75,14 +75,14 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             skip(conn, id, reason)?;
             continue;
         }
-        if kind == MailKind::Confirmation
-            && confirmations_in_window(
-                conn,
-                &email_index,
-                &claim.all_lists,
-                claim.now - claim.confirmation_interval,
-            )? > 0
-        {
+        let recent = recent_mails(
+            conn,
+            &email_index,
+            &claim.all_lists,
+            claim.now - claim.cap_window,
+            claim.now - claim.confirmation_interval,
+        )?;
+        if kind == MailKind::Confirmation && recent.confirmations > 0 {
             skip(
                 conn,
                 id,
@@ -90,8 +90,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             )?;
             continue;
         }
-        let since = claim.now - claim.cap_window;
-        if mails_in_window(conn, &email_index, &claim.all_lists, since)? >= i64::from(claim.cap) {
+        if recent.all >= i64::from(claim.cap) {
             skip(conn, id, "the cap on mails per person was reached")?;
             continue;
         }
@@ -152,75 +151,65 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
     Ok(jobs)
 }
 
-/// Mails handed to SMTP for this address since `since`, on any list, before an erasure
-/// too (a mail being sent again after a crash counts once).
-fn mails_in_window(
-    conn: &Connection,
-    email_index: &[u8],
-    lists: &[String],
-    since: Millis,
-) -> StoreResult<i64> {
-    let mut count = claimed_on_lists(conn, email_index, lists, since, None)?;
-    let before_erasure: Option<String> = conn
-        .prepare_cached("SELECT recent_mails FROM suppressions WHERE email_index = ?1")
-        .and_then(|mut st| st.query_row([email_index], |r| r.get(0)).optional())
-        .sql("counting an erased address's mails")?;
-    if let Some(json) = before_erasure {
-        let times: Vec<Millis> = serde_json::from_str(&json).unwrap_or_default();
-        count += times.iter().filter(|t| **t > since).count() as i64;
-    }
-    Ok(count)
+/// What has gone to one address lately, on any list and before an erasure too (a mail
+/// sent again after a crash counts once).
+struct RecentMails {
+    /// Mails handed to SMTP since the cap window's start.
+    all: i64,
+    /// Confirmation mails handed to SMTP since the confirmation interval's start.
+    confirmations: i64,
 }
 
-/// Confirmation mails handed to SMTP for this address since `since`, on any list, or
-/// noted before an erasure.
-fn confirmations_in_window(
+/// Both counts in one pass over the address's rows and one read of the suppression list.
+fn recent_mails(
     conn: &Connection,
     email_index: &[u8],
     lists: &[String],
-    since: Millis,
-) -> StoreResult<i64> {
-    let mut count = claimed_on_lists(
-        conn,
-        email_index,
-        lists,
-        since,
-        Some(MailKind::Confirmation),
-    )?;
-    let before_erasure: Option<Option<Millis>> = conn
-        .prepare_cached("SELECT last_confirmation_at FROM suppressions WHERE email_index = ?1")
-        .and_then(|mut st| st.query_row([email_index], |r| r.get(0)).optional())
-        .sql("reading an erased address's last confirmation")?;
-    if before_erasure.flatten().is_some_and(|at| at > since) {
-        count += 1;
-    }
-    Ok(count)
-}
-
-/// Mails (of `kind`, or of any kind) claimed since `since` for the rows of this address.
-fn claimed_on_lists(
-    conn: &Connection,
-    email_index: &[u8],
-    lists: &[String],
-    since: Millis,
-    kind: Option<MailKind>,
-) -> StoreResult<i64> {
-    let mut count = 0;
+    cap_since: Millis,
+    confirmation_since: Millis,
+) -> StoreResult<RecentMails> {
+    let mut recent = RecentMails {
+        all: 0,
+        confirmations: 0,
+    };
     for list in lists {
-        count += conn
+        let (all, confirmations): (i64, i64) = conn
             .prepare_cached(
-                "SELECT COUNT(*) FROM outbox
+                "SELECT COUNT(*) FILTER (WHERE claimed_at > ?3),
+                        COUNT(*) FILTER (WHERE kind = 'confirmation' AND claimed_at > ?4)
+                 FROM outbox
                  WHERE subscriber_id = (SELECT id FROM subscribers WHERE list = ?1 AND email_index = ?2)
-                   AND (?4 IS NULL OR kind = ?4) AND claimed_at IS NOT NULL AND claimed_at > ?3",
+                   AND claimed_at IS NOT NULL",
             )
             .and_then(|mut st| {
-                st.query_row(params![list, email_index, since, kind.map(MailKind::as_str)], |r| {
-                    r.get::<_, i64>(0)
-                })
+                st.query_row(
+                    params![list, email_index, cap_since, confirmation_since],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
             })
             .sql("counting an address's mails")?;
+        recent.all += all;
+        recent.confirmations += confirmations;
     }
-    Ok(count)
+    let before_erasure: Option<(Option<String>, Option<Millis>)> = conn
+        .prepare_cached(
+            "SELECT recent_mails, last_confirmation_at FROM suppressions WHERE email_index = ?1",
+        )
+        .and_then(|mut st| {
+            st.query_row([email_index], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .sql("counting an erased address's mails")?;
+    if let Some((mails, last_confirmation)) = before_erasure {
+        let times: Vec<Millis> = mails
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        recent.all += times.iter().filter(|t| **t > cap_since).count() as i64;
+        if last_confirmation.is_some_and(|at| at > confirmation_since) {
+            recent.confirmations += 1;
+        }
+    }
+    Ok(recent)
 }
 
 /// Why this mail may not go to this person now, if it may not.

@@ -54,6 +54,9 @@ pub struct Config {
     pub session_absolute: Millis,
     /// DKIM signing, when a key and a selector are given.
     pub dkim: Option<DkimSettings>,
+    /// The wait before the first retry of a failed mail; it doubles with each attempt,
+    /// up to 6 hours. 30 s; tests shorten it.
+    pub mail_retry_base: Millis,
     /// Test-only negative control for the crash test: answer signups before they are
     /// committed. Honoured only in debug builds; a release build ignores it.
     pub unsafe_ack_before_commit: bool,
@@ -90,6 +93,7 @@ impl Config {
             session_idle: 30 * 60 * 1000,
             session_absolute: 12 * HOUR,
             dkim: None,
+            mail_retry_base: 30 * crate::store::SECOND,
             unsafe_ack_before_commit: false,
         }
     }

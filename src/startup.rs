@@ -174,6 +174,7 @@ impl Application {
             cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
             cap_window: config.mail_cap_window,
             confirmation_interval: config.confirmation_interval,
+            retry_after_first_failure: config.mail_retry_base,
         };
         if !config.send_mail {
             tracing::warn!(

@@ -40,6 +40,8 @@ pub struct OutboxWorker {
     pub cap_window: i64,
     /// At most one confirmation mail per address within this time.
     pub confirmation_interval: i64,
+    /// The first retry waits this long; each next one twice as long (see `backoff`).
+    pub retry_after_first_failure: i64,
 }
 
 impl OutboxWorker {
@@ -120,7 +122,7 @@ impl OutboxWorker {
                 );
                 (
                     Some(message),
-                    (!give_up).then(|| started + backoff(attempts)),
+                    (!give_up).then(|| started + backoff(self.retry_after_first_failure, attempts)),
                 )
             }
         };
@@ -173,10 +175,10 @@ impl OutboxWorker {
     }
 }
 
-/// 30 s, 1 min, 2 min... up to 6 hours.
-fn backoff(attempts: u32) -> i64 {
+/// `first`, then twice as long each time (30 s, 1 min, 2 min...), up to 6 hours.
+fn backoff(first: i64, attempts: u32) -> i64 {
     let exp = attempts.saturating_sub(1).min(10);
-    (30 * SECOND * (1i64 << exp)).min(6 * 3600 * SECOND)
+    first.saturating_mul(1i64 << exp).min(6 * 3600 * SECOND)
 }
 
 #[cfg(test)]
@@ -185,9 +187,10 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(1), 30 * SECOND);
-        assert_eq!(backoff(2), 60 * SECOND);
-        assert_eq!(backoff(3), 120 * SECOND);
-        assert_eq!(backoff(30), 6 * 3600 * SECOND);
+        let first = 30 * SECOND;
+        assert_eq!(backoff(first, 1), 30 * SECOND);
+        assert_eq!(backoff(first, 2), 60 * SECOND);
+        assert_eq!(backoff(first, 3), 120 * SECOND);
+        assert_eq!(backoff(first, 30), 6 * 3600 * SECOND);
     }
 }

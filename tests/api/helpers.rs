@@ -57,6 +57,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     .await
 }
 
+/// The app with the given SMTP server (the test keeps a handle to make it fail).
+pub async fn spawn_app_with_sink(smtp: SmtpSink, configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(Some(smtp), configure).await
+}
+
 /// The app with no SMTP server: mail goes to the development mailbox.
 pub async fn spawn_app_without_smtp() -> TestApp {
     spawn(None, |_| {}).await

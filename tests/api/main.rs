@@ -11,6 +11,7 @@ mod dev_mailbox;
 mod durability;
 mod helpers;
 mod operations;
+mod outage;
 mod owner;
 mod pages;
 mod promise;

@@ -31,6 +31,8 @@ struct Shared {
     fail_transient: AtomicUsize,
     /// Answer this many DATA commands with a permanent 550.
     fail_permanent: AtomicUsize,
+    /// Greet this many connections with 421 (service not available) and close them.
+    fail_greetings: AtomicUsize,
     /// Keep only a count, not the mails (benchmarks).
     count_only: std::sync::atomic::AtomicBool,
     received: AtomicUsize,
@@ -69,6 +71,12 @@ impl SmtpSink {
 
     pub fn fail_next_transient(&self, n: usize) {
         self.shared.fail_transient.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` connections are greeted with `421` and closed, as a relay that is
+    /// shutting down or overloaded does.
+    pub fn refuse_next_connections(&self, n: usize) {
+        self.shared.fail_greetings.store(n, Ordering::SeqCst);
     }
 
     pub fn fail_next_permanent(&self, n: usize) {
@@ -117,6 +125,12 @@ impl SmtpSink {
 async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
+    if take_one(&shared.fail_greetings) {
+        write
+            .write_all(b"421 4.3.2 sink.test service not available\r\n")
+            .await?;
+        return Ok(());
+    }
     write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
     let mut mail_from = String::new();
     let mut rcpt_to = Vec::new();

@@ -81,6 +81,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             &claim.all_lists,
             claim.now - claim.cap_window,
             claim.now - claim.confirmation_interval,
+            claim.now,
         )?;
         if kind == MailKind::Confirmation && recent.confirmations > 0 {
             skip(
@@ -94,17 +95,9 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             skip(conn, id, "the cap on mails per person was reached")?;
             continue;
         }
-        if kind == MailKind::Confirmation {
-            // The limit counts from when a confirmation mail actually left, too.
-            conn.prepare_cached(
-                "UPDATE subscribers SET last_confirmation_at = MAX(COALESCE(last_confirmation_at, 0), ?2)
-                 WHERE id = ?1",
-            )
-            .and_then(|mut st| st.execute(params![subscriber_id, claim.now]))
-            .sql("noting a confirmation mail")?;
-        }
-        // claimed_at stays set on a retry: a mail handed to SMTP counts once, whatever
-        // happens after.
+        // Nothing is noted against the address here: a mail counts once the SMTP server
+        // has accepted it (`record_attempt`), or while another node or round has it in
+        // flight (the lease), never for an attempt that failed.
         conn.prepare_cached(
             "UPDATE outbox SET state = 'sending', lease_until = ?2, attempts = attempts + 1,
                  claimed_at = COALESCE(claimed_at, ?3)
@@ -151,12 +144,14 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
     Ok(jobs)
 }
 
-/// What has gone to one address lately, on any list and before an erasure too (a mail
-/// sent again after a crash counts once).
+/// What has gone to one address lately, on any list and before an erasure too. A mail
+/// counts when the SMTP server accepted it (`sent_at`), or while it is in flight under a
+/// live lease (so two rounds or two nodes cannot both pass the cap); a failed or deferred
+/// attempt counts nothing, so a mail outage costs no one their confirmation.
 struct RecentMails {
-    /// Mails handed to SMTP since the cap window's start.
+    /// Mails accepted by SMTP (or in flight) since the cap window's start.
     all: i64,
-    /// Confirmation mails handed to SMTP since the confirmation interval's start.
+    /// Confirmation mails accepted (or in flight) since the confirmation interval's start.
     confirmations: i64,
 }
 
@@ -167,6 +162,7 @@ fn recent_mails(
     lists: &[String],
     cap_since: Millis,
     confirmation_since: Millis,
+    now: Millis,
 ) -> StoreResult<RecentMails> {
     let mut recent = RecentMails {
         all: 0,
@@ -175,15 +171,18 @@ fn recent_mails(
     for list in lists {
         let (all, confirmations): (i64, i64) = conn
             .prepare_cached(
-                "SELECT COUNT(*) FILTER (WHERE claimed_at > ?3),
-                        COUNT(*) FILTER (WHERE kind = 'confirmation' AND claimed_at > ?4)
-                 FROM outbox
-                 WHERE subscriber_id = (SELECT id FROM subscribers WHERE list = ?1 AND email_index = ?2)
-                   AND claimed_at IS NOT NULL",
+                "SELECT COUNT(*) FILTER (WHERE counted_at > ?3),
+                        COUNT(*) FILTER (WHERE kind = 'confirmation' AND counted_at > ?4)
+                 FROM (SELECT kind, CASE WHEN state = 'sent' THEN sent_at
+                                         WHEN state = 'sending' AND lease_until >= ?5 THEN claimed_at
+                                    END AS counted_at
+                       FROM outbox
+                       WHERE subscriber_id = (SELECT id FROM subscribers WHERE list = ?1 AND email_index = ?2)
+                         AND state IN ('sent', 'sending'))",
             )
             .and_then(|mut st| {
                 st.query_row(
-                    params![list, email_index, cap_since, confirmation_since],
+                    params![list, email_index, cap_since, confirmation_since, now],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
             })
@@ -270,6 +269,15 @@ pub fn record_attempt(conn: &Connection, a: &MailAttempt) -> StoreResult<()> {
                 })
                 .sql("marking a mail sent")?;
             if let Some(kind) = kind {
+                if kind == MailKind::Confirmation.as_str() {
+                    // The one-a-day limit counts from a confirmation mail that SMTP took.
+                    conn.prepare_cached(
+                        "UPDATE subscribers SET last_confirmation_at = MAX(COALESCE(last_confirmation_at, 0), ?2)
+                         WHERE id = (SELECT subscriber_id FROM outbox WHERE id = ?1)",
+                    )
+                    .and_then(|mut st| st.execute(params![a.mail_id, a.at]))
+                    .sql("noting a confirmation mail")?;
+                }
                 bump(conn, &format!("mails.{kind}"), 1)?;
             }
             Ok(1)

@@ -168,7 +168,7 @@ pub fn erase(
     // (one confirmation a day, the cap on mails in 30 days) still count.
     let recent: Vec<Millis> = conn
         .prepare_cached(
-            "SELECT claimed_at FROM outbox WHERE subscriber_id = ?1 AND claimed_at > ?2
+            "SELECT sent_at FROM outbox WHERE subscriber_id = ?1 AND state = 'sent' AND sent_at > ?2
              UNION ALL
              SELECT value FROM suppressions, json_each(suppressions.recent_mails)
              WHERE email_index = ?3 AND value > ?2",

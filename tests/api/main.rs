@@ -10,6 +10,7 @@ mod confirm;
 mod dev_mailbox;
 mod durability;
 mod helpers;
+mod holes;
 mod operations;
 mod outage;
 mod owner;

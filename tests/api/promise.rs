@@ -102,7 +102,7 @@ async fn the_confirmation_mail_carries_nothing_the_visitor_typed_but_their_addre
 }
 
 /// Signs `email` up, confirms and returns (unsubscribe link, manage link) from the welcome.
-async fn confirmed_person(app: &TestApp, email: &str) -> (String, String) {
+pub async fn confirmed_person(app: &TestApp, email: &str) -> (String, String) {
     app.sign_up_and_confirm(email).await;
     let mails = wait_for_mails(app, email, 2).await;
     let welcome =

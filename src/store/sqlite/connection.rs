@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 /// How hard a commit waits for the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,9 +77,30 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../../migrations/sqlite/0004_status_counts.sql"),
     ),
+    (
+        5,
+        include_str!("../../../migrations/sqlite/0005_ids_never_reused.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    // A migration that rebuilds a table must not cascade deletes into the tables that
+    // point at it (SQLite's documented procedure): foreign keys are off while migrations
+    // run, and checked before they are turned back on.
+    conn.execute_batch("PRAGMA foreign_keys=OFF")?;
+    let migrated = apply_migrations(conn);
+    let broken: Option<String> = conn
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .optional()?;
+    conn.execute_batch("PRAGMA foreign_keys=ON")?;
+    migrated?;
+    if let Some(table) = broken {
+        anyhow::bail!("after migrating, table {table} has rows pointing at nothing");
+    }
+    Ok(())
+}
+
+fn apply_migrations(conn: &mut Connection) -> anyhow::Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
@@ -103,4 +124,70 @@ pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database made before migration 5, with people, links, mail and an erasure, keeps
+    /// every row and link through it, and the next id is past every id handed out.
+    #[test]
+    fn rebuilding_subscribers_keeps_every_row_and_never_reuses_an_erased_id() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys=ON").unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )
+        .unwrap();
+        for (version, sql) in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+            conn.execute("INSERT INTO schema_migrations VALUES (?1, 0)", [version])
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO subscribers (id, list, email_index, email_sealed, status, signed_up_at, last_signup_at)
+                 VALUES (1, 'l', x'01', x'aa', 'confirmed', 1, 1), (2, 'l', x'02', x'bb', 'pending', 2, 2),
+                        (3, 'l', x'03', x'cc', 'confirmed', 3, 3);
+             INSERT INTO tokens (subscriber_id, purpose, seed, created_at, expires_at) VALUES (1, 'manage', x'00', 1, 9);
+             INSERT INTO outbox (subscriber_id, kind, state, created_at, due_at) VALUES (1, 'welcome', 'sent', 1, 1);
+             INSERT INTO consent_records (subscriber_id, list, form, text_hash, submitted_at, confirmed_at)
+                 VALUES (3, 'l', 'f', 'h', 3, 3);
+             DELETE FROM subscribers WHERE id = 3;",
+        )
+        .unwrap();
+
+        migrate(&mut conn).unwrap();
+
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT COUNT(*) FROM subscribers"), 2);
+        assert_eq!(count("SELECT COUNT(*) FROM tokens"), 1, "links survive");
+        assert_eq!(
+            count("SELECT COUNT(*) FROM outbox"),
+            1,
+            "mail history survives"
+        );
+        assert_eq!(
+            count("SELECT people FROM status_counts WHERE status = 'confirmed'"),
+            1
+        );
+        let next: i64 = conn
+            .query_row(
+                "INSERT INTO subscribers (list, email_index, email_sealed, status, signed_up_at, last_signup_at)
+                 VALUES ('l', x'04', x'dd', 'pending', 4, 4) RETURNING id",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(next, 4, "id 3 belonged to someone who was erased");
+        assert_eq!(
+            count("SELECT people FROM status_counts WHERE status = 'pending'"),
+            2,
+            "the kept counts' triggers were recreated"
+        );
+        // Foreign keys are on again and still cascade.
+        conn.execute("DELETE FROM subscribers WHERE id = 1", [])
+            .unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM tokens"), 0);
+    }
 }

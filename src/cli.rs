@@ -49,6 +49,17 @@ pub struct CommonArgs {
     #[arg(long, global = true, env = "QUIETLIST_SITE_DIR")]
     pub site_dir: Option<PathBuf>,
 
+    /// At most this many mails to one person in any 30 days (1 to 4; the cap cannot be
+    /// turned off). Read by every command, so that `invite` holds the same cap as `serve`.
+    #[arg(long, global = true, env = "QUIETLIST_MAIL_CAP", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=4))]
+    pub mail_cap: u32,
+
+    /// Days an invitation can be accepted or declined.
+    #[arg(long, global = true, env = "QUIETLIST_INVITE_DAYS", default_value_t = 7,
+          value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub invite_days: u32,
+
     /// Log format.
     #[arg(
         long,
@@ -178,12 +189,6 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_SEND_MAIL", default_value = "on")]
     pub send_mail: OnOff,
 
-    /// At most this many mails to one person in any 30 days (1 to 4; the cap cannot be
-    /// turned off).
-    #[arg(long, env = "QUIETLIST_MAIL_CAP", default_value_t = 4,
-          value_parser = clap::value_parser!(u32).range(1..=4))]
-    pub mail_cap: u32,
-
     /// At most one confirmation mail per address in this many hours (24 to 720).
     #[arg(long, env = "QUIETLIST_CONFIRMATION_INTERVAL_HOURS", default_value_t = 24,
           value_parser = clap::value_parser!(u32).range(24..=720))]
@@ -209,11 +214,6 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_REFERRAL_BOOST", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(0..=1000))]
     pub referral_boost: u32,
-
-    /// Days an invitation can be accepted or declined.
-    #[arg(long, env = "QUIETLIST_INVITE_DAYS", default_value_t = 7,
-          value_parser = clap::value_parser!(u32).range(1..=90))]
-    pub invite_days: u32,
 
     /// DKIM private key (a PEM file, RSA or Ed25519); with --dkim-selector, every mail
     /// is signed, the List-Unsubscribe headers included.
@@ -253,6 +253,8 @@ impl Cli {
     fn config(&self, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
         let mut config = Config::new(self.common.data_dir.clone());
         config.site_dir = self.common.site_dir.clone();
+        config.mail_cap = self.common.mail_cap;
+        config.invite_ttl = i64::from(self.common.invite_days) * DAY;
         config.secret_key = std::env::var("QUIETLIST_SECRET_KEY")
             .ok()
             .filter(|k| !k.trim().is_empty())
@@ -274,9 +276,7 @@ impl Cli {
             config.rate_limit = s.rate_limit == OnOff::On;
             config.trust_proxy = s.trust_proxy == OnOff::On;
             config.send_mail = s.send_mail == OnOff::On;
-            config.mail_cap = s.mail_cap;
             config.referral_boost = i64::from(s.referral_boost);
-            config.invite_ttl = i64::from(s.invite_days) * DAY;
             config.confirmation_interval = i64::from(s.confirmation_interval_hours) * HOUR;
             config.retention.pending = i64::from(s.retention_pending_days) * DAY;
             config.retention.mail_history = i64::from(s.retention_mail_days) * DAY;
@@ -495,19 +495,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let waitlists = core.waitlists(&config);
             crate::startup::seed_cohorts(core.store().as_ref(), &core.site.load()).await?;
             let (cohort, report) = waitlists
-                .invite_next(list, *next, cohort.as_deref(), *overbook)
+                .invite_next(list, *next, cohort.as_deref(), *overbook, cli_actor())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            core.store()
-                .audit(AuditEntry {
-                    at: crate::store::now_millis(),
-                    actor: cli_actor(),
-                    action: "invite".into(),
-                    subject: format!("list:{list}"),
-                    rows: i64::from(report.invited),
-                    detail: format!("cohort {cohort}: asked {next}, invited {}", report.invited),
-                })
-                .await?;
+            if report.held_back > 0 {
+                println!(
+                    "{} next in line not invited: they have had the most mails the promise allows in 30 days (the cap); they keep their place",
+                    report.held_back
+                );
+            }
             println!(
                 "invited {} of {next} asked into cohort {cohort} ({} seats were free, {} people were waiting); the mails go out from the running server",
                 report.invited, report.free_seats_before, report.waiting_before

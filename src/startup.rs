@@ -315,6 +315,8 @@ fn policy(config: &Config) -> WaitlistPolicy {
         manage_link_ttl: config.manage_link_ttl,
         referral_boost: config.referral_boost,
         invite_ttl: config.invite_ttl,
+        mail_cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
+        mail_cap_window: config.mail_cap_window,
         ip_recording: config.client_ip,
         unsafe_ack_before_commit: config.unsafe_ack_before_commit,
     }

@@ -241,6 +241,7 @@ impl Waitlists {
                     expires_at: now + self.policy.manage_link_ttl,
                 },
                 now,
+                interval: self.policy.confirmation_interval,
             })
             .await
             .map_err(AccessError::Store)?;

@@ -149,6 +149,18 @@ impl MailKind {
     }
 }
 
+/// What has gone to one address lately, on any list and before an erasure too. A mail
+/// counts when the SMTP server accepted it, or while it is in flight under a live lease
+/// (so two rounds or two nodes cannot both pass the cap); a failed or deferred attempt
+/// counts nothing, so a mail outage costs no one their confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentMails {
+    /// Mails accepted by SMTP (or in flight) since the cap window's start.
+    pub all: i64,
+    /// Confirmation mails accepted (or in flight) since the confirmation interval's start.
+    pub confirmations: i64,
+}
+
 pub struct MailClaim {
     pub now: Millis,
     pub limit: usize,
@@ -276,6 +288,9 @@ pub struct AccessRequest {
     pub all_lists: Vec<String>,
     pub token: NewToken,
     pub now: Millis,
+    /// At most one manage-link mail per person within this time, whoever asks: a visitor
+    /// cannot spend someone else's mails.
+    pub interval: Millis,
 }
 
 /// How long data is kept.
@@ -349,11 +364,19 @@ pub struct InviteRequest {
     pub overbook: bool,
     pub now: Millis,
     pub expires_at: Millis,
+    /// The promise's cap: a person who has had `cap` mails in `cap_window` is not
+    /// invited now (their invitation would not be sent); they keep their place.
+    pub cap: u32,
+    pub cap_window: Millis,
+    /// Every list of the site: the cap counts mails across all of them.
+    pub all_lists: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct InviteReport {
     pub invited: u32,
+    /// Next in line, but at the mail cap: not invited, kept in their place.
+    pub held_back: u32,
     pub free_seats_before: i64,
     /// Confirmed people who were waiting in line before.
     pub waiting_before: u64,

@@ -3,7 +3,9 @@
 
 use super::Waitlists;
 use crate::domain::TokenPurpose;
-use crate::store::{InviteReport, InviteRequest, InviteResponse, StoreError, now_millis};
+use crate::store::{
+    AuditEntry, InviteReport, InviteRequest, InviteResponse, StoreError, now_millis,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InviteError {
@@ -39,15 +41,18 @@ pub enum InvitePage {
 
 impl Waitlists {
     /// Invites the next `count` people in line into `cohort` (the list's first cohort if
-    /// none is named).
+    /// none is named), and writes the owner's action to the audit log. People at the mail
+    /// cap are passed over (they keep their place) and counted in the report.
     pub async fn invite_next(
         &self,
         list: &str,
         count: u32,
         cohort: Option<&str>,
         overbook: bool,
+        actor: String,
     ) -> Result<(String, InviteReport), InviteError> {
-        if self.site.load().site.waitlist(list).is_none() {
+        let published = self.site.load();
+        if published.site.waitlist(list).is_none() {
             return Err(InviteError::UnknownList);
         }
         let cohorts = self.store.cohorts(list).await?;
@@ -70,13 +75,37 @@ impl Waitlists {
                 overbook,
                 now,
                 expires_at: now + self.policy.invite_ttl,
+                cap: self.policy.mail_cap,
+                cap_window: self.policy.mail_cap_window,
+                all_lists: published.site.waitlists.keys().cloned().collect(),
             })
             .await?
             .ok_or_else(|| InviteError::UnknownCohort(list.into(), cohort.name.clone()))?;
+        let held = if report.held_back > 0 {
+            format!(
+                "; {} passed over at the mail cap (they keep their place)",
+                report.held_back
+            )
+        } else {
+            String::new()
+        };
+        self.store
+            .audit(AuditEntry {
+                at: now,
+                actor,
+                action: "invite".into(),
+                subject: format!("list:{list}"),
+                rows: i64::from(report.invited),
+                detail: format!(
+                    "cohort {}: asked {count}, invited {}{held}",
+                    cohort.name, report.invited
+                ),
+            })
+            .await?;
         if report.invited > 0 {
             self.mail_wake.notify_one();
         }
-        tracing::info!(list, cohort = %cohort.name, invited = report.invited, "invited the next people in line");
+        tracing::info!(list, cohort = %cohort.name, invited = report.invited, held_back = report.held_back, "invited the next people in line");
         Ok((cohort.name.clone(), report))
     }
 

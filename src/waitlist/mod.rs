@@ -43,6 +43,9 @@ pub struct WaitlistPolicy {
     pub referral_boost: i64,
     /// How long an invitation can be answered.
     pub invite_ttl: Millis,
+    /// The promise's cap on mails per person in `mail_cap_window`.
+    pub mail_cap: u32,
+    pub mail_cap_window: Millis,
     pub ip_recording: IpRecording,
     /// Crash-test negative control only (debug builds): acknowledge before committing.
     pub unsafe_ack_before_commit: bool,

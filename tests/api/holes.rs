@@ -50,3 +50,91 @@ async fn an_erased_persons_old_unsubscribe_link_never_acts_on_whoever_signs_up_n
         "one consent record, their own: {data}"
     );
 }
+
+fn invite_next(app: &TestApp, n: &str, cap: &str) -> String {
+    let out = quietlist_command()
+        .args(["invite", LIST, "--next", n])
+        .env("QUIETLIST_DATA_DIR", &app.data_dir)
+        .env("QUIETLIST_MAIL_CAP", cap)
+        .output()
+        .expect("quietlist invite");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn wait_for_subject(app: &TestApp, email: &str, subject: &str) -> bool {
+    let deadline = tokio::time::Instant::now() + MAIL_WAIT;
+    while tokio::time::Instant::now() < deadline {
+        if app
+            .mails_to(email)
+            .iter()
+            .any(|m| header(m, "Subject").is_some_and(|s| s.contains(subject)))
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn no_visitor_can_spend_a_persons_mails_and_their_invitation_always_arrives() {
+    let app = spawn_app().await;
+    let email = "owed@example.org";
+    confirmed_person(&app, email).await;
+    // An outsider asks for manage links for this address, again and again, in parallel.
+    let requests = (0..20).map(|_| {
+        app.client
+            .post(app.url("/manage"))
+            .form(&[("email", email)])
+            .send()
+    });
+    for response in futures_util::future::join_all(requests).await {
+        let status = response.unwrap().status().as_u16();
+        assert!(status == 200 || status == 429, "answered {status}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let access = app
+        .mails_to(email)
+        .iter()
+        .filter(|m| header(m, "Subject").is_some_and(|s| s.contains("manage your data")))
+        .count();
+    assert!(
+        access <= 1,
+        "{access} manage-link mails from one day's requests"
+    );
+
+    invite_next(&app, "1", "4");
+    assert!(
+        wait_for_subject(&app, email, "A seat is open for you").await,
+        "the invitation never arrived; mails: {}",
+        app.mails_to(email).len()
+    );
+    assert_eq!(app.status_of(email).as_deref(), Some("invited"));
+}
+
+#[tokio::test]
+async fn a_person_at_the_cap_is_not_invited_and_the_owner_is_told_why() {
+    // A cap of 2 is reached by the confirmation and the welcome.
+    let app = spawn_app_with(|c| c.mail_cap = 2).await;
+    confirmed_person(&app, "full@example.org").await;
+    let out = invite_next(&app, "1", "2");
+    assert!(out.contains("invited 0 of 1"), "{out}");
+    assert!(out.contains("1 next in line not invited"), "{out}");
+    assert_eq!(
+        app.status_of("full@example.org").as_deref(),
+        Some("confirmed"),
+        "they keep their place instead of an invitation that cannot be sent"
+    );
+    let audit = quietlist_command()
+        .args(["audit"])
+        .env("QUIETLIST_DATA_DIR", &app.data_dir)
+        .output()
+        .unwrap();
+    let audit = String::from_utf8_lossy(&audit.stdout).into_owned();
+    assert!(audit.contains("passed over at the mail cap"), "{audit}");
+}

@@ -31,6 +31,8 @@ enum Op {
     AskForLink(usize),
     Wait(u32),
     Send,
+    /// The relay defers every mail of this round (451): nothing counts as sent.
+    SendDeferred,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -42,6 +44,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..ADDRESSES.len()).prop_map(Op::AskForLink),
         2 => (1u32..=200).prop_map(Op::Wait),
         4 => Just(Op::Send),
+        1 => Just(Op::SendDeferred),
     ]
 }
 
@@ -89,6 +92,8 @@ async fn run(ops: Vec<Op>, site: Arc<Published>) -> Result<(), TestCaseError> {
             manage_link_ttl: 30 * DAY,
             referral_boost: 5,
             invite_ttl: 7 * DAY,
+            mail_cap: CAP,
+            mail_cap_window: 30 * DAY,
             ip_recording: IpRecording::Truncated,
             unsafe_ack_before_commit: false,
         },
@@ -175,24 +180,27 @@ async fn run(ops: Vec<Op>, site: Arc<Published>) -> Result<(), TestCaseError> {
                         all_lists: lists.clone(),
                         token: token(now),
                         now,
+                        interval: DAY,
                     })
                     .await
                     .unwrap();
             }
             Op::Wait(hours) => now += i64::from(hours) * HOUR,
-            Op::Send => {
-                let jobs = store
-                    .claim_mail(MailClaim {
-                        now,
-                        limit: 100,
-                        lease_ms: 60_000,
-                        cap: CAP,
-                        cap_window: 30 * DAY,
-                        all_lists: lists.clone(),
-                        confirmation_interval: DAY,
+            Op::SendDeferred => {
+                let jobs = store.claim_mail(claim(now, &lists)).await.unwrap();
+                let attempts = jobs
+                    .into_iter()
+                    .map(|job| MailAttempt {
+                        mail_id: job.id,
+                        at: now,
+                        error: Some("451 4.3.0 try again later".into()),
+                        retry_at: Some(now),
                     })
-                    .await
-                    .unwrap();
+                    .collect();
+                store.record_attempts(attempts).await.unwrap();
+            }
+            Op::Send => {
+                let jobs = store.claim_mail(claim(now, &lists)).await.unwrap();
                 let mut attempts = Vec::new();
                 for job in jobs {
                     let email = vault.open_email(&job.email_sealed).unwrap();
@@ -258,6 +266,18 @@ async fn run(ops: Vec<Op>, site: Arc<Published>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn claim(now: Millis, lists: &[String]) -> MailClaim {
+    MailClaim {
+        now,
+        limit: 100,
+        lease_ms: 60_000,
+        cap: CAP,
+        cap_window: 30 * DAY,
+        all_lists: lists.to_vec(),
+        confirmation_interval: DAY,
+    }
+}
+
 #[test]
 fn every_mail_goes_to_someone_who_may_get_it_and_never_beyond_the_cap() {
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
@@ -291,6 +311,16 @@ fn sequences_that_once_broke_the_promise() {
         vec![SignUp(0), Wait(24), SignUp(0), Send],
         // The limit counted from queueing, not from the mail leaving, across an erasure.
         vec![SignUp(0), Wait(24), Send, Erase(0), SignUp(0), Send],
+        // Deferred attempts around a confirmation (issue 9's outage): the rules still hold.
+        vec![
+            SignUp(0),
+            SendDeferred,
+            Send,
+            SendDeferred,
+            Send,
+            Confirm(0),
+            Send,
+        ],
         // Confirming after an erasure dropped the erased address's recent mails from the cap.
         vec![
             SignUp(1),

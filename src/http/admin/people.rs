@@ -32,6 +32,9 @@ pub struct ListQuery {
     after: Option<i64>,
     #[serde(default)]
     notice: String,
+    /// People passed over at the mail cap by the last invitation round.
+    #[serde(default)]
+    held: u32,
 }
 
 pub async fn list(
@@ -99,6 +102,7 @@ pub async fn list(
             "find_error": find_error,
             "cohorts": cohorts.iter().map(|c| json!({ "name": c.name, "capacity": c.capacity, "accepted": c.accepted, "open": c.open, "free": c.free_seats(), "starts": c.starts })).collect::<Vec<_>>(),
             "notice": query.notice,
+            "held": query.held,
         }),
     )
 }
@@ -231,28 +235,20 @@ pub async fn invite(
     let cohort = Some(form.cohort.as_str()).filter(|c| !c.is_empty());
     match state
         .waitlists
-        .invite_next(&list, count.min(10_000), cohort, form.overbook.is_some())
+        .invite_next(
+            &list,
+            count.min(10_000),
+            cohort,
+            form.overbook.is_some(),
+            owner.actor(),
+        )
         .await
     {
-        Ok((cohort, report)) => {
-            state
-                .waitlists
-                .store
-                .audit(AuditEntry {
-                    at: now_millis(),
-                    actor: owner.actor(),
-                    action: "invite".into(),
-                    subject: format!("list:{list}"),
-                    rows: i64::from(report.invited),
-                    detail: format!("cohort {cohort}: asked {count}, invited {}", report.invited),
-                })
-                .await?;
-            Ok(Redirect::to(&format!(
-                "/admin/lists/{list}?notice=invited-{}",
-                report.invited
-            ))
-            .into_response())
-        }
+        Ok((_, report)) => Ok(Redirect::to(&format!(
+            "/admin/lists/{list}?notice=invited-{}&held={}",
+            report.invited, report.held_back
+        ))
+        .into_response()),
         Err(InviteError::Store(e)) => Err(e.into()),
         Err(e) => Ok(bad_request(&e.to_string())),
     }

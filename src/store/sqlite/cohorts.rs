@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::errors::SqlContext;
 use super::export::count_by_status;
+use super::mail::recent_mails;
 use super::owner::add_one;
 use super::owner::day_of;
 use super::signup::{insert_token, queue_mail};
@@ -59,6 +60,9 @@ fn cohort(conn: &Connection, list: &str, name: &str) -> StoreResult<Option<Cohor
     Ok(cohorts(conn, list)?.into_iter().find(|c| c.name == name))
 }
 
+/// How many people at the cap one invitation round looks past.
+const MAX_HELD_BACK: i64 = 1_000;
+
 /// Invites the next people in line (confirmed, by place) into a cohort: each gets an
 /// invitation mail with accept and decline links. Without `overbook`, only as many as
 /// there are free seats.
@@ -77,16 +81,43 @@ pub fn invite_next(conn: &Connection, r: &InviteRequest) -> StoreResult<Option<I
     } else {
         i64::from(r.count).min(free)
     };
-    let next: Vec<i64> = conn
+    // The line in order; a person at the cap is passed over (their invitation could not
+    // be sent, and they would silently lose their seat), keeps their place and is counted
+    // for the owner. Looking further than `count` is bounded, so a line of people all at
+    // the cap costs a bounded read.
+    let line: Vec<(i64, Vec<u8>)> = conn
         .prepare_cached(
-            "SELECT id FROM subscribers WHERE list = ?1 AND status = 'confirmed' AND line_seq IS NOT NULL
+            "SELECT id, email_index FROM subscribers
+             WHERE list = ?1 AND status = 'confirmed' AND line_seq IS NOT NULL
              ORDER BY line_key, line_seq LIMIT ?2",
         )
         .and_then(|mut st| {
-            st.query_map(params![r.list, count], |row| row.get(0))?
-                .collect()
+            st.query_map(params![r.list, count + MAX_HELD_BACK], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect()
         })
         .sql("reading the line")?;
+    let mut next = Vec::new();
+    let mut held_back = 0u32;
+    for (subscriber_id, email_index) in line {
+        if next.len() as i64 >= count {
+            break;
+        }
+        let recent = recent_mails(
+            conn,
+            &email_index,
+            &r.all_lists,
+            r.now - r.cap_window,
+            r.now,
+            r.now,
+        )?;
+        if recent.all >= i64::from(r.cap) {
+            held_back += 1;
+            continue;
+        }
+        next.push(subscriber_id);
+    }
     for subscriber_id in &next {
         let token = NewToken {
             seed: rand::random(),
@@ -113,6 +144,7 @@ pub fn invite_next(conn: &Connection, r: &InviteRequest) -> StoreResult<Option<I
     add_one(conn, &day_of(r.now), &r.list, "invites", next.len() as i64)?;
     Ok(Some(InviteReport {
         invited: next.len() as u32,
+        held_back,
         free_seats_before: free,
         waiting_before,
     }))

@@ -6,7 +6,8 @@ use super::errors::SqlContext;
 use super::privacy::bump;
 use super::signup::place_in_line;
 use crate::domain::{Status, TokenPurpose};
-use crate::store::{MailAttempt, MailClaim, MailJob, MailKind, Millis, StoreResult};
+use crate::mail::rules::refusal;
+use crate::store::{MailAttempt, MailClaim, MailJob, MailKind, Millis, RecentMails, StoreResult};
 
 pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJob>> {
     type Row = (
@@ -69,12 +70,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             skip(conn, id, "unknown kind of mail")?;
             continue;
         };
-        // Checked again here, where mail leaves for SMTP, whatever queued it: the person
-        // must still want it, and the cap must not be reached.
-        if let Some(reason) = refusal(kind, status) {
-            skip(conn, id, reason)?;
-            continue;
-        }
+        // Checked again here, where mail leaves for SMTP, whatever queued it.
         let recent = recent_mails(
             conn,
             &email_index,
@@ -83,16 +79,8 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             claim.now - claim.confirmation_interval,
             claim.now,
         )?;
-        if kind == MailKind::Confirmation && recent.confirmations > 0 {
-            skip(
-                conn,
-                id,
-                "a confirmation mail went to this address within the interval",
-            )?;
-            continue;
-        }
-        if recent.all >= i64::from(claim.cap) {
-            skip(conn, id, "the cap on mails per person was reached")?;
+        if let Some(reason) = refusal(kind, status, &recent, claim.cap) {
+            skip(conn, id, reason)?;
             continue;
         }
         // Nothing is noted against the address here: a mail counts once the SMTP server
@@ -144,19 +132,8 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
     Ok(jobs)
 }
 
-/// What has gone to one address lately, on any list and before an erasure too. A mail
-/// counts when the SMTP server accepted it (`sent_at`), or while it is in flight under a
-/// live lease (so two rounds or two nodes cannot both pass the cap); a failed or deferred
-/// attempt counts nothing, so a mail outage costs no one their confirmation.
-struct RecentMails {
-    /// Mails accepted by SMTP (or in flight) since the cap window's start.
-    all: i64,
-    /// Confirmation mails accepted (or in flight) since the confirmation interval's start.
-    confirmations: i64,
-}
-
 /// Both counts in one pass over the address's rows and one read of the suppression list.
-fn recent_mails(
+pub(super) fn recent_mails(
     conn: &Connection,
     email_index: &[u8],
     lists: &[String],
@@ -209,16 +186,6 @@ fn recent_mails(
         }
     }
     Ok(recent)
-}
-
-/// Why this mail may not go to this person now, if it may not.
-fn refusal(kind: MailKind, status: Status) -> Option<&'static str> {
-    match kind {
-        MailKind::Confirmation if status.has_standing_consent() => Some("already confirmed"),
-        MailKind::Confirmation => None,
-        _ if !status.has_standing_consent() => Some("no standing consent"),
-        _ => None,
-    }
 }
 
 fn skip(conn: &Connection, id: i64, reason: &str) -> StoreResult<()> {

@@ -218,13 +218,20 @@ pub fn request_access(conn: &Connection, request: &AccessRequest) -> StoreResult
     for list in &request.all_lists {
         let person: Option<i64> = conn
             .prepare_cached(
-                "SELECT id FROM subscribers
+                "SELECT id FROM subscribers s
                  WHERE list = ?1 AND email_index = ?2
-                   AND status IN ('confirmed', 'invited', 'accepted', 'declined', 'expired')",
+                   AND status IN ('confirmed', 'invited', 'accepted', 'declined', 'expired')
+                   AND NOT EXISTS (SELECT 1 FROM outbox o
+                                   WHERE o.subscriber_id = s.id AND o.kind = 'access'
+                                     AND o.created_at > ?3
+                                     AND o.state IN ('queued', 'sending', 'sent'))",
             )
             .and_then(|mut st| {
-                st.query_row(params![list, request.email_index], |r| r.get(0))
-                    .optional()
+                st.query_row(
+                    params![list, request.email_index, request.now - request.interval],
+                    |r| r.get(0),
+                )
+                .optional()
             })
             .sql("finding a person to send a manage link to")?;
         people.extend(person);

@@ -1,0 +1,75 @@
+//! The promise's rules for one mail at hand-off, as a pure function that every storage
+//! backend calls where mail leaves for SMTP: whatever queued the mail, the person must still
+//! want it, the confirmation interval and the cap must hold, and mail a visitor can ask
+//! for must leave room for the invitation the person is owed.
+
+use crate::domain::Status;
+use crate::store::{MailKind, RecentMails};
+
+/// Why a mail may not go now; `None` when it may.
+pub fn refusal(
+    kind: MailKind,
+    status: Status,
+    recent: &RecentMails,
+    cap: u32,
+) -> Option<&'static str> {
+    let cap = i64::from(cap);
+    match kind {
+        MailKind::Confirmation if status.has_standing_consent() => Some("already confirmed"),
+        _ if kind != MailKind::Confirmation && !status.has_standing_consent() => {
+            Some("no standing consent")
+        }
+        MailKind::Confirmation if recent.confirmations > 0 => {
+            Some("a confirmation mail went to this address within the interval")
+        }
+        _ if recent.all >= cap => Some("the cap on mails per person was reached"),
+        // Anyone who knows an address can ask for a manage link: such mail never takes
+        // the last place under the cap, which is kept for the owner's invitation.
+        MailKind::Access if recent.all + RESERVED_FOR_INVITATION >= cap => {
+            Some("the last mail under the cap is kept for the person's invitation")
+        }
+        _ => None,
+    }
+}
+
+/// Places under the cap that mail a visitor can trigger never uses.
+pub const RESERVED_FOR_INVITATION: i64 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recent(all: i64, confirmations: i64) -> RecentMails {
+        RecentMails { all, confirmations }
+    }
+
+    #[test]
+    fn a_confirmation_goes_once_per_interval_and_only_before_consent() {
+        let pending = Status::Pending;
+        assert_eq!(
+            refusal(MailKind::Confirmation, pending, &recent(0, 0), 4),
+            None
+        );
+        assert!(refusal(MailKind::Confirmation, pending, &recent(1, 1), 4).is_some());
+        assert!(refusal(MailKind::Confirmation, Status::Confirmed, &recent(0, 0), 4).is_some());
+    }
+
+    #[test]
+    fn nothing_after_the_confirmation_goes_without_consent() {
+        for kind in [MailKind::Welcome, MailKind::Invite, MailKind::Access] {
+            for status in [Status::Pending, Status::Unsubscribed] {
+                assert!(refusal(kind, status, &recent(0, 0), 4).is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn the_cap_holds_and_a_manage_link_never_takes_the_invitations_place() {
+        let confirmed = Status::Confirmed;
+        assert_eq!(refusal(MailKind::Access, confirmed, &recent(2, 1), 4), None);
+        assert!(refusal(MailKind::Access, confirmed, &recent(3, 1), 4).is_some());
+        assert_eq!(refusal(MailKind::Invite, confirmed, &recent(3, 1), 4), None);
+        assert!(refusal(MailKind::Invite, confirmed, &recent(4, 1), 4).is_some());
+        assert!(refusal(MailKind::Welcome, confirmed, &recent(4, 1), 4).is_some());
+    }
+}

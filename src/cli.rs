@@ -123,6 +123,38 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// DKIM keys: make one, and see the DNS record to publish for it.
+    #[command(subcommand)]
+    Dkim(DkimCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DkimCommand {
+    /// Write a new private key file (mode 0600) and print the DNS TXT record to publish.
+    Keygen {
+        /// rsa (2048 bits, verified by every receiver) or ed25519 (RFC 8463, not yet
+        /// verified by every receiver).
+        #[arg(long, value_enum, default_value = "rsa")]
+        algorithm: DkimAlgorithmArg,
+        /// The selector: the record is published at <selector>._domainkey.<domain>
+        /// [default: ql<year><month>, so that a new key can sit beside the old one].
+        #[arg(long)]
+        selector: Option<String>,
+        /// The From address's domain [default: the domain of QUIETLIST_MAIL_FROM, else
+        /// the host of QUIETLIST_BASE_URL].
+        #[arg(long)]
+        domain: Option<String>,
+        /// Where to write the key [default: <data-dir>/dkim-<selector>.key]. An existing
+        /// file is never overwritten.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DkimAlgorithmArg {
+    Rsa,
+    Ed25519,
 }
 
 #[derive(Debug, Subcommand)]
@@ -510,6 +542,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Dkim(DkimCommand::Keygen {
+            algorithm,
+            selector,
+            domain,
+            out,
+        }) => dkim_keygen(
+            &cli.common.data_dir,
+            *algorithm,
+            selector.as_deref(),
+            domain.as_deref(),
+            out.as_deref(),
+        ),
         Command::Audit { json } => {
             let config = cli.config(None)?;
             let core = Core::open(&config)?;
@@ -541,4 +585,62 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `quietlist dkim keygen`: the key file, then what to publish and how to turn it on.
+fn dkim_keygen(
+    data_dir: &std::path::Path,
+    algorithm: DkimAlgorithmArg,
+    selector: Option<&str>,
+    domain: Option<&str>,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use crate::mail::dkim;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let domain = match domain {
+        Some(d) => d.trim().trim_end_matches('.').to_ascii_lowercase(),
+        None => dkim::default_domain(
+            env("QUIETLIST_MAIL_FROM").as_deref(),
+            env("QUIETLIST_BASE_URL").as_deref(),
+        )
+        .context(
+            "--domain: name the domain of the From address (neither QUIETLIST_MAIL_FROM nor a \
+             QUIETLIST_BASE_URL with a host name is set)",
+        )?,
+    };
+    let selector = match selector {
+        Some(s) => s.to_owned(),
+        None => {
+            let today = time::OffsetDateTime::now_utc();
+            format!("ql{}{:02}", today.year(), u8::from(today.month()))
+        }
+    };
+    dkim::check_selector(&selector).context("--selector")?;
+    let path = match out {
+        Some(path) => path.to_path_buf(),
+        None => {
+            std::fs::create_dir_all(data_dir)
+                .with_context(|| format!("creating {}", data_dir.display()))?;
+            data_dir.join(format!("dkim-{selector}.key"))
+        }
+    };
+    let key = dkim::generate(match algorithm {
+        DkimAlgorithmArg::Rsa => dkim::Algorithm::Rsa,
+        DkimAlgorithmArg::Ed25519 => dkim::Algorithm::Ed25519,
+    })?;
+    dkim::write_new_key(&path, &key)?;
+    println!(
+        "wrote a new DKIM private key to {} (mode 0600)\n\n\
+         1. Publish this DNS record:\n\n{}\n\n   \
+         (in a DNS provider's web form: name {selector}._domainkey.{domain}, type TXT, value\n   \
+         {})\n\n\
+         2. Once it resolves, start quietlist with\n   \
+         QUIETLIST_DKIM_KEY={} QUIETLIST_DKIM_SELECTOR={selector}\n   \
+         and a From address at {domain} (QUIETLIST_MAIL_FROM).",
+        path.display(),
+        dkim::zone_line(&selector, &domain, &key.record),
+        key.record,
+        path.display(),
+    );
+    Ok(())
 }

@@ -5,15 +5,12 @@
 //! the confirmation carries one-click unsubscribe (RFC 8058) and a visible link.
 
 use lettre::Message;
-use lettre::message::dkim::{
-    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
-    DkimSigningKey,
-};
+use lettre::address::Envelope;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use secrecy::ExposeSecret;
 use serde_json::json;
 
+use super::dkim::Signer;
 use crate::config::DkimSettings;
 use crate::domain::TokenPurpose;
 use crate::privacy::Vault;
@@ -25,9 +22,10 @@ pub struct MailSettings {
     /// The public origin, without a trailing slash: `https://example.org`.
     pub base_url: String,
     pub from: Mailbox,
-    /// The domain of Message-IDs and List-Ids (the base URL's host).
+    /// The domain of List-Ids (the base URL's host). Message-IDs are on the From
+    /// address's domain, like the DKIM signature.
     pub message_id_domain: String,
-    pub dkim: Option<DkimConfig>,
+    pub dkim: Option<Signer>,
     /// The cap on mails per person in 30 days, as the welcome mail states it.
     pub cap: u32,
 }
@@ -42,58 +40,21 @@ impl std::fmt::Debug for MailSettings {
     }
 }
 
-/// The headers DKIM signs: the one-click unsubscribe pair among them (RFC 8058 §4).
-const SIGNED_HEADERS: [&str; 10] = [
-    "From",
-    "To",
-    "Subject",
-    "Date",
-    "Message-ID",
-    "MIME-Version",
-    "Content-Type",
-    "List-Id",
-    "List-Unsubscribe",
-    "List-Unsubscribe-Post",
-];
+/// Builds the DKIM signer for the From address's domain (see `super::dkim`).
+pub fn dkim_config(settings: &DkimSettings, from: &Mailbox) -> anyhow::Result<Signer> {
+    Signer::new(settings, from.email.domain())
+}
 
-/// Builds the DKIM signer: the key is a PKCS#1 PEM ("BEGIN RSA PRIVATE KEY") or an
-/// Ed25519 key as 32 bytes of base64; the domain is the From address's.
-pub fn dkim_config(settings: &DkimSettings, from: &Mailbox) -> anyhow::Result<DkimConfig> {
-    let pem = settings.key_pem.expose_secret();
-    let (key, algorithm) = if pem.contains("BEGIN RSA PRIVATE KEY") {
-        (pem.to_owned(), DkimSigningAlgorithm::Rsa)
-    } else {
-        let base64: String = pem
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect::<Vec<_>>()
-            .join("");
-        (base64, DkimSigningAlgorithm::Ed25519)
-    };
-    let key = DkimSigningKey::new(&key, algorithm).map_err(|e| {
-        anyhow::anyhow!(
-            "QUIETLIST_DKIM_KEY: not a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY) or a base64 \
-             Ed25519 key: {e}"
-        )
-    })?;
-    Ok(DkimConfig::new(
-        settings.selector.clone(),
-        from.email.domain().to_owned(),
-        key,
-        SIGNED_HEADERS
-            .iter()
-            .map(|h| HeaderName::new_from_ascii_str(h))
-            .collect(),
-        DkimCanonicalization {
-            header: DkimCanonicalizationType::Relaxed,
-            body: DkimCanonicalizationType::Relaxed,
-        },
-    ))
+/// A mail as it goes out: the envelope, and the exact bytes sent after DATA (with their
+/// DKIM-Signature when a key is set), so that what was signed is what is sent.
+pub struct Outgoing {
+    pub envelope: Envelope,
+    pub bytes: Vec<u8>,
 }
 
 /// A mail ready to send, and the links in it (the development mailbox logs them).
 pub struct Composed {
-    pub message: Message,
+    pub message: Outgoing,
     pub links: Vec<String>,
 }
 
@@ -230,7 +191,7 @@ pub fn compose(
             "<{}.{}@{}>",
             job.kind.as_str(),
             hex::encode(rand::random::<[u8; 12]>()),
-            settings.message_id_domain
+            settings.from.email.domain()
         )))
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("List-Id"),
@@ -247,9 +208,17 @@ pub fn compose(
                 "List-Unsubscribe=One-Click".to_owned(),
             ));
     }
-    let mut message = builder.multipart(MultiPart::alternative_plain_html(text, html))?;
-    if let Some(dkim) = &settings.dkim {
-        message.sign(dkim);
-    }
-    Ok(Composed { message, links })
+    let message: Message = builder.multipart(MultiPart::alternative_plain_html(text, html))?;
+    let formatted = message.formatted();
+    let bytes = match &settings.dkim {
+        Some(signer) => signer.sign(&formatted)?,
+        None => formatted,
+    };
+    Ok(Composed {
+        message: Outgoing {
+            envelope: message.envelope().clone(),
+            bytes,
+        },
+        links,
+    })
 }

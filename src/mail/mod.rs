@@ -1,6 +1,7 @@
 //! Mail: the outbox worker, SMTP through lettre, and the templates of each kind of mail.
 
 pub mod compose;
+pub mod dkim;
 pub mod rules;
 pub mod smtp;
 pub mod transport;

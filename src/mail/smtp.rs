@@ -13,13 +13,14 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use lettre::Message;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+
+use super::compose::Outgoing;
 
 /// How the connection is secured, from the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,23 +161,23 @@ impl SmtpClient {
 
     /// Sends `message`, on an idle connection if there is one. A reused connection that
     /// turns out to be dead is replaced once.
-    pub async fn send(&self, message: &Message) -> Result<(), SmtpError> {
-        let envelope = message.envelope();
-        let body = message.formatted();
+    pub async fn send(&self, message: &Outgoing) -> Result<(), SmtpError> {
+        let envelope = &message.envelope;
+        let body = &message.bytes;
         let reused = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let fresh_tried = reused.is_none();
         let mut connection = match reused {
             Some(c) => c,
             None => self.connect().await?,
         };
-        let mut result = self.send_on(&mut connection, envelope, &body).await;
+        let mut result = self.send_on(&mut connection, envelope, body).await;
         if let Err(e) = &result
             && !e.permanent
             && !fresh_tried
         {
             // The server may have closed an idle connection; try once on a new one.
             connection = self.connect().await?;
-            result = self.send_on(&mut connection, envelope, &body).await;
+            result = self.send_on(&mut connection, envelope, body).await;
         }
         if !connection.has_broken()
             && let Ok(mut idle) = self.idle.lock()

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use lettre::Message;
 use secrecy::SecretString;
 
+use super::compose::Outgoing;
 use super::smtp::{SmtpClient, SmtpTarget};
 
 pub enum Transport {
@@ -48,7 +48,7 @@ impl Transport {
         matches!(self, Self::DevMailbox(_))
     }
 
-    pub async fn send(&self, message: Message, file_stem: &str) -> Result<(), SendError> {
+    pub async fn send(&self, message: Outgoing, file_stem: &str) -> Result<(), SendError> {
         match self {
             Self::Smtp(smtp) => smtp.send(&message).await.map_err(|e| SendError {
                 permanent: e.permanent,
@@ -56,7 +56,7 @@ impl Transport {
             }),
             Self::DevMailbox(dir) => {
                 let path = dir.join(format!("{file_stem}.eml"));
-                tokio::fs::write(&path, message.formatted())
+                tokio::fs::write(&path, &message.bytes)
                     .await
                     .map_err(|e| SendError {
                         permanent: false,

@@ -8,6 +8,7 @@ mod smtp_sink;
 mod bad_input;
 mod confirm;
 mod dev_mailbox;
+mod dkim;
 mod durability;
 mod helpers;
 mod holes;

@@ -7,6 +7,8 @@ pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod domain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod mail;
 pub mod privacy;

@@ -29,6 +29,7 @@ use tower_http::trace::TraceLayer;
 
 pub use headers::CONTENT_SECURITY_POLICY;
 pub use signup::MAX_BODY;
+pub use signup::{JsonProblem, form_fields, json_fields};
 
 use crate::publish::Published;
 use crate::waitlist::Waitlists;

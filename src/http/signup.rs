@@ -64,9 +64,7 @@ pub async fn sign_up(
     };
 
     let fields = match format {
-        Format::Form => form_urlencoded::parse(&bytes)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
+        Format::Form => form_fields(&bytes),
         Format::Json => match json_fields(&bytes) {
             Ok(fields) => fields,
             Err((status, field, message)) => {
@@ -178,10 +176,19 @@ fn prefers_json(headers: &HeaderMap) -> bool {
         || content_type.starts_with("application/json")
 }
 
-type JsonProblem = (StatusCode, String, String);
+/// A form-encoded signup body as (name, value) pairs, in order. Public for the fuzz targets.
+pub fn form_fields(bytes: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The status, the field it is about, and the message, for a JSON body that is refused.
+pub type JsonProblem = (StatusCode, String, String);
 
 /// A JSON signup is one object whose values are strings (or null, meaning "not given").
-fn json_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, JsonProblem> {
+/// Public for the fuzz targets.
+pub fn json_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, JsonProblem> {
     let value: Json = serde_json::from_slice(bytes).map_err(|e| {
         (
             StatusCode::BAD_REQUEST,

@@ -28,6 +28,11 @@ pub enum MarkdownError {
          (put the file in the site's static/ folder)"
     )]
     ForeignImage(String),
+    #[error(
+        "heading attribute {0:?}: a heading takes only an id ({{#id}}) and classes \
+         ({{.class}}); other attributes would be raw HTML"
+    )]
+    HeadingAttribute(String),
 }
 
 fn options() -> Options {
@@ -49,6 +54,11 @@ pub fn render(markdown: &str) -> Result<Rendered, MarkdownError> {
             }
             Event::Start(Tag::Image { dest_url, .. }) if is_foreign(dest_url) => {
                 return Err(MarkdownError::ForeignImage(dest_url.to_string()));
+            }
+            // `{key=value}` would be written out as an attribute (`onclick`...).
+            Event::Start(Tag::Heading { attrs, .. }) if !attrs.is_empty() => {
+                let names = attrs.iter().map(|(k, _)| k.as_ref()).collect::<Vec<_>>();
+                return Err(MarkdownError::HeadingAttribute(names.join(" ")));
             }
             _ => {}
         }
@@ -143,6 +153,26 @@ mod tests {
             MarkdownError::ForeignImage("https://tracker.example/p.gif".into())
         );
         assert!(render("![x](/static/chart.png)").is_ok());
+    }
+
+    #[test]
+    fn heading_attributes_cannot_add_event_handlers() {
+        // Found by the markdown fuzz target's attribute check: `{key=value}` after a
+        // heading became an HTML attribute, so Markdown could carry `onclick`.
+        let result = render("# Title {onclick=alert(1)}\n\n## Two {#two .note data-x=y}\n");
+        let html = result.as_ref().map(|r| r.html.as_str()).unwrap_or("");
+        assert!(!html.contains("onclick"), "{html}");
+        assert!(!html.contains("data-x"), "{html}");
+        assert!(
+            result.is_err(),
+            "the author is told, not silently changed: {html}"
+        );
+        let ok = render("## Two {#two .note}\n").unwrap();
+        assert!(
+            ok.html.contains(r#"<h2 id="two" class="note">"#),
+            "{}",
+            ok.html
+        );
     }
 
     #[test]

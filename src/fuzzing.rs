@@ -72,6 +72,8 @@ fn world() -> &'static World {
                 manage_link_ttl: 30 * 24 * 3_600_000,
                 referral_boost: 5,
                 invite_ttl: 7 * 24 * 3_600_000,
+                mail_cap: 4,
+                mail_cap_window: 30 * 24 * 3_600_000,
                 ip_recording: IpRecording::Truncated,
                 unsafe_ack_before_commit: false,
             },
@@ -507,14 +509,14 @@ pub fn mail(data: &[u8]) {
             expected.push("DKIM-Signature");
         }
         check_headers(
-            &composed.message.formatted(),
+            &composed.message.bytes,
             &expected,
             &[("From", "list@example.org"), ("To", &to)],
         );
     }
 }
 
-fn dkim_config() -> lettre::message::dkim::DkimConfig {
+fn dkim_config() -> crate::mail::dkim::Signer {
     use base64::Engine;
     let key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
     let settings = crate::config::DkimSettings {

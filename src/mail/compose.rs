@@ -58,6 +58,13 @@ pub struct Composed {
     pub links: Vec<String>,
 }
 
+/// Text for a header: control characters (CR, LF, and the rest) become spaces.
+fn header_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// The one-click unsubscribe link of a person. Signed, not stored: it works for as long
 /// as the person exists (erasure ends it).
 pub fn unsubscribe_url(settings: &MailSettings, vault: &Vault, subscriber_id: i64) -> String {
@@ -92,7 +99,9 @@ pub fn compose(
                 )
             })
     };
-    let title = &waitlist.settings.title;
+    // The title goes into Subject and List-Id: no control character from site.toml may
+    // reach a header (found by the `mail` fuzz target: U+0010 went out raw).
+    let title = &header_text(&waitlist.settings.title);
 
     let (subject, template, mut links, context) = match job.kind {
         MailKind::Confirmation => {

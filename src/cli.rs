@@ -418,6 +418,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 passwords: crate::admin::Passwords::new()?,
                 session_idle: config.session_idle,
                 session_absolute: config.session_absolute,
+                in_flight: Default::default(),
             };
             let read_password = || -> anyhow::Result<SecretString> {
                 let mut line = String::new();

@@ -204,6 +204,7 @@ impl Application {
                 passwords: Passwords::new()?,
                 session_idle: config.session_idle,
                 session_absolute: config.session_absolute,
+                in_flight: Default::default(),
             },
             promise: PromiseFacts {
                 confirmation_hours: config.confirmation_interval / HOUR,

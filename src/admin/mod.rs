@@ -1,5 +1,6 @@
 //! Owners: accounts, passwords, sessions, CSRF tokens and the login back-off.
 
+pub mod in_flight;
 pub mod passwords;
 
 use std::net::IpAddr;
@@ -12,10 +13,14 @@ pub use passwords::Passwords;
 
 use crate::domain::{EmailAddress, Token};
 use crate::privacy::{SealedKind, Vault};
-use crate::store::{Millis, Store, StoreError, now_millis};
+use crate::store::{LoginAttempt, Millis, Store, StoreError, now_millis};
 
-/// Failed logins for one account, or from one network, before a back-off.
+/// Sign-in attempts for one account from one network, or from one network for any
+/// account, before a back-off.
 pub const MAX_FAILURES: u64 = 10;
+/// Attempts for one account from all networks together: a flood spread over many
+/// networks is bounded too (and may then lock the account out for the window).
+pub const MAX_ACCOUNT_ATTEMPTS: u64 = 100;
 /// ...within this window; the back-off lasts until the oldest failure leaves it.
 pub const FAILURE_WINDOW: Millis = 15 * 60 * 1000;
 
@@ -26,6 +31,8 @@ pub struct Owners {
     pub passwords: Passwords,
     pub session_idle: Millis,
     pub session_absolute: Millis,
+    /// Passwords being checked now, per account and per network.
+    pub in_flight: Arc<in_flight::InFlight>,
 }
 
 /// A signed-in owner.
@@ -149,17 +156,39 @@ impl Owners {
                 hex::encode(self.vault.sign(email.trim().to_lowercase().as_bytes()))
             ),
         };
-        let network_key = format!("network:{}", network(client));
-        let since = now - FAILURE_WINDOW;
-        for key in [&account_key, &network_key] {
-            let (failures, oldest) = self.store.login_failures(key.clone(), since).await?;
-            if failures >= MAX_FAILURES {
-                let until = oldest.unwrap_or(now) + FAILURE_WINDOW;
+        let network = network(client);
+        let network_key = format!("network:{network}");
+        let pair_key = format!("{account_key}|{network}");
+        // At most one check at a time from a network, two for an account: parallel guesses
+        // cannot hold the hashing slots, and are refused before they are counted.
+        let Some(_entered) = self
+            .in_flight
+            .try_enter(&[(network_key.clone(), 1), (account_key.clone(), 2)])
+        else {
+            return Ok(LoginOutcome::Throttled { retry_after: 1 });
+        };
+        // Counted before the password is checked, in one transaction: parallel attempts
+        // cannot all pass the limit before any failure is recorded.
+        let attempt = self
+            .store
+            .begin_login_attempt(
+                vec![
+                    (pair_key, MAX_FAILURES),
+                    (network_key, MAX_FAILURES),
+                    (account_key, MAX_ACCOUNT_ATTEMPTS),
+                ],
+                now,
+                now - FAILURE_WINDOW,
+            )
+            .await?;
+        let attempt_ids = match attempt {
+            LoginAttempt::Admitted { attempt_ids } => attempt_ids,
+            LoginAttempt::Throttled { until } => {
                 return Ok(LoginOutcome::Throttled {
                     retry_after: ((until - now) / 1000).max(1) as u64,
                 });
             }
-        }
+        };
         let credentials = match EmailAddress::parse(email) {
             Ok(e) => {
                 self.store
@@ -175,6 +204,7 @@ impl Owners {
         let ok = self.passwords.verify(password, hash).await?;
         match (ok, admin_id) {
             (true, Some(admin_id)) => {
+                self.store.forgive_login_attempt(attempt_ids).await?;
                 let session = Token::from_bytes(&rand::random());
                 self.store
                     .session_create(session_hash(session.as_str()), admin_id, now)
@@ -185,9 +215,6 @@ impl Owners {
                 })
             }
             _ => {
-                self.store
-                    .record_login_failure(vec![account_key, network_key], now, now - FAILURE_WINDOW)
-                    .await?;
                 tracing::warn!("a sign-in failed");
                 Ok(LoginOutcome::Refused)
             }

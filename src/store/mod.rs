@@ -151,18 +151,18 @@ pub trait Store: Send + Sync + 'static {
         absolute: Millis,
     ) -> StoreResult<Option<i64>>;
     async fn session_delete(&self, id_hash: [u8; 32]) -> StoreResult<()>;
-    async fn record_login_failure(
+    /// Counts a sign-in attempt against every key before the password is checked, in one
+    /// transaction, so parallel attempts cannot all pass the limit: admitted only while
+    /// each key has fewer than its limit of attempts since `since`. Old attempts are
+    /// forgotten on the way.
+    async fn begin_login_attempt(
         &self,
-        keys: Vec<String>,
+        keys: Vec<(String, u64)>,
         now: Millis,
-        forget_before: Millis,
-    ) -> StoreResult<()>;
-    /// Failures for `key` since `since`, and when the oldest of them was.
-    async fn login_failures(
-        &self,
-        key: String,
         since: Millis,
-    ) -> StoreResult<(u64, Option<Millis>)>;
+    ) -> StoreResult<LoginAttempt>;
+    /// A sign-in succeeded: its attempt no longer counts against anyone.
+    async fn forgive_login_attempt(&self, attempt_ids: Vec<i64>) -> StoreResult<()>;
 
     /// One page of a list's people, newest first, below `after_id` (keyset pagination).
     async fn people_page(

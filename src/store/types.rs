@@ -465,3 +465,12 @@ pub struct DailyStat {
     pub metric: String,
     pub value: i64,
 }
+
+/// Whether a sign-in attempt may check its password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// Counted (the rows to forget if the password is right).
+    Admitted { attempt_ids: Vec<i64> },
+    /// A key is at its limit until this time.
+    Throttled { until: Millis },
+}

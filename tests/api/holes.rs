@@ -138,3 +138,96 @@ async fn a_person_at_the_cap_is_not_invited_and_the_owner_is_told_why() {
     let audit = String::from_utf8_lossy(&audit.stdout).into_owned();
     assert!(audit.contains("passed over at the mail cap"), "{audit}");
 }
+
+/// A browser from `source` (loopback is 127/8: each /24 is another network).
+fn browser_from(source: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(source.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn parallel_wrong_passwords_are_counted_before_they_are_checked() {
+    use crate::owner::{add_owner, login_with};
+    let app = spawn_app().await;
+    add_owner(&app);
+    let attacker = browser_from("127.0.0.1");
+    let guesses = (0..60).map(|i| {
+        let (app, attacker) = (&app, attacker.clone());
+        async move {
+            login_with(app, &attacker, &format!("guess number {i}"))
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|s| **s == 401).count();
+    let refused = answers.iter().filter(|s| **s == 429).count();
+    eprintln!("60 parallel wrong passwords: {checked} checked (401), {refused} refused (429)");
+    assert_eq!(checked + refused, 60, "{answers:?}");
+    assert!(
+        checked <= 10,
+        "{checked} passwords were checked; the limit is 10"
+    );
+}
+
+#[tokio::test]
+async fn the_owner_signs_in_from_another_network_during_a_flood() {
+    use crate::owner::{PASSWORD, add_owner, login_with};
+    let app = spawn_app().await;
+    add_owner(&app);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flood = {
+        let (stop, url) = (stop.clone(), app.address.clone());
+        tokio::spawn(async move {
+            let attacker = browser_from("127.0.0.1");
+            let mut sent = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && sent < 2_000 {
+                let guesses = (0..8).map(|i| {
+                    attacker
+                        .post(format!("{url}/admin/login"))
+                        .form(&[
+                            ("email", crate::owner::OWNER),
+                            ("password", &format!("guess {i}")),
+                            ("csrf", "stale"),
+                        ])
+                        .send()
+                });
+                futures_util::future::join_all(guesses).await;
+                sent += 8;
+            }
+            sent
+        })
+    };
+    // The same flood with valid forms, so its guesses reach the password check.
+    let real_guesses = {
+        let attacker = browser_from("127.0.0.1");
+        let app = &app;
+        futures_util::future::join_all((0..30).map(|i| {
+            let attacker = attacker.clone();
+            async move {
+                login_with(app, &attacker, &format!("flood {i}"))
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        }))
+        .await
+    };
+    let owner = browser_from("127.0.1.1");
+    let started = std::time::Instant::now();
+    let response = login_with(&app, &owner, PASSWORD).await;
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let flood_sent = flood.await.unwrap();
+    eprintln!(
+        "owner signed in from 127.0.1.1 in {took:?} while the flood sent {flood_sent} + {} sign-ins",
+        real_guesses.len()
+    );
+    assert_eq!(response.status().as_u16(), 303, "the owner was locked out");
+    assert_eq!(response.headers()["location"], "/admin");
+}

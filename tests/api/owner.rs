@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::helpers::*;
 
-const OWNER: &str = "owner@example.org";
-const PASSWORD: &str = "a long owner passphrase";
+pub const OWNER: &str = "owner@example.org";
+pub const PASSWORD: &str = "a long owner passphrase";
 
 fn cli(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut command = quietlist_command();
@@ -35,7 +35,7 @@ fn cli(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String, Stri
     )
 }
 
-fn add_owner(app: &TestApp) {
+pub fn add_owner(app: &TestApp) {
     let (ok, out, err) = cli(
         app,
         &["admin", "add", OWNER, "--password-stdin"],
@@ -62,7 +62,11 @@ fn hidden(html: &str, name: &str) -> String {
         .to_owned()
 }
 
-async fn login_with(app: &TestApp, client: &reqwest::Client, password: &str) -> reqwest::Response {
+pub async fn login_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    password: &str,
+) -> reqwest::Response {
     let form = client
         .get(app.url("/admin/login"))
         .send()

@@ -30,8 +30,8 @@ pub use writer::{WriterConfig, WriterStats};
 use super::{
     AccessRequest, AdminRow, AuditEntry, CohortRow, ConfirmOutcome, Confirmation, DailyStat,
     ExportRow, ImportBatch, ImportReport, InvitationInfo, InviteReport, InviteRequest,
-    InviteResponse, MailAttempt, MailClaim, MailJob, Millis, NewSignup, NewToken, PersonRow,
-    RetentionPolicy, RetentionReport, SignupOutcome, Store, StoreResult, StoredToken,
+    InviteResponse, LoginAttempt, MailAttempt, MailClaim, MailJob, Millis, NewSignup, NewToken,
+    PersonRow, RetentionPolicy, RetentionReport, SignupOutcome, Store, StoreResult, StoredToken,
     SubscriberRecord, UnsubscribeOutcome,
 };
 
@@ -298,24 +298,20 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn record_login_failure(
+    async fn begin_login_attempt(
         &self,
-        keys: Vec<String>,
+        keys: Vec<(String, u64)>,
         now: Millis,
-        forget_before: Millis,
-    ) -> StoreResult<()> {
+        since: Millis,
+    ) -> StoreResult<LoginAttempt> {
         self.writer
-            .write(move |c| owner::record_login_failure(c, &keys, now, forget_before))
+            .write(move |c| owner::begin_login_attempt(c, &keys, now, since))
             .await
     }
 
-    async fn login_failures(
-        &self,
-        key: String,
-        since: Millis,
-    ) -> StoreResult<(u64, Option<Millis>)> {
-        self.readers
-            .read(move |c| owner::login_failures(c, &key, since))
+    async fn forgive_login_attempt(&self, attempt_ids: Vec<i64>) -> StoreResult<()> {
+        self.writer
+            .write(move |c| owner::forgive_login_attempt(c, &attempt_ids))
             .await
     }
 

@@ -5,7 +5,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::errors::SqlContext;
 use super::signup::queue_mail;
 use crate::domain::Status;
-use crate::store::{AdminRow, DailyStat, MailKind, Millis, NewToken, PersonRow, StoreResult};
+use crate::store::{
+    AdminRow, DailyStat, LoginAttempt, MailKind, Millis, NewToken, PersonRow, StoreResult,
+};
 
 pub fn admin_upsert(
     conn: &Connection,
@@ -141,36 +143,46 @@ pub fn session_delete(conn: &Connection, id_hash: &[u8]) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn record_login_failure(
+pub fn begin_login_attempt(
     conn: &Connection,
-    keys: &[String],
+    keys: &[(String, u64)],
     now: Millis,
-    forget_before: Millis,
-) -> StoreResult<()> {
-    for key in keys {
-        conn.prepare_cached("INSERT INTO login_failures (key, at) VALUES (?1, ?2)")
-            .and_then(|mut st| st.execute(params![key, now]))
-            .sql("recording a failed login")?;
-    }
+    since: Millis,
+) -> StoreResult<LoginAttempt> {
     conn.prepare_cached("DELETE FROM login_failures WHERE at < ?1")
-        .and_then(|mut st| st.execute([forget_before]))
-        .sql("forgetting old failed logins")?;
-    Ok(())
+        .and_then(|mut st| st.execute([since]))
+        .sql("forgetting old sign-in attempts")?;
+    for (key, limit) in keys {
+        let (attempts, oldest): (i64, Option<Millis>) = conn
+            .prepare_cached(
+                "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ?1 AND at >= ?2",
+            )
+            .and_then(|mut st| st.query_row(params![key, since], |r| Ok((r.get(0)?, r.get(1)?))))
+            .sql("counting sign-in attempts")?;
+        if attempts as u64 >= *limit {
+            return Ok(LoginAttempt::Throttled {
+                until: oldest.unwrap_or(now) + (now - since),
+            });
+        }
+    }
+    let mut attempt_ids = Vec::with_capacity(keys.len());
+    for (key, _) in keys {
+        let id: i64 = conn
+            .prepare_cached("INSERT INTO login_failures (key, at) VALUES (?1, ?2) RETURNING id")
+            .and_then(|mut st| st.query_row(params![key, now], |r| r.get(0)))
+            .sql("counting a sign-in attempt")?;
+        attempt_ids.push(id);
+    }
+    Ok(LoginAttempt::Admitted { attempt_ids })
 }
 
-/// Failures for `key` since `since`, and the oldest of them.
-pub fn login_failures(
-    conn: &Connection,
-    key: &str,
-    since: Millis,
-) -> StoreResult<(u64, Option<Millis>)> {
-    conn.prepare_cached("SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ?1 AND at >= ?2")
-        .and_then(|mut st| {
-            st.query_row(params![key, since], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
-            })
-        })
-        .sql("counting failed logins")
+pub fn forgive_login_attempt(conn: &Connection, attempt_ids: &[i64]) -> StoreResult<()> {
+    for id in attempt_ids {
+        conn.prepare_cached("DELETE FROM login_failures WHERE id = ?1")
+            .and_then(|mut st| st.execute([id]))
+            .sql("forgiving a sign-in attempt")?;
+    }
+    Ok(())
 }
 
 pub fn people_page(

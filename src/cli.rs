@@ -327,7 +327,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export { list, output } => {
             let config = cli.config(None)?;
-            let core = Core::open(&config)?;
+            let core = Core::open(&config).await?;
             let published = core.site.load();
             let waitlist = published.site.waitlist(list).with_context(|| {
                 format!("there is no waitlist named {list:?} in the site settings")
@@ -379,7 +379,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin(command) => {
             let config = cli.config(None)?;
-            let core = Core::open(&config)?;
+            let core = Core::open(&config).await?;
             let owners = crate::admin::Owners {
                 store: core.store(),
                 vault: core.vault.clone(),
@@ -435,7 +435,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             with_consent,
         } => {
             let config = cli.config(None)?;
-            let core = Core::open(&config)?;
+            let core = Core::open(&config).await?;
             let waitlists = core.waitlists(&config);
             let reader =
                 std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
@@ -491,7 +491,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             overbook,
         } => {
             let config = cli.config(None)?;
-            let core = Core::open(&config)?;
+            let core = Core::open(&config).await?;
             let waitlists = core.waitlists(&config);
             crate::startup::seed_cohorts(core.store().as_ref(), &core.site.load()).await?;
             let (cohort, report) = waitlists
@@ -516,7 +516,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Audit { json } => {
             let config = cli.config(None)?;
-            let core = Core::open(&config)?;
+            let core = Core::open(&config).await?;
             let entries = core.store().audit_log().await?;
             let mut out = std::io::stdout().lock();
             if *json {

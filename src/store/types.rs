@@ -442,3 +442,19 @@ pub struct DailyStat {
     pub metric: String,
     pub value: i64,
 }
+
+/// What the database says of the secret key it is opened with (see `Store::check_key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// The stored check value is this key's.
+    Matches,
+    /// No value was stored (a new database, or one from before the check): this key's
+    /// is stored now.
+    Recorded,
+    /// Another key's value is stored, but nothing written with that key is left (no
+    /// person, owner, suppression or consent record): this key's replaces it.
+    Replaced,
+    /// Another key's value is stored and data written with that key is there: nothing
+    /// was changed, and the caller must refuse to go on.
+    Differs,
+}

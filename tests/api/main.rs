@@ -9,6 +9,7 @@ mod bad_input;
 mod confirm;
 mod dev_mailbox;
 mod durability;
+mod hardening;
 mod helpers;
 mod operations;
 mod owner;

@@ -1,70 +1,16 @@
 //! A lost or wrong secret key is refused at start instead of being replaced silently.
 
-use std::io::BufRead;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use super::{Start, serve};
 use crate::helpers::*;
 
 /// The exit code documented for "this database was written with another key".
 const EXIT_WRONG_KEY: i32 = 3;
-
-/// How a `quietlist serve` ended: it refused (exit code and what it printed), or it
-/// started serving (then it was stopped here).
-#[derive(Debug)]
-enum Start {
-    Refused { code: Option<i32>, stderr: String },
-    Served,
-}
-
-fn serve(data_dir: &Path, env: &[(&str, &str)]) -> Start {
-    let mut command = quietlist_command();
-    command
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("QUIETLIST_DATA_DIR", data_dir)
-        .env("QUIETLIST_LOG_FORMAT", "json")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("start quietlist");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.contains("quietlist is serving") {
-                let _ = tx.send(None);
-                return;
-            }
-            text.push_str(&line);
-            text.push('\n');
-        }
-        let _ = tx.send(Some(text));
-    });
-    match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(Some(stderr)) => {
-            let status = child.wait().expect("quietlist ended");
-            Start::Refused {
-                code: status.code(),
-                stderr,
-            }
-        }
-        _ => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Start::Served
-        }
-    }
-}
 
 /// A data directory whose database holds one person, written by the real binary.
 fn data_dir_with_one_signup(parent: &Path, env: &[(&str, &str)]) -> std::path::PathBuf {

@@ -117,7 +117,8 @@ pub trait Store: Send + Sync + 'static {
 
     // --- The owner's side -----------------------------------------------------------
 
-    /// Creates an owner or sets their password; true when created.
+    /// Creates an owner or sets their password (ending the account's sessions); true when
+    /// created.
     async fn admin_upsert(
         &self,
         email_index: [u8; 32],

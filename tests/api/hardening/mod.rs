@@ -3,6 +3,7 @@
 
 mod input;
 mod keys;
+mod owner;
 
 use std::io::BufRead;
 use std::path::Path;

@@ -4,6 +4,7 @@
 mod input;
 mod keys;
 mod owner;
+mod smtp;
 
 use std::io::BufRead;
 use std::path::Path;

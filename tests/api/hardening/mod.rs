@@ -5,6 +5,7 @@ mod csv;
 mod input;
 mod keys;
 mod owner;
+mod site;
 mod smtp;
 
 use std::io::BufRead;

@@ -173,6 +173,12 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_TRUST_PROXY", default_value = "off")]
     pub trust_proxy: OnOff,
 
+    /// Connections served at once; past this, a new connection is closed at once until
+    /// another ends.
+    #[arg(long, env = "QUIETLIST_MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
     /// `off` keeps mail queued in the outbox without sending it (for SMTP maintenance);
     /// `on` sends what has queued.
     #[arg(long, env = "QUIETLIST_SEND_MAIL", default_value = "on")]
@@ -273,6 +279,7 @@ impl Cli {
             };
             config.rate_limit = s.rate_limit == OnOff::On;
             config.trust_proxy = s.trust_proxy == OnOff::On;
+            config.max_connections = s.max_connections as usize;
             config.send_mail = s.send_mail == OnOff::On;
             config.mail_cap = s.mail_cap;
             config.referral_boost = i64::from(s.referral_boost);

@@ -302,7 +302,12 @@ impl Application {
             ));
         }
         tracing::info!(address = %self.local_addr, base_url = %self.base_url, "quietlist is serving");
-        crate::http::server::serve(self.listener, router(self.state), stop).await;
+        let limits = crate::http::server::ConnectionLimits {
+            max_connections: self.config.max_connections,
+            header_read_timeout: self.config.header_read_timeout,
+            write_timeout: self.config.write_timeout,
+        };
+        crate::http::server::serve(self.listener, router(self.state), stop, limits).await;
         let _ = shutdown_tx.send(true);
         let _ = worker.await;
         tracing::info!("quietlist stopped");

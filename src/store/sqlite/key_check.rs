@@ -36,3 +36,27 @@ fn holds_keyed_data(conn: &Connection) -> StoreResult<bool> {
     .and_then(|mut st| st.query_row([], |r| r.get(0)))
     .sql("looking for data written with the key")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_is_recorded_kept_refused_over_data_and_replaced_without() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::connection::migrate(&mut conn).unwrap();
+        assert_eq!(check_key(&conn, "aa", 1).unwrap(), KeyCheck::Recorded);
+        assert_eq!(check_key(&conn, "aa", 2).unwrap(), KeyCheck::Matches);
+        // Nothing written with "aa" yet: another key may take its place.
+        assert_eq!(check_key(&conn, "bb", 3).unwrap(), KeyCheck::Replaced);
+        conn.execute(
+            "INSERT INTO admins (email_index, email_sealed, password_hash, created_at, updated_at)
+             VALUES (x'00', x'00', 'h', 4, 4)",
+            [],
+        )
+        .unwrap();
+        assert_eq!(check_key(&conn, "cc", 5).unwrap(), KeyCheck::Differs);
+        // Refusing changed nothing.
+        assert_eq!(check_key(&conn, "bb", 6).unwrap(), KeyCheck::Matches);
+    }
+}

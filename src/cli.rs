@@ -216,6 +216,12 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_TRUST_PROXY", default_value = "off")]
     pub trust_proxy: OnOff,
 
+    /// Connections served at once; past this, a new connection is closed at once until
+    /// another ends.
+    #[arg(long, env = "QUIETLIST_MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
     /// `off` keeps mail queued in the outbox without sending it (for SMTP maintenance);
     /// `on` sends what has queued.
     #[arg(long, env = "QUIETLIST_SEND_MAIL", default_value = "on")]
@@ -307,6 +313,7 @@ impl Cli {
             };
             config.rate_limit = s.rate_limit == OnOff::On;
             config.trust_proxy = s.trust_proxy == OnOff::On;
+            config.max_connections = s.max_connections as usize;
             config.send_mail = s.send_mail == OnOff::On;
             config.referral_boost = i64::from(s.referral_boost);
             config.confirmation_interval = i64::from(s.confirmation_interval_hours) * HOUR;
@@ -359,7 +366,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export { list, output } => {
             let config = cli.config(None)?;
-            let core = Core::open(&config)?;
+            let core = Core::open(&config).await?;
             let published = core.site.load();
             let waitlist = published.site.waitlist(list).with_context(|| {
                 format!("there is no waitlist named {list:?} in the site settings")
@@ -411,7 +418,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin(command) => {
             let config = cli.config(None)?;
-            let core = Core::open(&config)?;
+            let core = Core::open(&config).await?;
             let owners = crate::admin::Owners {
                 store: core.store(),
                 vault: core.vault.clone(),
@@ -468,7 +475,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             with_consent,
         } => {
             let config = cli.config(None)?;
-            let core = Core::open(&config)?;
+            let core = Core::open(&config).await?;
             let waitlists = core.waitlists(&config);
             let reader =
                 std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
@@ -524,7 +531,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             overbook,
         } => {
             let config = cli.config(None)?;
-            let core = Core::open(&config)?;
+            let core = Core::open(&config).await?;
             let waitlists = core.waitlists(&config);
             crate::startup::seed_cohorts(core.store().as_ref(), &core.site.load()).await?;
             let (cohort, report) = waitlists
@@ -557,7 +564,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Audit { json } => {
             let config = cli.config(None)?;
-            let core = Core::open(&config)?;
+            let core = Core::open(&config).await?;
             let entries = core.store().audit_log().await?;
             let mut out = std::io::stdout().lock();
             if *json {

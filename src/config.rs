@@ -60,6 +60,13 @@ pub struct Config {
     /// Test-only negative control for the crash test: answer signups before they are
     /// committed. Honoured only in debug builds; a release build ignores it.
     pub unsafe_ack_before_commit: bool,
+    /// Connections served at once; one more is closed at once until another ends.
+    pub max_connections: usize,
+    /// A client must send a request's headers within this time (slowloris).
+    pub header_read_timeout: std::time::Duration,
+    /// A write that makes no progress for this long (a client that never reads its
+    /// answer) ends the connection.
+    pub write_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -95,6 +102,9 @@ impl Config {
             dkim: None,
             mail_retry_base: 30 * crate::store::SECOND,
             unsafe_ack_before_commit: false,
+            max_connections: 10_000,
+            header_read_timeout: std::time::Duration::from_secs(20),
+            write_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

@@ -162,12 +162,15 @@ pub fn signup(data: &[u8]) {
         return;
     };
     let fields = if selector % 2 == 0 {
-        let fields = crate::http::form_fields(body);
+        let Ok(fields) = crate::http::form_fields(body) else {
+            // A field sent twice is refused (422 naming it): nothing else to check.
+            return;
+        };
         // What the form decoder reads, encoded again, reads back the same.
         let encoded = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&fields)
+            .extend_pairs(fields.iter())
             .finish();
-        assert_eq!(crate::http::form_fields(encoded.as_bytes()), fields);
+        assert_eq!(crate::http::form_fields(encoded.as_bytes()), Ok(fields.clone()));
         fields
     } else {
         match crate::http::json_fields(body) {

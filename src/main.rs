@@ -12,7 +12,11 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("quietlist: {e:#}");
-            std::process::ExitCode::FAILURE
+            // A refused key has its own code, so that scripts can tell it apart.
+            match e.downcast_ref::<quietlist::privacy::keys::KeyError>() {
+                Some(refused) => std::process::ExitCode::from(refused.exit_code()),
+                None => std::process::ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -49,7 +49,9 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn open(config: &Config) -> anyhow::Result<Self> {
+    /// Opens the data directory: refuses a key other than the one the database was
+    /// written with (see `keys::check`).
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -57,17 +59,18 @@ impl Core {
             .with_context(|| {
                 format!("creating the data directory {}", config.data_dir.display())
             })?;
-        let key = keys::load_or_create(
-            config.secret_key.as_ref().map(|k| k.expose_secret()),
-            &config.data_dir,
-        )?;
-        let vault = Arc::new(Vault::new(&key)?);
         let options = SqliteOptions {
             durability: config.durability,
             busy_timeout: config.busy_timeout,
             ..SqliteOptions::default()
         };
         let sqlite = SqliteStore::open(&config.data_dir, &options)?;
+        let key = keys::load_or_create(
+            config.secret_key.as_ref().map(|k| k.expose_secret()),
+            &config.data_dir,
+        )?;
+        keys::check(sqlite.as_ref(), &key, &config.data_dir).await?;
+        let vault = Arc::new(Vault::new(&key.key)?);
         let published = load_site(config)?;
         Ok(Self {
             vault,
@@ -104,7 +107,7 @@ pub fn load_site(config: &Config) -> anyhow::Result<Published> {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let core = Core::open(&config)?;
+        let core = Core::open(&config).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
@@ -301,7 +304,12 @@ impl Application {
             ));
         }
         tracing::info!(address = %self.local_addr, base_url = %self.base_url, "quietlist is serving");
-        crate::http::server::serve(self.listener, router(self.state), stop).await;
+        let limits = crate::http::server::ConnectionLimits {
+            max_connections: self.config.max_connections,
+            header_read_timeout: self.config.header_read_timeout,
+            write_timeout: self.config.write_timeout,
+        };
+        crate::http::server::serve(self.listener, router(self.state), stop, limits).await;
         let _ = shutdown_tx.send(true);
         let _ = worker.await;
         tracing::info!("quietlist stopped");

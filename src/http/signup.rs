@@ -64,7 +64,10 @@ pub async fn sign_up(
     };
 
     let fields = match format {
-        Format::Form => form_fields(&bytes),
+        Format::Form => match form_fields(&bytes) {
+            Ok(fields) => fields,
+            Err(field) => return field_sent_twice(&field),
+        },
         Format::Json => match json_fields(&bytes) {
             Ok(fields) => fields,
             Err((status, field, message)) => {
@@ -176,18 +179,73 @@ fn prefers_json(headers: &HeaderMap) -> bool {
         || content_type.starts_with("application/json")
 }
 
-/// A form-encoded signup body as (name, value) pairs, in order. Public for the fuzz targets.
-pub fn form_fields(bytes: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(bytes)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// The form's fields, each at most once: a field sent twice (`email=a@…&email=b@…`) is
+/// refused, because which value was meant is not for the server to guess, and the two
+/// parts that read a field must never see different values. `Err` names the field.
+pub fn form_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+    // A set, not a scan of the fields so far: a 16 KiB body can hold thousands of fields.
+    let mut seen = std::collections::HashSet::new();
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(bytes) {
+        if !seen.insert(key.clone()) {
+            return Err(key.into_owned());
+        }
+        fields.push((key.into_owned(), value.into_owned()));
+    }
+    Ok(fields)
+}
+
+/// A browser never sends a field twice, so the answer is a plain page, not the form.
+fn field_sent_twice(field: &str) -> Response {
+    AppError::Page {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        heading: "A field was sent twice",
+        lines: vec![format!(
+            "The field “{field}” was sent more than once. Send each field once and try again."
+        )],
+    }
+    .into_response()
+}
+
+/// The members of a JSON object in order, refusing a key given twice (serde_json's `Map`
+/// would silently keep the last one).
+struct UniqueKeys(Vec<(String, Json)>);
+
+/// The key that was given twice, carried out of the deserializer in its error text.
+const DUPLICATE_KEY: &str = "quietlist: duplicate key ";
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UniqueKeys, A::Error> {
+                let mut seen = std::collections::HashSet::new();
+                let mut members: Vec<(String, Json)> = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, Json>()? {
+                    if !seen.insert(key.clone()) {
+                        return Err(serde::de::Error::custom(format!("{DUPLICATE_KEY}{key}")));
+                    }
+                    members.push((key, value));
+                }
+                Ok(UniqueKeys(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The status, the field it is about, and the message, for a JSON body that is refused.
 pub type JsonProblem = (StatusCode, String, String);
 
-/// A JSON signup is one object whose values are strings (or null, meaning "not given").
-/// Public for the fuzz targets.
+/// A JSON signup is one object whose values are strings (or null, meaning "not given"),
+/// each key at most once.
 pub fn json_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, JsonProblem> {
     let value: Json = serde_json::from_slice(bytes).map_err(|e| {
         (
@@ -196,12 +254,29 @@ pub fn json_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, JsonProblem> {
             format!("The body is not valid JSON: {e}."),
         )
     })?;
-    let Json::Object(map) = value else {
+    if !value.is_object() {
         return Err((
             StatusCode::UNPROCESSABLE_ENTITY,
             "body".to_owned(),
             "The body must be a JSON object such as {\"email\": \"you@example.com\"}.".to_owned(),
         ));
+    }
+    // Valid JSON and an object: the only error left is a key given twice.
+    let map = match serde_json::from_slice::<UniqueKeys>(bytes) {
+        Ok(UniqueKeys(members)) => members,
+        Err(e) => {
+            let text = e.to_string();
+            let field = text
+                .strip_prefix(DUPLICATE_KEY)
+                .and_then(|rest| rest.rsplit_once(" at line "))
+                .map_or("body", |(key, _)| key)
+                .to_owned();
+            return Err((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                field,
+                "This field was given more than once. Give each field once.".to_owned(),
+            ));
+        }
     };
     let mut fields = Vec::with_capacity(map.len());
     for (key, value) in map {

@@ -25,7 +25,7 @@ use super::compose::Outgoing;
 /// How the connection is secured, from the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Security {
-    /// `smtp://host`: no TLS (loopback relays, tests).
+    /// `smtp://host`, or `smtp://user:pass@host?tls=none`: no TLS (loopback relays, tests).
     Plain,
     /// `smtp://host?tls=opportunistic`: STARTTLS when offered.
     Opportunistic,
@@ -57,7 +57,7 @@ impl std::fmt::Debug for SmtpTarget {
 }
 
 impl SmtpTarget {
-    /// Parses `smtp://[user:pass@]host[:port][?tls=required|opportunistic]` or
+    /// Parses `smtp://[user:pass@]host[:port][?tls=required|opportunistic|none]` or
     /// `smtps://[user:pass@]host[:port]`.
     pub fn parse(raw: &SecretString) -> anyhow::Result<Self> {
         let url = url::Url::parse(raw.expose_secret())
@@ -66,14 +66,23 @@ impl SmtpTarget {
             .query_pairs()
             .find(|(k, _)| k == "tls")
             .map(|(_, v)| v.into_owned());
+        let has_password = !url.username().is_empty() || url.password().is_some();
         let security = match (url.scheme(), tls.as_deref()) {
             ("smtps", None) => Security::Implicit,
-            ("smtp", None) => Security::Plain,
+            // A user name and password on a connection without TLS cross the network in
+            // clear: only when the owner says so (a relay on the same machine).
+            ("smtp", None) if has_password => anyhow::bail!(
+                "QUIETLIST_SMTP_URL: smtp:// with a user name and password would send the \
+                 password in clear. Use smtps://host (TLS from the start), or add ?tls=required \
+                 (STARTTLS); if the relay is on this machine or a network you trust, add \
+                 ?tls=none to say so"
+            ),
+            ("smtp", None | Some("none")) => Security::Plain,
             ("smtp", Some("required")) => Security::StartTls,
             ("smtp", Some("opportunistic")) => Security::Opportunistic,
             (scheme, tls) => anyhow::bail!(
                 "QUIETLIST_SMTP_URL: {scheme}:// with tls={} is not supported; use smtp://, \
-                 smtp://…?tls=required, smtp://…?tls=opportunistic or smtps://",
+                 smtp://…?tls=required, smtp://…?tls=opportunistic, smtp://…?tls=none or smtps://",
                 tls.unwrap_or("(none)")
             ),
         };
@@ -249,6 +258,14 @@ impl SmtpClient {
                 .map_err(SmtpError::from_lettre)?;
         }
         if let Some((user, password)) = &t.credentials {
+            // `tls=opportunistic` found no STARTTLS: the password would go out in clear.
+            if t.security == Security::Opportunistic && !starttls {
+                return Err(SmtpError::transient(format!(
+                    "{} offers no STARTTLS; the password is not sent in clear (set ?tls=none \
+                     to allow it)",
+                    t.host
+                )));
+            }
             let credentials = Credentials::new(user.clone(), password.expose_secret().to_owned());
             connection
                 .auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
@@ -336,5 +353,24 @@ mod tests {
         assert!(parse("http://example.org").is_err());
         assert!(parse("smtp://example.org?tls=maybe").is_err());
         assert!(parse("not a url").is_err());
+    }
+
+    #[test]
+    fn a_password_without_tls_is_refused_unless_tls_none_says_so() {
+        let err = parse("smtp://user:pass@mail.example.org").unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("tls=none"), "{message}");
+        assert!(!message.contains("pass@"), "{message}");
+        let t = parse("smtp://user:pass@127.0.0.1:2525?tls=none").unwrap();
+        assert_eq!((t.port, t.security), (2525, Security::Plain));
+        assert!(t.credentials.is_some());
+        // Without a password there is nothing to leak.
+        assert_eq!(parse("smtp://127.0.0.1").unwrap().security, Security::Plain);
+        assert_eq!(
+            parse("smtp://127.0.0.1?tls=none").unwrap().security,
+            Security::Plain
+        );
+        assert!(parse("smtps://user:pass@mail.example.org").is_ok());
+        assert!(parse("smtp://user:pass@mail.example.org?tls=required").is_ok());
     }
 }

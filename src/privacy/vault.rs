@@ -60,6 +60,16 @@ impl MasterKey {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0.expose_secret())
     }
+
+    /// A check value that tells whether two keys are the same without revealing either:
+    /// HMAC-SHA256(key, "quietlist key check v1"), first 16 bytes, in hex. The database
+    /// stores it so that a start with another key is refused (see `keys::check`).
+    pub fn fingerprint(&self) -> anyhow::Result<String> {
+        let mut mac = HmacSha256::new_from_slice(self.0.expose_secret())
+            .map_err(|_| anyhow::anyhow!("HMAC key setup failed for the key check"))?;
+        mac.update(b"quietlist key check v1");
+        Ok(hex::encode(&mac.finalize().into_bytes()[..16]))
+    }
 }
 
 impl std::fmt::Debug for MasterKey {

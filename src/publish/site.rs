@@ -165,7 +165,11 @@ impl SiteFiles {
     /// Every file under `root` (site.toml, reports/, courses/, templates/, static/).
     pub fn read_dir(root: &Path) -> anyhow::Result<Self> {
         let mut files = BTreeMap::new();
-        collect(root, root, &mut files)?;
+        // Links are judged by where they really lead, so the root is resolved too.
+        let real_root = root
+            .canonicalize()
+            .with_context(|| format!("reading the folder {}", root.display()))?;
+        collect(root, &real_root, root, &mut files, 0)?;
         Ok(Self {
             origin: root.display().to_string(),
             files,
@@ -173,7 +177,21 @@ impl SiteFiles {
     }
 }
 
-fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) -> anyhow::Result<()> {
+/// Folders nested deeper than this are refused (a link loop would never end otherwise).
+const MAX_DEPTH: usize = 32;
+
+fn collect(
+    root: &Path,
+    real_root: &Path,
+    dir: &Path,
+    out: &mut BTreeMap<PathBuf, Vec<u8>>,
+    depth: usize,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        depth <= MAX_DEPTH,
+        "{} is nested more than {MAX_DEPTH} folders deep (a link loop?)",
+        dir.display()
+    );
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("reading the folder {}", dir.display()))?;
     for entry in entries {
@@ -183,12 +201,28 @@ fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) -> any
         if name.to_string_lossy().starts_with('.') {
             continue;
         }
-        if entry.file_type()?.is_dir() {
-            collect(root, &path, out)?;
+        let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        let mut is_dir = entry.file_type()?.is_dir();
+        if entry.file_type()?.is_symlink() {
+            // A link may point elsewhere in the folder; one that leads out of it would
+            // publish a file the owner never put there (a key, /etc/passwd...).
+            let target = path
+                .canonicalize()
+                .with_context(|| format!("{}: the link cannot be followed", relative.display()))?;
+            anyhow::ensure!(
+                target.starts_with(real_root),
+                "{}: this link leads outside the site folder (to {}), and is not published; \
+                 copy the file into the folder instead",
+                relative.display(),
+                target.display()
+            );
+            is_dir = target.is_dir();
+        }
+        if is_dir {
+            collect(root, real_root, &path, out, depth + 1)?;
         } else {
             let bytes =
                 std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             out.insert(relative, bytes);
         }
     }

@@ -117,7 +117,8 @@ pub trait Store: Send + Sync + 'static {
 
     // --- The owner's side -----------------------------------------------------------
 
-    /// Creates an owner or sets their password; true when created.
+    /// Creates an owner or sets their password (ending the account's sessions); true when
+    /// created.
     async fn admin_upsert(
         &self,
         email_index: [u8; 32],
@@ -204,6 +205,11 @@ pub trait Store: Send + Sync + 'static {
     async fn expire_invitations(&self, now: Millis) -> StoreResult<u64>;
 
     async fn import_batch(&self, batch: ImportBatch) -> StoreResult<ImportReport>;
+
+    /// Compares `fingerprint` (a check value of the secret key, never the key) with the
+    /// one stored, and stores it when none is, or when nothing written with the old key
+    /// is left. One transaction.
+    async fn check_key(&self, fingerprint: String, now: Millis) -> StoreResult<KeyCheck>;
 
     async fn add_daily(&self, stats: Vec<DailyStat>) -> StoreResult<()>;
     async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>>;

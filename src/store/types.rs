@@ -474,3 +474,19 @@ pub enum LoginAttempt {
     /// A key is at its limit until this time.
     Throttled { until: Millis },
 }
+
+/// What the database says of the secret key it is opened with (see `Store::check_key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// The stored check value is this key's.
+    Matches,
+    /// No value was stored (a new database, or one from before the check): this key's
+    /// is stored now.
+    Recorded,
+    /// Another key's value is stored, but nothing written with that key is left (no
+    /// person, owner, suppression or consent record): this key's replaces it.
+    Replaced,
+    /// Another key's value is stored and data written with that key is there: nothing
+    /// was changed, and the caller must refuse to go on.
+    Differs,
+}

@@ -110,12 +110,29 @@ pub fn timestamp(millis: Millis) -> String {
 }
 
 /// A cell starting with `=`, `+`, `-`, `@`, tab or CR is a formula to a spreadsheet;
-/// prefix it with an apostrophe so it is shown, not run (OWASP's advice).
+/// prefix it with an apostrophe so it is shown, not run (OWASP's advice). A cell that
+/// itself starts with an apostrophe gets one more, so that [`restore`] can undo exactly
+/// this and an import gives back the very value (`'-a@x.org` is another address).
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        Some(c) if is_guarded(c) || c == '\'' => format!("'{cell}").into(),
         _ => cell.into(),
     }
+}
+
+/// Undoes [`neutralise`]: one leading apostrophe before a guarded character or another
+/// apostrophe is dropped. Any other cell, including one a person typed with a leading
+/// apostrophe in a file of their own (`'Tis`), is kept as it is.
+pub fn restore(cell: &str) -> &str {
+    let mut chars = cell.chars();
+    match (chars.next(), chars.next()) {
+        (Some('\''), Some(c)) if is_guarded(c) || c == '\'' => &cell[1..],
+        _ => cell,
+    }
+}
+
+fn is_guarded(c: char) -> bool {
+    matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')
 }
 
 #[cfg(test)]
@@ -130,6 +147,19 @@ mod tests {
         }
         assert_eq!(neutralise("ada@example.com"), "ada@example.com");
         assert_eq!(neutralise(""), "");
+        assert_eq!(neutralise("'Tis"), "''Tis");
+    }
+
+    #[test]
+    fn every_cell_is_restored_to_itself() {
+        for c in [
+            "=SUM(A1)", "+1", "-a@x.org", "@home", "\tx", "\rx", "'Tis", "''", "'", "'=x", "ada",
+            "", "O'Brien",
+        ] {
+            assert_eq!(restore(&neutralise(c)), c, "{c:?}");
+        }
+        // A file not made by the export keeps a lone leading apostrophe.
+        assert_eq!(restore("'Tis"), "'Tis");
     }
 
     #[test]

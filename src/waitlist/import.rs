@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::Waitlists;
+use super::export::restore;
 use crate::domain::{EmailAddress, FieldValues, PersonName};
 use crate::store::{
     AuditEntry, ConsentContext, ImportBatch, ImportReport, ImportRow, Millis, StoreError,
@@ -201,7 +202,8 @@ impl Waitlists {
         line: u64,
         now: Millis,
     ) -> Result<ImportRow, String> {
-        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
+        // Cells come back as the export wrote them: undo its guard against formulas.
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map_or("", restore);
         let email =
             EmailAddress::parse(cell(Some(columns.email))).map_err(|e| format!("email: {e}"))?;
         let name = PersonName::parse(cell(columns.name)).map_err(|e| format!("name: {e}"))?;
@@ -211,6 +213,7 @@ impl Waitlists {
                 .iter()
                 .position(|h| h == k)
                 .and_then(|i| record.get(i))
+                .map(restore)
         })
         .map_err(|e| format!("{}: {}", e.field, e.message))?;
         let consent = if options.with_consent {

@@ -10,6 +10,7 @@ mod confirm;
 mod dev_mailbox;
 mod dkim;
 mod durability;
+mod hardening;
 mod helpers;
 mod holes;
 mod operations;

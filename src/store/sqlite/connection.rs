@@ -81,6 +81,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../../migrations/sqlite/0005_ids_never_reused.sql"),
     ),
+    (
+        6,
+        include_str!("../../../migrations/sqlite/0006_key_check.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@ mod connection;
 mod errors;
 mod export;
 mod import;
+mod key_check;
 mod mail;
 mod owner;
 mod privacy;
@@ -30,9 +31,9 @@ pub use writer::{WriterConfig, WriterStats};
 use super::{
     AccessRequest, AdminRow, AuditEntry, CohortRow, ConfirmOutcome, Confirmation, DailyStat,
     ExportRow, ImportBatch, ImportReport, InvitationInfo, InviteReport, InviteRequest,
-    InviteResponse, LoginAttempt, MailAttempt, MailClaim, MailJob, Millis, NewSignup, NewToken,
-    PersonRow, RetentionPolicy, RetentionReport, SignupOutcome, Store, StoreResult, StoredToken,
-    SubscriberRecord, UnsubscribeOutcome,
+    InviteResponse, KeyCheck, LoginAttempt, MailAttempt, MailClaim, MailJob, Millis, NewSignup,
+    NewToken, PersonRow, RetentionPolicy, RetentionReport, SignupOutcome, Store, StoreResult,
+    StoredToken, SubscriberRecord, UnsubscribeOutcome,
 };
 
 pub const DATABASE_FILE: &str = "quietlist.sqlite3";
@@ -400,6 +401,12 @@ impl Store for SqliteStore {
     async fn import_batch(&self, batch: ImportBatch) -> StoreResult<ImportReport> {
         self.writer
             .write(move |c| import::import_batch(c, &batch))
+            .await
+    }
+
+    async fn check_key(&self, fingerprint: String, now: Millis) -> StoreResult<KeyCheck> {
+        self.writer
+            .write(move |c| key_check::check_key(c, &fingerprint, now))
             .await
     }
 

@@ -31,6 +31,15 @@ pub fn admin_upsert(
             )
         })
         .sql("saving an owner")?;
+    if !created {
+        // A new password for an existing account ends its sessions, as `admin passwd` does:
+        // whoever signed in with the old one (maybe the reason for the change) is out.
+        conn.prepare_cached(
+            "DELETE FROM admin_sessions WHERE admin_id = (SELECT id FROM admins WHERE email_index = ?1)",
+        )
+        .and_then(|mut st| st.execute([email_index]))
+        .sql("ending sessions")?;
+    }
     Ok(created)
 }
 

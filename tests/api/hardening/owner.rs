@@ -1,0 +1,80 @@
+//! `admin add` on an existing account sets its password, so it must end its sessions as
+//! `admin passwd` does.
+
+use std::io::Write;
+
+use crate::helpers::*;
+
+const OWNER: &str = "owner@example.org";
+
+fn admin_add(app: &TestApp, password: &str) {
+    let mut child = quietlist_command()
+        .args(["admin", "add", OWNER, "--password-stdin"])
+        .env("QUIETLIST_DATA_DIR", &app.data_dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn sign_in(app: &TestApp, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = client
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = form
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let response = client
+        .post(app.url("/admin/login"))
+        .form(&[("email", OWNER), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303, "sign-in");
+    client
+}
+
+#[tokio::test]
+async fn admin_add_on_an_existing_account_ends_its_sessions() {
+    let app = spawn_app().await;
+    admin_add(&app, "the first long passphrase");
+    let old = sign_in(&app, "the first long passphrase").await;
+    let dashboard = old.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(dashboard.status().as_u16(), 200, "signed in");
+
+    admin_add(&app, "a second long passphrase");
+    let after = old.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(
+        after.status().as_u16(),
+        303,
+        "the session from before the new password still works"
+    );
+    assert_eq!(after.headers()["location"], "/admin/login");
+    // The new password works.
+    let new = sign_in(&app, "a second long passphrase").await;
+    let dashboard = new.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(dashboard.status().as_u16(), 200);
+}

@@ -170,7 +170,10 @@ pub fn signup(data: &[u8]) {
         let encoded = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields.iter())
             .finish();
-        assert_eq!(crate::http::form_fields(encoded.as_bytes()), Ok(fields.clone()));
+        assert_eq!(
+            crate::http::form_fields(encoded.as_bytes()),
+            Ok(fields.clone())
+        );
         fields
     } else {
         match crate::http::json_fields(body) {

@@ -231,3 +231,52 @@ async fn the_owner_signs_in_from_another_network_during_a_flood() {
     assert_eq!(response.status().as_u16(), 303, "the owner was locked out");
     assert_eq!(response.headers()["location"], "/admin");
 }
+
+#[tokio::test]
+async fn a_repeated_signup_cannot_change_what_a_pending_person_will_confirm() {
+    let app = spawn_app().await;
+    let email = "pending-victim@example.org";
+    let first = [
+        ("email", email),
+        ("name", "Real Name"),
+        ("form", "report:ketamine-rapid-antidepressant"),
+    ];
+    let again = [
+        ("email", email),
+        ("name", "Someone Else"),
+        ("form", "course:essential-business-foundations"),
+    ];
+    let answer = app.post_signup_form(LIST, &first).await;
+    assert_eq!(answer.status().as_u16(), 303);
+    let confirmation = app.mail_to(email).await;
+    // Someone else, knowing the address, signs it up again with their own data.
+    let answer = app.post_signup_form(LIST, &again).await;
+    assert_eq!(answer.status().as_u16(), 303);
+    let link = link_in(&confirmation, "/confirm/");
+    let page = app.client.post(&link).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let welcome =
+        loop {
+            if let Some(m) = app.mails_to(email).into_iter().find(|m| {
+                header(m, "Subject").is_some_and(|s| s.contains("You are on the waitlist"))
+            }) {
+                break m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+    let manage = link_in(&welcome, "/manage/");
+    let data: serde_json::Value = app
+        .client
+        .post(format!("{manage}/download"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(data["person"]["name"], "Real Name", "{data}");
+    assert_eq!(
+        data["person"]["consents"][0]["form"], "report:ketamine-rapid-antidepressant",
+        "{data}"
+    );
+}

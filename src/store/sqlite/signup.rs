@@ -32,7 +32,9 @@ pub fn record_signup(
 
     // Every address takes this same statement, new or known, so the work done (and the
     // time taken) does not depend on who is on the list. An unconfirmed person's row takes
-    // the latest form, and a new link when a mail goes.
+    // the latest form only together with a new confirmation link, which the new mail
+    // carries and which ends the old one: whatever the person confirms is what the mail
+    // they confirm from was sent for, never what someone else typed in between.
     let (subscriber_id, status): (i64, String) = conn
         .prepare_cached(
             "INSERT INTO subscribers (list, email_index, email_sealed, name_sealed, fields_sealed,
@@ -45,17 +47,17 @@ pub fn record_signup(
                  CASE WHEN ?14 THEN ?12 END, CASE WHEN ?14 THEN ?13 END, CASE WHEN ?14 THEN ?6 END)
              ON CONFLICT (list, email_index) DO UPDATE SET
                  last_signup_at = excluded.last_signup_at,
-                 name_sealed = CASE WHEN status IN ('pending', 'unsubscribed')
+                 name_sealed = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
                      THEN excluded.name_sealed ELSE name_sealed END,
-                 fields_sealed = CASE WHEN status IN ('pending', 'unsubscribed')
+                 fields_sealed = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
                      THEN excluded.fields_sealed ELSE fields_sealed END,
-                 pending_form = CASE WHEN status IN ('pending', 'unsubscribed')
+                 pending_form = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
                      THEN excluded.pending_form ELSE pending_form END,
-                 pending_text_hash = CASE WHEN status IN ('pending', 'unsubscribed')
+                 pending_text_hash = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
                      THEN excluded.pending_text_hash ELSE pending_text_hash END,
-                 pending_client_ip = CASE WHEN status IN ('pending', 'unsubscribed')
+                 pending_client_ip = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
                      THEN excluded.pending_client_ip ELSE pending_client_ip END,
-                 pending_submitted_at = CASE WHEN status IN ('pending', 'unsubscribed')
+                 pending_submitted_at = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
                      THEN excluded.pending_submitted_at ELSE pending_submitted_at END,
                  confirm_seed = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
                      THEN ?12 ELSE confirm_seed END,

@@ -121,6 +121,8 @@ pub struct RetentionSettings {
     pub mail_history: Millis,
     /// Consent records of people who were erased.
     pub consent_after_erasure: Millis,
+    /// Expired links, and mails that were never sent, are deleted this long after.
+    pub expired_links: Millis,
     pub every: std::time::Duration,
 }
 
@@ -130,6 +132,7 @@ impl Default for RetentionSettings {
             pending: 7 * DAY,
             mail_history: 90 * DAY,
             consent_after_erasure: 3 * 365 * DAY,
+            expired_links: 7 * DAY,
             every: std::time::Duration::from_secs(3600),
         }
     }

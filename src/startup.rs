@@ -388,6 +388,7 @@ async fn retention_job(
             // Never shorter than the cap's window, which counts the mails kept here.
             mail_history: settings.mail_history.max(30 * DAY),
             consent_after_erasure: settings.consent_after_erasure,
+            expired_links: settings.expired_links,
             lists: site.load().site.waitlists.keys().cloned().collect(),
         };
         match store.expire_invitations(policy.now).await {
@@ -400,6 +401,7 @@ async fn retention_job(
                 pending = report.pending_deleted,
                 mails = report.mails_deleted,
                 consents = report.consents_deleted,
+                links = report.links_deleted,
                 "retention: deleted what outlived its period"
             ),
             Ok(_) => {}

@@ -304,6 +304,9 @@ pub struct RetentionPolicy {
     pub mail_history: Millis,
     /// Consent records whose person was erased are deleted after this long.
     pub consent_after_erasure: Millis,
+    /// Links (tokens) are deleted this long after they expired, and mails that were never
+    /// sent (skipped: they count toward no limit) this long after they were queued.
+    pub expired_links: Millis,
     /// Every list of the site (the look-up of old signups goes list by list).
     pub lists: Vec<String>,
 }
@@ -313,6 +316,7 @@ pub struct RetentionReport {
     pub pending_deleted: u64,
     pub mails_deleted: u64,
     pub consents_deleted: u64,
+    pub links_deleted: u64,
 }
 
 /// An owner account, still sealed.

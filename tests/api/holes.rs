@@ -280,3 +280,47 @@ async fn a_repeated_signup_cannot_change_what_a_pending_person_will_confirm() {
         "{data}"
     );
 }
+
+#[tokio::test]
+async fn manage_requests_leave_no_rows_behind_once_their_links_expire() {
+    let app = spawn_app_with(|c| {
+        c.manage_link_ttl = 1;
+        c.retention.expired_links = 0;
+        c.retention.every = std::time::Duration::from_millis(100);
+    })
+    .await;
+    confirmed_person(&app, "rows@example.org").await;
+    // Unknown addresses and a known one, many times: at most one link a day is written.
+    for i in 0..30 {
+        let email = if i % 2 == 0 {
+            "rows@example.org".to_owned()
+        } else {
+            format!("stranger{i}@example.org")
+        };
+        let answer = app
+            .client
+            .post(app.url("/manage"))
+            .form(&[("email", email.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!([200, 429].contains(&answer.status().as_u16()));
+    }
+    let count = |sql: &str| -> i64 {
+        let conn = rusqlite::Connection::open(app.data_dir.join("quietlist.sqlite3")).unwrap();
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    };
+    let deadline = tokio::time::Instant::now() + MAIL_WAIT;
+    while count("SELECT COUNT(*) FROM tokens") > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        count("SELECT COUNT(*) FROM tokens"),
+        0,
+        "expired links are deleted"
+    );
+    assert!(
+        count("SELECT COUNT(*) FROM outbox WHERE kind = 'access'") <= 1,
+        "one manage-link mail a day for the person, none for strangers"
+    );
+}

@@ -85,6 +85,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../../migrations/sqlite/0006_key_check.sql"),
     ),
+    (
+        8,
+        include_str!("../../../migrations/sqlite/0008_token_expiry.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

@@ -323,10 +323,25 @@ pub fn apply_retention(conn: &Connection, p: &RetentionPolicy) -> StoreResult<Re
         )
         .and_then(|mut st| st.execute([p.now - p.consent_after_erasure]))
         .sql("deleting consent records of erased people")? as u64;
+    // Mails never sent count toward no limit: they go once the grace for links is over.
+    let skipped_deleted = conn
+        .prepare_cached("DELETE FROM outbox WHERE state = 'skipped' AND created_at < ?1")
+        .and_then(|mut st| st.execute([p.now - p.expired_links]))
+        .sql("deleting mails that were never sent")? as u64;
+    // An expired link that no queued mail still carries opens nothing: its row goes.
+    let links_deleted = conn
+        .prepare_cached(
+            "DELETE FROM tokens WHERE expires_at < ?1
+               AND NOT EXISTS (SELECT 1 FROM outbox o
+                               WHERE o.token_id = tokens.id AND o.state IN ('queued', 'sending'))",
+        )
+        .and_then(|mut st| st.execute([p.now - p.expired_links]))
+        .sql("deleting expired links")? as u64;
     Ok(RetentionReport {
         pending_deleted,
-        mails_deleted,
+        mails_deleted: mails_deleted + skipped_deleted,
         consents_deleted,
+        links_deleted,
     })
 }
 

@@ -168,6 +168,25 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_RATE_LIMIT", default_value = "on")]
     pub rate_limit: OnOff,
 
+    /// Signup limits: `burst=N` and `rate=N/min` per IPv4 address or IPv6 /64,
+    /// `wide=N` times that per /24 or /48, `global=N/s` per node [default:
+    /// burst=30,rate=60/min,wide=4,global=2000/s].
+    #[arg(long, env = "QUIETLIST_LIMIT_SIGNUP", default_value = "")]
+    pub limit_signup: String,
+
+    /// Manage-link request limits, same form [default: burst=5,rate=10/hour,wide=4,global=50/s].
+    #[arg(long, env = "QUIETLIST_LIMIT_MANAGE", default_value = "")]
+    pub limit_manage: String,
+
+    /// Limits on the POSTs behind mail links (confirm, accept, decline, unsubscribe)
+    /// [default: burst=20,rate=60/min,wide=4,global=500/s].
+    #[arg(long, env = "QUIETLIST_LIMIT_LINK", default_value = "")]
+    pub limit_link: String,
+
+    /// Owner sign-in limits [default: burst=10,rate=30/hour,wide=3,global=20/s].
+    #[arg(long, env = "QUIETLIST_LIMIT_LOGIN", default_value = "")]
+    pub limit_login: String,
+
     /// Behind a reverse proxy: take the client's address from the last hop of
     /// X-Forwarded-For. Only turn on when every request comes through the proxy.
     #[arg(long, env = "QUIETLIST_TRUST_PROXY", default_value = "off")]
@@ -249,6 +268,39 @@ pub enum ClientIpArg {
     None,
 }
 
+impl ServeArgs {
+    /// The `QUIETLIST_LIMIT_*` settings over the defaults; a bad one stops the start
+    /// with its name.
+    fn apply_limits(&self, config: &mut Config) -> anyhow::Result<()> {
+        use crate::abuse::limits::EntryPoint;
+        let settings = [
+            (
+                EntryPoint::Signup,
+                "QUIETLIST_LIMIT_SIGNUP",
+                &self.limit_signup,
+            ),
+            (
+                EntryPoint::Manage,
+                "QUIETLIST_LIMIT_MANAGE",
+                &self.limit_manage,
+            ),
+            (EntryPoint::Link, "QUIETLIST_LIMIT_LINK", &self.limit_link),
+            (
+                EntryPoint::Login,
+                "QUIETLIST_LIMIT_LOGIN",
+                &self.limit_login,
+            ),
+        ];
+        for (entry, name, setting) in settings {
+            let budget = config.limits.budget_mut(entry);
+            *budget = budget
+                .parse_over(setting)
+                .map_err(|problem| anyhow::anyhow!("{name}: {problem}"))?;
+        }
+        Ok(())
+    }
+}
+
 impl Cli {
     fn config(&self, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
         let mut config = Config::new(self.common.data_dir.clone());
@@ -272,6 +324,7 @@ impl Cli {
                 DurabilityArg::Normal => Durability::Normal,
             };
             config.rate_limit = s.rate_limit == OnOff::On;
+            s.apply_limits(&mut config)?;
             config.trust_proxy = s.trust_proxy == OnOff::On;
             config.send_mail = s.send_mail == OnOff::On;
             config.mail_cap = s.mail_cap;

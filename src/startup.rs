@@ -190,12 +190,9 @@ impl Application {
             waitlists,
             https,
             trust_proxy: config.trust_proxy,
-            signup_limiter: config.rate_limit.then(|| {
-                Arc::new(RateLimiter::new(
-                    config.signup_burst,
-                    config.signups_per_minute,
-                ))
-            }),
+            limiter: config
+                .rate_limit
+                .then(|| Arc::new(RateLimiter::new(&config.limits))),
             views: views.clone(),
             owners: Owners {
                 store: store_for_owners.clone(),

@@ -43,8 +43,9 @@ pub struct AppContext {
     pub https: bool,
     /// Believe `X-Forwarded-For` (quietlist runs behind a reverse proxy).
     pub trust_proxy: bool,
-    /// Limits signups per client; `None` when rate limits are off.
-    pub signup_limiter: Option<Arc<rate_limit::RateLimiter>>,
+    /// Per-network limits and per-node ceilings on the costly POSTs; `None` when rate
+    /// limits are off.
+    pub limiter: Option<Arc<rate_limit::RateLimiter>>,
     /// What `/privacy` states.
     pub promise: privacy::PromiseFacts,
     /// Page views, counted for the dashboard.
@@ -108,6 +109,10 @@ pub fn router(state: AppState) -> Router {
         .route("/waitlists/{list}/join/{code}", get(signup::join_page))
         .merge(admin::routes())
         .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit,
+        ))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

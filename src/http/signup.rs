@@ -38,16 +38,8 @@ pub async fn sign_up(
     if state.site.load().site.waitlist(&list).is_none() {
         return reply_error(AppError::NotFound, None);
     }
+    // Rate limits were checked by `rate_limit::limit` before this handler ran.
     let ip = client_ip(peer, request.headers(), state.trust_proxy);
-    if let Some(limiter) = &state.signup_limiter
-        && let Err(wait) = limiter.check(ip)
-    {
-        let retry_after = wait.as_secs().max(1);
-        return reply_error(
-            AppError::TooManyRequests { retry_after },
-            body_format(request.headers()),
-        );
-    }
     let Some(format) = body_format(request.headers()) else {
         return reply_error(AppError::UnsupportedMediaType, None);
     };

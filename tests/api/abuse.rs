@@ -1,0 +1,264 @@
+//! Abuse resistance, attacked as an outsider would: many requests at once, from many
+//! loopback "networks" (127.0.0.0/8 is all loopback, so each 127.x.y.z source address
+//! stands for a client; 127.a.b.* for one /24).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use quietlist::abuse::table::Rate;
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// A visitor whose connections come from `ip`.
+fn client_from(ip: &str) -> reqwest::Client {
+    let ip: IpAddr = ip.parse().unwrap();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(ip)
+        .build()
+        .unwrap()
+}
+
+/// POSTs JSON signups for `emails` all at once from `client`; the statuses.
+async fn parallel_signups(app: &TestApp, client: &reqwest::Client, emails: &[String]) -> Vec<u16> {
+    let url = app.url(&format!("/waitlists/{LIST}/signups"));
+    let tasks: Vec<_> = emails
+        .iter()
+        .map(|email| {
+            let (client, url, email) = (client.clone(), url.clone(), email.clone());
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&json!({ "email": email }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+fn count(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+/// Waits for `n` mails, then a little longer to see that no more come.
+async fn mails_settled(app: &TestApp, n: usize) -> usize {
+    app.smtp().wait_for(n, MAIL_WAIT).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.smtp().received()
+}
+
+const SLOW: f64 = 1.0 / 3600.0;
+
+#[tokio::test]
+async fn two_hundred_parallel_signups_from_one_client_get_its_burst_and_another_network_is_served()
+{
+    let app = spawn_app_with(|c| {
+        c.limits.signup.network = Rate {
+            burst: 30,
+            per_second: SLOW,
+        };
+    })
+    .await;
+    let flooder = client_from("127.0.0.2");
+    let emails: Vec<String> = (0..200).map(|i| format!("flood{i}@example.com")).collect();
+    let statuses = parallel_signups(&app, &flooder, &emails).await;
+    assert_eq!(count(&statuses, 202), 30, "{statuses:?}");
+    assert_eq!(count(&statuses, 429), 170, "{statuses:?}");
+    assert_eq!(mails_settled(&app, 30).await, 30, "mails sent");
+
+    // The flooder is still refused; someone on another network is not.
+    let again = flooder
+        .post(app.url(&format!("/waitlists/{LIST}/signups")))
+        .json(&json!({ "email": "again@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 429);
+    assert!(again.headers().contains_key("retry-after"));
+    let body: serde_json::Value = again.json().await.unwrap();
+    assert!(body["error"]["field"].is_null(), "{body}");
+    let other = parallel_signups(
+        &app,
+        &client_from("127.0.1.2"),
+        &["neighbour@example.com".to_owned()],
+    )
+    .await;
+    assert_eq!(other, vec![202]);
+}
+
+#[tokio::test]
+async fn a_client_hopping_addresses_inside_its_slash_24_meets_the_network_limit() {
+    let app = spawn_app_with(|c| {
+        c.limits.signup.network = Rate {
+            burst: 3,
+            per_second: SLOW,
+        };
+        c.limits.signup.wide = 4;
+    })
+    .await;
+    // 20 addresses of 127.0.5.0/24, 3 signups each (each address within its own budget),
+    // all at once: the /24 lets 4 x 3 = 12 through.
+    let mut tasks = Vec::new();
+    for host in 1..=20 {
+        let client = client_from(&format!("127.0.5.{host}"));
+        let emails: Vec<String> = (0..3)
+            .map(|i| format!("hop{host}-{i}@example.com"))
+            .collect();
+        let app_url = app.url("");
+        tasks.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            let requests = emails.iter().map(|email| {
+                client
+                    .post(format!("{app_url}/waitlists/{LIST}/signups"))
+                    .json(&json!({ "email": email }))
+                    .send()
+            });
+            for r in futures_util::future::join_all(requests).await {
+                statuses.push(r.unwrap().status().as_u16());
+            }
+            statuses
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.extend(t.await.unwrap());
+    }
+    assert_eq!(count(&statuses, 202), 12, "{statuses:?}");
+    assert_eq!(count(&statuses, 429), 48);
+    assert_eq!(mails_settled(&app, 12).await, 12);
+}
+
+#[tokio::test]
+async fn the_global_ceiling_holds_against_two_hundred_networks() {
+    let app = spawn_app_with(|c| {
+        c.limits.signup.global = Rate {
+            burst: 25,
+            per_second: SLOW,
+        };
+    })
+    .await;
+    // 200 networks (each its own /24), one signup each, all at once.
+    let mut tasks = Vec::new();
+    for n in 0..200u32 {
+        let client = client_from(&format!("127.1.{}.{}", n % 250, 1 + n / 250));
+        let url = app.url(&format!("/waitlists/{LIST}/signups"));
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({ "email": format!("botnet{n}@example.com") }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(count(&statuses, 202), 25, "{statuses:?}");
+    assert_eq!(count(&statuses, 429), 175);
+    assert_eq!(mails_settled(&app, 25).await, 25, "mails sent");
+}
+
+#[tokio::test]
+async fn manage_requests_are_limited_per_network_with_one_answer_for_any_address() {
+    let app = spawn_app().await;
+    app.sign_up_and_confirm("known@example.com").await;
+    let client = client_from("127.0.7.1");
+    // The default budget: 5 at once, then 10 an hour.
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let r = client
+            .post(app.url("/manage"))
+            .form(&[("email", format!("someone{i}@example.com"))])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses.iter().all(|s| *s != 429), "{statuses:?}");
+    let mut bodies = Vec::new();
+    for email in ["known@example.com", "nobody@example.com"] {
+        let r = client
+            .post(app.url("/manage"))
+            .form(&[("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 429);
+        let retry = r.headers()["retry-after"].to_str().unwrap().to_owned();
+        bodies.push((retry, r.text().await.unwrap()));
+    }
+    assert_eq!(bodies[0], bodies[1], "a limited answer tells who is listed");
+    assert!(bodies[0].1.contains("Too many attempts"));
+}
+
+#[tokio::test]
+async fn link_posts_and_sign_ins_have_their_own_budgets() {
+    let app = spawn_app_with(|c| {
+        c.limits.link.network = Rate {
+            burst: 4,
+            per_second: SLOW,
+        };
+    })
+    .await;
+    let client = client_from("127.0.8.1");
+    let mut links = Vec::new();
+    for _ in 0..6 {
+        let r = client
+            .post(app.url("/confirm/not-a-real-token"))
+            .send()
+            .await
+            .unwrap();
+        links.push(r.status().as_u16());
+    }
+    assert_eq!(count(&links, 429), 2, "{links:?}");
+
+    // Sign-ins: 10 at once, then 30 an hour, by default; other doors are untouched.
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let (client, url) = (client.clone(), app.url("/admin/login"));
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .form(&[
+                    ("email", "owner@example.com"),
+                    ("password", &format!("guess{i}")),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut logins = Vec::new();
+    for t in tasks {
+        logins.push(t.await.unwrap());
+    }
+    assert!(
+        logins.len() - count(&logins, 429) <= 10,
+        "more than 10 guesses were checked: {logins:?}"
+    );
+    let elsewhere = client_from("127.0.9.1")
+        .post(app.url("/admin/login"))
+        .form(&[("email", "owner@example.com"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(elsewhere.status().as_u16(), 429);
+    let signup = parallel_signups(&app, &client, &["still@example.com".to_owned()]).await;
+    assert_eq!(signup, vec![202]);
+}

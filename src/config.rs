@@ -29,6 +29,8 @@ pub struct Config {
     pub rate_limit: bool,
     /// Every entry point's per-network limits and per-node ceiling.
     pub limits: crate::abuse::limits::Limits,
+    /// Form stamps, proof of work, throwaway domains.
+    pub abuse: crate::abuse::AbuseSettings,
     /// Believe `X-Forwarded-For` from a reverse proxy in front of quietlist.
     pub trust_proxy: bool,
     /// `false` keeps mail queued without sending it (SMTP maintenance, benchmarks).
@@ -73,6 +75,7 @@ impl Config {
             durability: Durability::Full,
             rate_limit: true,
             limits: crate::abuse::limits::Limits::default(),
+            abuse: crate::abuse::AbuseSettings::default(),
             trust_proxy: false,
             send_mail: true,
             busy_timeout: std::time::Duration::from_secs(5),

@@ -193,6 +193,10 @@ impl Application {
             limiter: config
                 .rate_limit
                 .then(|| Arc::new(RateLimiter::new(&config.limits))),
+            guard: Arc::new(
+                crate::abuse::SignupGuard::new(&config.abuse, core.vault.abuse_keys())
+                    .context("loading the throwaway-domain list")?,
+            ),
             views: views.clone(),
             owners: Owners {
                 store: store_for_owners.clone(),

@@ -2,5 +2,118 @@
 //! and the address normalisation used to count referrals. Pure logic; the HTTP wiring
 //! is in `http::rate_limit` and `http::signup`.
 
+pub mod disposable;
 pub mod limits;
+pub mod pow;
+pub mod referral;
+pub mod stamp;
 pub mod table;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use disposable::DisposableDomains;
+use pow::ProofOfWork;
+use stamp::Stamps;
+
+/// The owner's settings for the signup checks.
+#[derive(Debug, Clone)]
+pub struct AbuseSettings {
+    /// A form posted sooner than this after it was served is dropped (0 turns the
+    /// stamp check off).
+    pub form_min_seconds: u32,
+    /// Ask for a proof of work on every signup (during an attack).
+    pub pow: bool,
+    /// The largest secret number (the client tries half of them on average).
+    pub pow_max_number: u64,
+    pub pow_ttl_seconds: u64,
+    /// Replaces the bundled throwaway-domain list.
+    pub disposable_file: Option<PathBuf>,
+    pub disposable_block: Vec<String>,
+    pub disposable_allow: Vec<String>,
+}
+
+impl Default for AbuseSettings {
+    fn default() -> Self {
+        Self {
+            form_min_seconds: 2,
+            pow: false,
+            pow_max_number: 100_000,
+            pow_ttl_seconds: 600,
+            disposable_file: None,
+            disposable_block: Vec::new(),
+            disposable_allow: Vec::new(),
+        }
+    }
+}
+
+/// Signups that were answered as usual but dropped, by reason (no addresses: counts).
+#[derive(Debug, Default)]
+pub struct Dropped {
+    pub too_soon: AtomicU64,
+    pub bad_stamp: AtomicU64,
+}
+
+/// What the signup handler checks before the use case runs.
+pub struct SignupGuard {
+    pub domains: DisposableDomains,
+    pub stamps: Option<Stamps>,
+    pub pow: Option<ProofOfWork>,
+    pub dropped: Dropped,
+}
+
+impl SignupGuard {
+    /// `keys` are two 32-byte keys derived from the master key (stamps, challenges).
+    pub fn new(settings: &AbuseSettings, keys: [[u8; 32]; 2]) -> anyhow::Result<Self> {
+        let [stamp_key, pow_key] = keys;
+        Ok(Self {
+            domains: DisposableDomains::load(
+                settings.disposable_file.as_deref(),
+                &settings.disposable_block,
+                &settings.disposable_allow,
+            )?,
+            stamps: (settings.form_min_seconds > 0)
+                .then(|| Stamps::new(stamp_key, settings.form_min_seconds))
+                .transpose()?,
+            pow: settings
+                .pow
+                .then(|| {
+                    ProofOfWork::new(pow_key, settings.pow_max_number, settings.pow_ttl_seconds)
+                })
+                .transpose()?,
+            dropped: Dropped::default(),
+        })
+    }
+
+    /// The stamp a form served now carries (or the placeholder's stand-in when stamps
+    /// are off, which nothing checks).
+    pub fn stamp_now(&self) -> String {
+        match &self.stamps {
+            Some(stamps) => stamps.issue(crate::store::now_millis()),
+            None => stamp::PLACEHOLDER.to_owned(),
+        }
+    }
+
+    /// Whether a form POST may go on to the use case; counts and logs the ones dropped.
+    pub fn form_stamp_ok(&self, stamp: Option<&str>) -> bool {
+        let Some(stamps) = &self.stamps else {
+            return true;
+        };
+        match stamps.check(stamp, crate::store::now_millis()) {
+            stamp::StampCheck::Fresh => true,
+            stamp::StampCheck::TooSoon => {
+                self.dropped.too_soon.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(
+                    reason = "too-soon",
+                    "signup form dropped: posted too soon after it was served"
+                );
+                false
+            }
+            other => {
+                self.dropped.bad_stamp.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(reason = ?other, "signup form dropped: missing, forged or stale stamp");
+                false
+            }
+        }
+    }
+}

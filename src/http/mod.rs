@@ -46,6 +46,8 @@ pub struct AppContext {
     /// Per-network limits and per-node ceilings on the costly POSTs; `None` when rate
     /// limits are off.
     pub limiter: Option<Arc<rate_limit::RateLimiter>>,
+    /// Form stamps, proof of work and throwaway domains, checked at signup.
+    pub guard: Arc<crate::abuse::SignupGuard>,
     /// What `/privacy` states.
     pub promise: privacy::PromiseFacts,
     /// Page views, counted for the dashboard.
@@ -78,6 +80,7 @@ pub fn router(state: AppState) -> Router {
     // outermost.
     let dynamic = Router::new()
         .route("/waitlists/{list}/signups", post(signup::sign_up))
+        .route("/waitlists/{list}/challenge", get(signup::challenge))
         .route(
             "/confirm/{token}",
             get(confirm::show).post(confirm::confirm),

@@ -75,6 +75,10 @@ pub async fn sign_up(
         client_ip: Some(ip),
     };
 
+    if let Some(refusal) = guard_signup(&state, &list, format, &raw) {
+        return refusal;
+    }
+
     match state.waitlists.sign_up(&list, &raw).await {
         Ok(()) => accepted(format, &list),
         Err(SignupError::Invalid { field, message }) => match format {
@@ -89,6 +93,78 @@ pub async fn sign_up(
         Err(SignupError::Store(e)) => reply_error(AppError::from(e), Some(format)),
         Err(SignupError::Internal(e)) => reply_error(AppError::from(e), Some(format)),
     }
+}
+
+/// The abuse checks before the use case runs (`abuse`): a proof of work when the owner
+/// turned it on, the form's time stamp, throwaway domains. `Some` is the answer.
+fn guard_signup(state: &AppState, list: &str, format: Format, raw: &RawSignup) -> Option<Response> {
+    let guard = &state.guard;
+    if let Some(pow) = &guard.pow
+        && let Err(problem) = pow.verify(raw.get(crate::abuse::pow::FIELD), unix_now())
+    {
+        return Some(pow_refused(format, problem));
+    }
+    // Too fast, or no genuine stamp: the same answer as a signup, and nothing recorded.
+    if format == Format::Form && !guard.form_stamp_ok(raw.get(crate::abuse::stamp::FIELD)) {
+        return Some(accepted(format, list));
+    }
+    let email = crate::domain::EmailAddress::parse(raw.get("email").unwrap_or("")).ok()?;
+    let domain = guard.domains.throwaway(email.domain())?;
+    let message = crate::abuse::disposable::refusal_message(domain);
+    Some(match format {
+        Format::Json => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({ "error": { "field": "email", "message": message } })),
+        )
+            .into_response(),
+        Format::Form => form_with_error(state, list, raw, "email", &message),
+    })
+}
+
+fn unix_now() -> u64 {
+    u64::try_from(crate::store::now_millis() / 1000).unwrap_or(0)
+}
+
+/// A signup without a valid proof of work, while the owner has it on.
+fn pow_refused(format: Format, problem: crate::abuse::pow::PowError) -> Response {
+    match format {
+        Format::Json => (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({ "error": { "field": crate::abuse::pow::FIELD, "message": problem.to_string() } })),
+        )
+            .into_response(),
+        // What a visitor without JavaScript gets while the check is on: a plain page
+        // that says what is happening and what to do.
+        Format::Form => AppError::Page {
+            status: StatusCode::FORBIDDEN,
+            heading: "Signups are paused for automated traffic",
+            lines: vec![
+                "This site is receiving a flood of automated signups, so for now each signup must include a small calculation that your browser does with JavaScript.".into(),
+                "Please enable JavaScript for this page and send the form again, or come back in a few hours when the check is off again.".into(),
+                format!("({problem})"),
+            ],
+        }
+        .into_response(),
+    }
+}
+
+/// `GET /waitlists/{list}/challenge`: a proof-of-work challenge in ALTCHA's format.
+pub async fn challenge(State(state): State<AppState>, Path(list): Path<String>) -> Response {
+    if state.site.load().site.waitlist(&list).is_none() {
+        return AppError::NotFound.into_json_response();
+    }
+    let Some(pow) = &state.guard.pow else {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({ "error": { "field": null, "message": "No proof of work is asked for right now; sign up without one." } })),
+        )
+            .into_response();
+    };
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(pow.challenge(unix_now())),
+    )
+        .into_response()
 }
 
 /// The one answer every accepted signup gets, whoever the address belongs to.
@@ -140,7 +216,12 @@ fn form_with_error(
                 (header::CONTENT_TYPE, "text/html; charset=utf-8"),
                 (header::CACHE_CONTROL, "no-store"),
             ],
-            html,
+            // The form shown again gets a stamp of its own.
+            html.replacen(
+                crate::abuse::stamp::PLACEHOLDER,
+                &state.guard.stamp_now(),
+                1,
+            ),
         )
             .into_response(),
         Err(e) => AppError::from(e).into_response(),
@@ -230,7 +311,11 @@ pub async fn join_page(
                 (header::CACHE_CONTROL, "no-store"),
                 (header::REFERRER_POLICY, "no-referrer"),
             ],
-            axum::response::Html(html),
+            axum::response::Html(html.replacen(
+                crate::abuse::stamp::PLACEHOLDER,
+                &state.guard.stamp_now(),
+                1,
+            )),
         )
             .into_response(),
         Err(e) => AppError::from(e).into_response(),

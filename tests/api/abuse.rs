@@ -262,3 +262,218 @@ async fn link_posts_and_sign_ins_have_their_own_budgets() {
     let signup = parallel_signups(&app, &client, &["still@example.com".to_owned()]).await;
     assert_eq!(signup, vec![202]);
 }
+
+/// The stamp in a served form.
+fn stamp_in(html: &str) -> String {
+    let at = html.find(r#"name="stamp" value=""#).expect("a stamp field");
+    let rest = &html[at + r#"name="stamp" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+async fn post_form(app: &TestApp, fields: &[(&str, &str)]) -> (u16, String) {
+    let r = app.post_signup_form(LIST, fields).await;
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (r.status().as_u16(), location)
+}
+
+#[tokio::test]
+async fn a_form_sent_too_soon_or_without_a_genuine_stamp_is_answered_as_usual_and_dropped() {
+    let app = spawn_app_with(|c| c.abuse.form_min_seconds = 2).await;
+    let page = app.get_text(&format!("/waitlists/{LIST}")).await;
+    let stamp = stamp_in(&page);
+    let forged = format!("0000000000001{}", &stamp[13..]);
+    let (fast, missing, fake) = (
+        post_form(&app, &[("email", "fast@example.com"), ("stamp", &stamp)]).await,
+        post_form(&app, &[("email", "missing@example.com")]).await,
+        post_form(&app, &[("email", "forged@example.com"), ("stamp", &forged)]).await,
+    );
+    let expected = (303, format!("/waitlists/{LIST}/check-your-inbox"));
+    assert_eq!(fast, expected, "too soon");
+    assert_eq!(missing, expected, "no stamp");
+    assert_eq!(fake, expected, "forged stamp");
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let person = post_form(&app, &[("email", "person@example.com"), ("stamp", &stamp)]).await;
+    assert_eq!(person, expected);
+    app.mail_to("person@example.com").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.smtp().received(), 1, "only the person's mail was sent");
+    assert_eq!(app.status_of("fast@example.com"), None);
+    assert_eq!(app.status_of("forged@example.com"), None);
+}
+
+#[tokio::test]
+async fn prerendered_forms_carry_a_fresh_stamp_and_their_gzip_decodes_with_gnu_gzip() {
+    let app = spawn_app_with(|c| c.abuse.form_min_seconds = 2).await;
+    let first = stamp_in(&app.get_text(REPORT).await);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let second = stamp_in(&app.get_text(REPORT).await);
+    assert_ne!(first, second, "each request gets its own stamp");
+    let r = app
+        .client
+        .get(app.url(REPORT))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["cache-control"], "private, max-age=300");
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let gz = r.bytes().await.unwrap();
+    let mut child = std::process::Command::new("gzip")
+        .arg("-dc")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&gz).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "gzip -d refused the body");
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.ends_with("</html>\n") || html.trim_end().ends_with("</html>"));
+    let stamp = stamp_in(&html);
+    assert_eq!(stamp.len(), first.len());
+    assert_ne!(stamp, quietlist::abuse::stamp::PLACEHOLDER);
+    // The page itself has not changed: a browser's copy revalidates with a 304.
+    let again = app
+        .client
+        .get(app.url(REPORT))
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+}
+
+#[tokio::test]
+async fn a_throwaway_address_is_refused_naming_the_field_and_the_owner_can_override() {
+    let app = spawn_app().await;
+    let r = app
+        .post_signup_json(LIST, &json!({ "email": "someone@mailinator.com" }))
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "email");
+    assert_eq!(
+        body["error"]["message"],
+        "Addresses at mailinator.com are throwaway addresses; please use an address you will keep."
+    );
+    let form = app
+        .post_signup_form(LIST, &[("email", "x@sub.yopmail.com")])
+        .await;
+    assert_eq!(form.status().as_u16(), 422);
+    assert!(
+        form.text()
+            .await
+            .unwrap()
+            .contains("Addresses at yopmail.com are throwaway")
+    );
+
+    let owner = spawn_app_with(|c| {
+        c.abuse.disposable_allow = vec!["mailinator.com".into()];
+        c.abuse.disposable_block = vec!["example.net".into()];
+    })
+    .await;
+    let allowed = owner
+        .post_signup_json(LIST, &json!({ "email": "someone@mailinator.com" }))
+        .await;
+    assert_eq!(allowed.status().as_u16(), 202);
+    let blocked = owner
+        .post_signup_json(LIST, &json!({ "email": "a@example.net" }))
+        .await;
+    assert_eq!(blocked.status().as_u16(), 422);
+}
+
+/// Finds the number the way any ALTCHA client does, written here apart from the app's
+/// own solver: SHA-256 over salt + decimal number, compared as lower-case hex.
+fn solve_independently(challenge: &serde_json::Value) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    assert_eq!(challenge["algorithm"], "SHA-256");
+    let salt = challenge["salt"].as_str().unwrap();
+    let target = challenge["challenge"].as_str().unwrap();
+    let max = challenge["maxnumber"].as_u64().unwrap();
+    let number = (0..=max)
+        .find(|n| hex::encode(Sha256::digest(format!("{salt}{n}").as_bytes())) == target)
+        .expect("a number within maxnumber");
+    let payload = json!({
+        "algorithm": "SHA-256", "challenge": target, "number": number,
+        "salt": salt, "signature": challenge["signature"],
+    });
+    base64::engine::general_purpose::STANDARD.encode(payload.to_string())
+}
+
+async fn challenge(app: &TestApp) -> serde_json::Value {
+    let r = app.get(&format!("/waitlists/{LIST}/challenge")).await;
+    assert_eq!(r.status().as_u16(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn with_proof_of_work_on_a_signup_needs_a_fresh_solved_challenge_used_once() {
+    let app = spawn_app_with(|c| {
+        c.abuse.pow = true;
+        c.abuse.pow_max_number = 20_000;
+        c.abuse.pow_ttl_seconds = 1;
+    })
+    .await;
+    let none = app
+        .post_signup_json(LIST, &json!({ "email": "a@example.com" }))
+        .await;
+    assert_eq!(none.status().as_u16(), 403);
+    let body: serde_json::Value = none.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "altcha");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("proof-of-work")
+    );
+
+    let solved = solve_independently(&challenge(&app).await);
+    let ok = app
+        .post_signup_json(LIST, &json!({ "email": "a@example.com", "altcha": solved }))
+        .await;
+    assert_eq!(ok.status().as_u16(), 202);
+    let replay = app
+        .post_signup_json(LIST, &json!({ "email": "b@example.com", "altcha": solved }))
+        .await;
+    assert_eq!(replay.status().as_u16(), 403);
+    let body: serde_json::Value = replay.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already used")
+    );
+
+    let late = solve_independently(&challenge(&app).await);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let expired = app
+        .post_signup_json(LIST, &json!({ "email": "c@example.com", "altcha": late }))
+        .await;
+    assert_eq!(expired.status().as_u16(), 403);
+    let body: serde_json::Value = expired.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+
+    // A visitor without JavaScript is told what is going on.
+    let form = app
+        .post_signup_form(LIST, &[("email", "d@example.com")])
+        .await;
+    assert_eq!(form.status().as_u16(), 403);
+    assert!(form.text().await.unwrap().contains("enable JavaScript"));
+    app.mail_to("a@example.com").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.smtp().received(), 1);
+}

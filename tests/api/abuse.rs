@@ -477,3 +477,65 @@ async fn with_proof_of_work_on_a_signup_needs_a_fresh_solved_challenge_used_once
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.smtp().received(), 1);
 }
+
+/// Waits for the welcome mail to `email` (the second mail it gets).
+async fn welcome_of(app: &TestApp, email: &str) -> ReceivedMail {
+    let deadline = tokio::time::Instant::now() + MAIL_WAIT;
+    loop {
+        let mails = app.mails_to(email);
+        if mails.len() >= 2 {
+            return mails[1].clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no welcome to {email}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn place_of(app: &TestApp, email: &str) -> String {
+    app.export_rows(LIST)
+        .into_iter()
+        .find(|r| r[0] == email)
+        .map(|r| r[2].clone())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn one_inbox_cannot_refer_itself_or_count_twice_under_other_spellings() {
+    let app = spawn_app_with(|c| c.referral_boost = 1).await;
+    for i in 0..5 {
+        app.sign_up_and_confirm(&format!("ahead{i}@example.com"))
+            .await;
+    }
+    app.sign_up_and_confirm("them@gmail.com").await;
+    assert_eq!(place_of(&app, "them@gmail.com"), "6");
+    let welcome = welcome_of(&app, "them@gmail.com").await;
+    let share = link_in(&welcome, "/join/");
+    let code = share.rsplit('/').next().unwrap().to_owned();
+
+    let own = [
+        "them+1@gmail.com",
+        "them+2@gmail.com",
+        "t.h.e.m@gmail.com",
+        "them@googlemail.com",
+    ];
+    let friend = [
+        "friend+a@example.org",
+        "friend+b@example.org",
+        "friend@example.org",
+    ];
+    for email in own.iter().chain(friend.iter()) {
+        let r = app
+            .post_signup_form(LIST, &[("email", email), ("ref", &code)])
+            .await;
+        assert_eq!(r.status().as_u16(), 303, "{email}");
+        let mail = app.mail_to(email).await;
+        let confirm = link_in(&mail, "/confirm/");
+        let page = app.client.post(&confirm).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200, "{email} confirmed");
+    }
+    // Seven confirmed referrals, one inbox besides their own: one place up.
+    assert_eq!(place_of(&app, "them@gmail.com"), "5");
+}

@@ -77,6 +77,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../../migrations/sqlite/0004_status_counts.sql"),
     ),
+    (
+        7,
+        include_str!("../../../migrations/sqlite/0007_referral_index.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

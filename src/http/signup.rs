@@ -133,14 +133,14 @@ fn pow_refused(format: Format, problem: crate::abuse::pow::PowError) -> Response
             axum::Json(json!({ "error": { "field": crate::abuse::pow::FIELD, "message": problem.to_string() } })),
         )
             .into_response(),
-        // What a visitor without JavaScript gets while the check is on: a plain page
-        // that says what is happening and what to do.
+        // What a form visitor gets while the check is on: quietlist ships no script
+        // (its pages allow none), so the form is paused and the page says so plainly.
         Format::Form => AppError::Page {
             status: StatusCode::FORBIDDEN,
-            heading: "Signups are paused for automated traffic",
+            heading: "Signups are paused for a while",
             lines: vec![
-                "This site is receiving a flood of automated signups, so for now each signup must include a small calculation that your browser does with JavaScript.".into(),
-                "Please enable JavaScript for this page and send the form again, or come back in a few hours when the check is off again.".into(),
+                "This site is receiving a flood of automated signups, so for now each signup must carry a small proof-of-work calculation, which this form cannot do.".into(),
+                "Nothing was recorded. Please come back in a few hours; the site's owner turns this check off once the flood is over.".into(),
                 format!("({problem})"),
             ],
         }

@@ -467,12 +467,12 @@ async fn with_proof_of_work_on_a_signup_needs_a_fresh_solved_challenge_used_once
             .contains("expired")
     );
 
-    // A visitor without JavaScript is told what is going on.
+    // A form visitor is told what is going on.
     let form = app
         .post_signup_form(LIST, &[("email", "d@example.com")])
         .await;
     assert_eq!(form.status().as_u16(), 403);
-    assert!(form.text().await.unwrap().contains("enable JavaScript"));
+    assert!(form.text().await.unwrap().contains("Signups are paused"));
     app.mail_to("a@example.com").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.smtp().received(), 1);

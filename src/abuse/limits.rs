@@ -128,7 +128,8 @@ pub struct Limits {
     pub manage: Budget,
     pub link: Budget,
     pub login: Budget,
-    /// Keys each per-network table remembers at once (fixed memory: 48 bytes a key).
+    /// Networks the signup table remembers at once (fixed memory: 48 bytes each); the
+    /// other doors get a quarter of it, the wider networks a quarter of that.
     pub table_capacity: usize,
 }
 

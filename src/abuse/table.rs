@@ -189,6 +189,13 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_is_small() {
+        // 65,536 slots of signups, 16,384 for each other door, plus a quarter of each
+        // for the wider networks: about 7 MB in all at this size.
+        assert!(std::mem::size_of::<Option<Slot>>() <= 48);
+    }
+
+    #[test]
     fn the_global_bucket_holds_its_ceiling() {
         let global = GlobalBucket::new(rate(5, 5.0));
         let t0 = Instant::now();

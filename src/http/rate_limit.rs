@@ -44,9 +44,14 @@ impl RateLimiter {
     pub fn new(limits: &Limits) -> Self {
         let gate = |entry: EntryPoint| {
             let budget = limits.budget(entry);
+            // The other doors see far fewer distinct networks than signups do.
+            let capacity = match entry {
+                EntryPoint::Signup => limits.table_capacity,
+                _ => limits.table_capacity / 4,
+            };
             Gate {
-                network: BucketTable::new(budget.network, limits.table_capacity),
-                wide: BucketTable::new(budget.wide_rate(), limits.table_capacity / 4),
+                network: BucketTable::new(budget.network, capacity),
+                wide: BucketTable::new(budget.wide_rate(), capacity / 4),
                 global: GlobalBucket::new(budget.global),
                 refused: Default::default(),
             }

@@ -365,6 +365,8 @@ impl RunningBinary {
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("QUIETLIST_DATA_DIR", data_dir)
             .env("QUIETLIST_LOG_FORMAT", "json")
+            // Bare form posts, as in spawn_app (see start_in).
+            .env("QUIETLIST_FORM_MIN_SECONDS", "0")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
         for (k, v) in env {

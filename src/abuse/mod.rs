@@ -11,6 +11,7 @@ pub mod table;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use disposable::DisposableDomains;
 use pow::ProofOfWork;
@@ -54,12 +55,48 @@ pub struct Dropped {
     pub bad_stamp: AtomicU64,
 }
 
+/// How long recent real signups took to answer, so that a dropped one can take as long:
+/// an answer that came back at once would tell a script its form was dropped.
+#[derive(Debug, Default)]
+pub struct RecentLatencies {
+    ring: std::sync::Mutex<(Vec<Duration>, usize)>,
+}
+
+const LATENCY_SAMPLES: usize = 128;
+
+impl RecentLatencies {
+    pub fn record(&self, took: Duration) {
+        let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        let (samples, next) = &mut *ring;
+        if samples.len() < LATENCY_SAMPLES {
+            samples.push(took);
+        } else if let Some(slot) = samples.get_mut(*next % LATENCY_SAMPLES) {
+            *slot = took;
+        }
+        *next = (*next + 1) % LATENCY_SAMPLES;
+    }
+
+    /// One of the recent durations, at random (a few milliseconds before any).
+    pub fn pick(&self) -> Duration {
+        let ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        let samples = &ring.0;
+        if samples.is_empty() {
+            return Duration::from_millis(3);
+        }
+        samples
+            .get(rand::random_range(0..samples.len()))
+            .copied()
+            .unwrap_or(Duration::from_millis(3))
+    }
+}
+
 /// What the signup handler checks before the use case runs.
 pub struct SignupGuard {
     pub domains: DisposableDomains,
     pub stamps: Option<Stamps>,
     pub pow: Option<ProofOfWork>,
     pub dropped: Dropped,
+    pub latencies: RecentLatencies,
 }
 
 impl SignupGuard {
@@ -82,6 +119,7 @@ impl SignupGuard {
                 })
                 .transpose()?,
             dropped: Dropped::default(),
+            latencies: RecentLatencies::default(),
         })
     }
 
@@ -115,5 +153,30 @@ impl SignupGuard {
                 false
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_signup_waits_as_long_as_a_recent_real_one() {
+        let recent = RecentLatencies::default();
+        assert_eq!(recent.pick(), Duration::from_millis(3));
+        for ms in [4, 5, 6] {
+            recent.record(Duration::from_millis(ms));
+        }
+        for _ in 0..50 {
+            assert!(
+                [4, 5, 6]
+                    .map(Duration::from_millis)
+                    .contains(&recent.pick())
+            );
+        }
+        for _ in 0..1000 {
+            recent.record(Duration::from_millis(9));
+        }
+        assert_eq!(recent.pick(), Duration::from_millis(9));
     }
 }

@@ -27,6 +27,8 @@ pub async fn sign_up(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
+    // Both a real signup's answer time and a dropped one's are taken from here.
+    let started = tokio::time::Instant::now();
     let wants_json = prefers_json(request.headers());
     let reply_error = |e: AppError, format: Option<Format>| match format {
         Some(Format::Json) => e.into_json_response(),
@@ -75,11 +77,15 @@ pub async fn sign_up(
         client_ip: Some(ip),
     };
 
-    if let Some(refusal) = guard_signup(&state, &list, format, &raw) {
+    if let Some(refusal) = guard_signup(&state, &list, format, &raw, started).await {
         return refusal;
     }
 
-    match state.waitlists.sign_up(&list, &raw).await {
+    let result = state.waitlists.sign_up(&list, &raw).await;
+    if result.is_ok() {
+        state.guard.latencies.record(started.elapsed());
+    }
+    match result {
         Ok(()) => accepted(format, &list),
         Err(SignupError::Invalid { field, message }) => match format {
             Format::Json => (
@@ -97,7 +103,13 @@ pub async fn sign_up(
 
 /// The abuse checks before the use case runs (`abuse`): a proof of work when the owner
 /// turned it on, the form's time stamp, throwaway domains. `Some` is the answer.
-fn guard_signup(state: &AppState, list: &str, format: Format, raw: &RawSignup) -> Option<Response> {
+async fn guard_signup(
+    state: &AppState,
+    list: &str,
+    format: Format,
+    raw: &RawSignup,
+    started: tokio::time::Instant,
+) -> Option<Response> {
     let guard = &state.guard;
     if let Some(pow) = &guard.pow
         && let Err(problem) = pow.verify(raw.get(crate::abuse::pow::FIELD), unix_now())
@@ -105,7 +117,11 @@ fn guard_signup(state: &AppState, list: &str, format: Format, raw: &RawSignup) -
         return Some(pow_refused(format, problem));
     }
     // Too fast, or no genuine stamp: the same answer as a signup, and nothing recorded.
+    // It also takes as long as a recent real signup did.
     if format == Format::Form && !guard.form_stamp_ok(raw.get(crate::abuse::stamp::FIELD)) {
+        // The timer fires on the millisecond tick after its deadline: aim that much early.
+        let wait = guard.latencies.pick().saturating_sub(TIMER_SLACK);
+        tokio::time::sleep_until(started + wait).await;
         return Some(accepted(format, list));
     }
     let email = crate::domain::EmailAddress::parse(raw.get("email").unwrap_or("")).ok()?;
@@ -120,6 +136,8 @@ fn guard_signup(state: &AppState, list: &str, format: Format, raw: &RawSignup) -
         Format::Form => form_with_error(state, list, raw, "email", &message),
     })
 }
+
+const TIMER_SLACK: std::time::Duration = std::time::Duration::from_micros(1100);
 
 fn unix_now() -> u64 {
     u64::try_from(crate::store::now_millis() / 1000).unwrap_or(0)

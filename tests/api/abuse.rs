@@ -539,3 +539,51 @@ async fn one_inbox_cannot_refer_itself_or_count_twice_under_other_spellings() {
     // Seven confirmed referrals, one inbox besides their own: one place up.
     assert_eq!(place_of(&app, "them@gmail.com"), "5");
 }
+
+/// Mann-Whitney AUC: the chance that a draw from `a` is slower than one from `b`.
+fn auc(a: &[f64], b: &[f64]) -> f64 {
+    let mut wins = 0.0;
+    for x in a {
+        for y in b {
+            wins += if x > y {
+                1.0
+            } else if x == y {
+                0.5
+            } else {
+                0.0
+            };
+        }
+    }
+    wins / (a.len() * b.len()) as f64
+}
+
+#[tokio::test]
+async fn a_dropped_form_takes_as_long_to_answer_as_a_real_signup() {
+    let app = spawn_app_with(|c| {
+        c.abuse.form_min_seconds = 1;
+        c.rate_limit = false;
+    })
+    .await;
+    let stamp = stamp_in(&app.get_text(&format!("/waitlists/{LIST}")).await);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (mut real, mut dropped) = (Vec::new(), Vec::new());
+    // Alternating pairs on one keep-alive client, as a script probing would send them.
+    for i in 0..120 {
+        let email = format!("timing{i}@example.com");
+        let t = std::time::Instant::now();
+        let a = post_form(&app, &[("email", &email), ("stamp", &stamp)]).await;
+        real.push(t.elapsed().as_secs_f64());
+        let t = std::time::Instant::now();
+        let b = post_form(&app, &[("email", &format!("bot{i}@example.com"))]).await;
+        dropped.push(t.elapsed().as_secs_f64());
+        assert_eq!(a, b);
+    }
+    let (real, dropped) = (&real[20..], &dropped[20..]);
+    let auc = auc(dropped, real);
+    eprintln!("dropped-vs-real answer time AUC {auc:.3}");
+    assert!(
+        (0.3..=0.7).contains(&auc),
+        "dropped forms answer at a different speed: AUC {auc:.3}"
+    );
+    assert_eq!(app.status_of("bot5@example.com"), None);
+}

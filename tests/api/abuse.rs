@@ -339,6 +339,20 @@ async fn prerendered_forms_carry_a_fresh_stamp_and_their_gzip_decodes_with_gnu_g
     let stamp = stamp_in(&html);
     assert_eq!(stamp.len(), first.len());
     assert_ne!(stamp, quietlist::abuse::stamp::PLACEHOLDER);
+    // Forms rendered per request carry a real stamp too: a share link's page, and the
+    // form shown again with an error.
+    let join = app
+        .get_text(&format!("/waitlists/{LIST}/join/0000000000000"))
+        .await;
+    assert_ne!(stamp_in(&join), quietlist::abuse::stamp::PLACEHOLDER);
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let again = app
+        .post_signup_form(LIST, &[("email", "not-an-address"), ("stamp", &first)])
+        .await;
+    assert_eq!(again.status().as_u16(), 422);
+    let again = again.text().await.unwrap();
+    assert_ne!(stamp_in(&again), quietlist::abuse::stamp::PLACEHOLDER);
+    assert_eq!(stamp_in(&again).len(), first.len());
     // The page itself has not changed: a browser's copy revalidates with a 304.
     let again = app
         .client

@@ -132,6 +132,29 @@ impl SignupGuard {
         }
     }
 
+    /// While the proof of work is on, what lets a form without JavaScript through
+    /// instead: a genuine stamp, old enough, no older than a challenge may be, and used
+    /// once. A script must then fetch a page and wait for every signup, on top of the
+    /// per-network limits.
+    pub fn form_stamp_single_use(&self, stamp: Option<&str>) -> bool {
+        let (Some(pow), Some(stamps), Some(stamp)) = (&self.pow, &self.stamps, stamp) else {
+            return false;
+        };
+        let now_ms = crate::store::now_millis();
+        if stamps.check(Some(stamp), now_ms) != stamp::StampCheck::Fresh {
+            return false;
+        }
+        let Some(issued) = Stamps::issued_at(stamp) else {
+            return false;
+        };
+        let expires = u64::try_from(issued / 1000).unwrap_or(0) + pow.ttl_seconds;
+        let now = u64::try_from(now_ms / 1000).unwrap_or(0);
+        now <= expires
+            && pow
+                .mark_used(format!("stamp:{stamp}"), expires, now)
+                .is_ok()
+    }
+
     /// Whether a form POST may go on to the use case; counts and logs the ones dropped.
     pub fn form_stamp_ok(&self, stamp: Option<&str>) -> bool {
         let Some(stamps) = &self.stamps else {

@@ -135,7 +135,9 @@ impl ProofOfWork {
         self.mark_used(solution.challenge, expires, now)
     }
 
-    fn mark_used(&self, challenge: String, expires: u64, now: u64) -> Result<(), PowError> {
+    /// Marks `key` used until `expires` (unix seconds); `Err(Replayed)` if it already was.
+    /// Also used for the single-use form stamps of the no-JavaScript fallback.
+    pub fn mark_used(&self, challenge: String, expires: u64, now: u64) -> Result<(), PowError> {
         let mut used = self
             .used
             .lock()

@@ -78,6 +78,12 @@ impl Stamps {
         }
     }
 
+    /// When a stamp says it was issued (unix milliseconds); only meaningful after
+    /// [`Stamps::check`] found it genuine.
+    pub fn issued_at(stamp: &str) -> Option<i64> {
+        stamp.trim().split_once('.')?.0.parse().ok()
+    }
+
     fn mac(&self, time: &str) -> String {
         let mut mac = self.key.clone();
         mac.update(time.as_bytes());

@@ -111,10 +111,21 @@ async fn guard_signup(
     started: tokio::time::Instant,
 ) -> Option<Response> {
     let guard = &state.guard;
-    if let Some(pow) = &guard.pow
-        && let Err(problem) = pow.verify(raw.get(crate::abuse::pow::FIELD), unix_now())
-    {
-        return Some(pow_refused(format, problem));
+    if let Some(pow) = &guard.pow {
+        let solution = raw.get(crate::abuse::pow::FIELD);
+        if format == Format::Form && solution.is_none() {
+            // The no-JavaScript fallback: a fresh stamp used once, or dropped silently.
+            if !guard.form_stamp_single_use(raw.get(crate::abuse::stamp::FIELD)) {
+                if guard.stamps.is_none() {
+                    return Some(pow_refused(format, crate::abuse::pow::PowError::Missing));
+                }
+                let wait = guard.latencies.pick().saturating_sub(TIMER_SLACK);
+                tokio::time::sleep_until(started + wait).await;
+                return Some(accepted(format, list));
+            }
+        } else if let Err(problem) = pow.verify(solution, unix_now()) {
+            return Some(pow_refused(format, problem));
+        }
     }
     // Too fast, or no genuine stamp: the same answer as a signup, and nothing recorded.
     // It also takes as long as a recent real signup did.
@@ -151,8 +162,8 @@ fn pow_refused(format: Format, problem: crate::abuse::pow::PowError) -> Response
             axum::Json(json!({ "error": { "field": crate::abuse::pow::FIELD, "message": problem.to_string() } })),
         )
             .into_response(),
-        // What a form visitor gets while the check is on: quietlist ships no script
-        // (its pages allow none), so the form is paused and the page says so plainly.
+        // A form that sent a wrong solution, or any form while stamps are off (then
+        // nothing else stands in for the proof of work): the page says so plainly.
         Format::Form => AppError::Page {
             status: StatusCode::FORBIDDEN,
             heading: "Signups are paused for a while",

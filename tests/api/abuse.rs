@@ -481,15 +481,37 @@ async fn with_proof_of_work_on_a_signup_needs_a_fresh_solved_challenge_used_once
             .contains("expired")
     );
 
-    // A form visitor is told what is going on.
+    // A form that sends a wrong solution is told what is going on.
     let form = app
-        .post_signup_form(LIST, &[("email", "d@example.com")])
+        .post_signup_form(LIST, &[("email", "d@example.com"), ("altcha", "junk")])
         .await;
     assert_eq!(form.status().as_u16(), 403);
     assert!(form.text().await.unwrap().contains("Signups are paused"));
     app.mail_to("a@example.com").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.smtp().received(), 1);
+}
+
+#[tokio::test]
+async fn with_proof_of_work_on_a_form_without_javascript_still_works_once_per_stamp() {
+    let app = spawn_app_with(|c| {
+        c.abuse.pow = true;
+        c.abuse.form_min_seconds = 1;
+    })
+    .await;
+    let stamp = stamp_in(&app.get_text(&format!("/waitlists/{LIST}")).await);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let expected = (303, format!("/waitlists/{LIST}/check-your-inbox"));
+    let person = post_form(&app, &[("email", "human@example.com"), ("stamp", &stamp)]).await;
+    assert_eq!(person, expected);
+    let replay = post_form(&app, &[("email", "script@example.com"), ("stamp", &stamp)]).await;
+    assert_eq!(replay, expected, "a replayed stamp gets the same answer");
+    let bare = post_form(&app, &[("email", "bare@example.com")]).await;
+    assert_eq!(bare, expected);
+    app.mail_to("human@example.com").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.smtp().received(), 1, "only the person's mail was sent");
+    assert_eq!(app.status_of("script@example.com"), None);
 }
 
 /// Waits for the welcome mail to `email` (the second mail it gets).

@@ -211,6 +211,52 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_RATE_LIMIT", default_value = "on")]
     pub rate_limit: OnOff,
 
+    /// Signup limits: `burst=N` and `rate=N/min` per IPv4 address or IPv6 /64,
+    /// `wide=N` times that per /24 or /48, `global=N/s` per node [default:
+    /// burst=30,rate=60/min,wide=4,global=2000/s].
+    #[arg(long, env = "QUIETLIST_LIMIT_SIGNUP", default_value = "")]
+    pub limit_signup: String,
+
+    /// Manage-link request limits, same form [default: burst=5,rate=10/hour,wide=4,global=50/s].
+    #[arg(long, env = "QUIETLIST_LIMIT_MANAGE", default_value = "")]
+    pub limit_manage: String,
+
+    /// Limits on the POSTs behind mail links (confirm, accept, decline, unsubscribe)
+    /// [default: burst=20,rate=60/min,wide=4,global=500/s].
+    #[arg(long, env = "QUIETLIST_LIMIT_LINK", default_value = "")]
+    pub limit_link: String,
+
+    /// Owner sign-in limits [default: burst=10,rate=30/hour,wide=3,global=20/s].
+    #[arg(long, env = "QUIETLIST_LIMIT_LOGIN", default_value = "")]
+    pub limit_login: String,
+
+    /// A signup form posted sooner than this many seconds after it was served is
+    /// answered as usual and dropped (0 turns the check off; 0 to 60).
+    #[arg(long, env = "QUIETLIST_FORM_MIN_SECONDS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(0..=60))]
+    pub form_min_seconds: u32,
+
+    /// `on` asks every signup for a solved proof-of-work challenge (during an attack).
+    #[arg(long, env = "QUIETLIST_POW", default_value = "off")]
+    pub pow: OnOff,
+
+    /// The proof of work's largest number (work per signup; 1,000 to 10,000,000).
+    #[arg(long, env = "QUIETLIST_POW_MAX_NUMBER", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1_000..=10_000_000))]
+    pub pow_max_number: u64,
+
+    /// A file of throwaway-mail domains (one a line) replacing the bundled list.
+    #[arg(long, env = "QUIETLIST_DISPOSABLE_DOMAINS_FILE")]
+    pub disposable_domains_file: Option<PathBuf>,
+
+    /// Domains to refuse besides the list (comma-separated).
+    #[arg(long, env = "QUIETLIST_DISPOSABLE_BLOCK", value_delimiter = ',')]
+    pub disposable_block: Vec<String>,
+
+    /// Domains to accept even though the list names them (comma-separated).
+    #[arg(long, env = "QUIETLIST_DISPOSABLE_ALLOW", value_delimiter = ',')]
+    pub disposable_allow: Vec<String>,
+
     /// Behind a reverse proxy: take the client's address from the last hop of
     /// X-Forwarded-For. Only turn on when every request comes through the proxy.
     #[arg(long, env = "QUIETLIST_TRUST_PROXY", default_value = "off")]
@@ -287,6 +333,39 @@ pub enum ClientIpArg {
     None,
 }
 
+impl ServeArgs {
+    /// The `QUIETLIST_LIMIT_*` settings over the defaults; a bad one stops the start
+    /// with its name.
+    fn apply_limits(&self, config: &mut Config) -> anyhow::Result<()> {
+        use crate::abuse::limits::EntryPoint;
+        let settings = [
+            (
+                EntryPoint::Signup,
+                "QUIETLIST_LIMIT_SIGNUP",
+                &self.limit_signup,
+            ),
+            (
+                EntryPoint::Manage,
+                "QUIETLIST_LIMIT_MANAGE",
+                &self.limit_manage,
+            ),
+            (EntryPoint::Link, "QUIETLIST_LIMIT_LINK", &self.limit_link),
+            (
+                EntryPoint::Login,
+                "QUIETLIST_LIMIT_LOGIN",
+                &self.limit_login,
+            ),
+        ];
+        for (entry, name, setting) in settings {
+            let budget = config.limits.budget_mut(entry);
+            *budget = budget
+                .parse_over(setting)
+                .map_err(|problem| anyhow::anyhow!("{name}: {problem}"))?;
+        }
+        Ok(())
+    }
+}
+
 impl Cli {
     fn config(&self, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
         let mut config = Config::new(self.common.data_dir.clone());
@@ -312,6 +391,13 @@ impl Cli {
                 DurabilityArg::Normal => Durability::Normal,
             };
             config.rate_limit = s.rate_limit == OnOff::On;
+            s.apply_limits(&mut config)?;
+            config.abuse.form_min_seconds = s.form_min_seconds;
+            config.abuse.pow = s.pow == OnOff::On;
+            config.abuse.pow_max_number = s.pow_max_number;
+            config.abuse.disposable_file = s.disposable_domains_file.clone();
+            config.abuse.disposable_block = s.disposable_block.clone();
+            config.abuse.disposable_allow = s.disposable_allow.clone();
             config.trust_proxy = s.trust_proxy == OnOff::On;
             config.max_connections = s.max_connections as usize;
             config.send_mail = s.send_mail == OnOff::On;

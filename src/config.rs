@@ -27,9 +27,10 @@ pub struct Config {
     pub secret_key: Option<SecretString>,
     pub durability: Durability,
     pub rate_limit: bool,
-    /// Signups a client may send at once, and per minute after that.
-    pub signup_burst: u32,
-    pub signups_per_minute: u32,
+    /// Every entry point's per-network limits and per-node ceiling.
+    pub limits: crate::abuse::limits::Limits,
+    /// Form stamps, proof of work, throwaway domains.
+    pub abuse: crate::abuse::AbuseSettings,
     /// Believe `X-Forwarded-For` from a reverse proxy in front of quietlist.
     pub trust_proxy: bool,
     /// `false` keeps mail queued without sending it (SMTP maintenance, benchmarks).
@@ -83,8 +84,8 @@ impl Config {
             secret_key: None,
             durability: Durability::Full,
             rate_limit: true,
-            signup_burst: 30,
-            signups_per_minute: 60,
+            limits: crate::abuse::limits::Limits::default(),
+            abuse: crate::abuse::AbuseSettings::default(),
             trust_proxy: false,
             send_mail: true,
             busy_timeout: std::time::Duration::from_secs(5),

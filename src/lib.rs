@@ -3,6 +3,7 @@
 //! The layers point one way: `http` -> use cases (`waitlist`, `privacy`, `mail`) ->
 //! `domain`, and use cases -> `store` through the `Store` trait.
 
+pub mod abuse;
 pub mod admin;
 pub mod cli;
 pub mod config;

@@ -194,12 +194,13 @@ impl Application {
             waitlists,
             https,
             trust_proxy: config.trust_proxy,
-            signup_limiter: config.rate_limit.then(|| {
-                Arc::new(RateLimiter::new(
-                    config.signup_burst,
-                    config.signups_per_minute,
-                ))
-            }),
+            limiter: config
+                .rate_limit
+                .then(|| Arc::new(RateLimiter::new(&config.limits))),
+            guard: Arc::new(
+                crate::abuse::SignupGuard::new(&config.abuse, core.vault.abuse_keys())
+                    .context("loading the throwaway-domain list")?,
+            ),
             views: views.clone(),
             owners: Owners {
                 store: store_for_owners.clone(),

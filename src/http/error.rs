@@ -100,7 +100,7 @@ impl AppError {
             ),
             Self::TooManyRequests { retry_after } => (
                 "Too many attempts",
-                vec![format!("This address has sent many requests in a short time. Please wait {retry_after} seconds and try again.")],
+                vec![format!("Many requests came from your network in a short time. Please wait {retry_after} seconds and try again.")],
             ),
             Self::Unavailable(e) => (
                 "Please try again in a moment",
@@ -135,11 +135,16 @@ impl AppError {
             ),
             Self::TooManyRequests { retry_after } => (
                 "body",
-                format!("Too many requests from this client; try again in {retry_after} s."),
+                format!("Too many requests from this network; try again in {retry_after} s."),
             ),
             Self::Unavailable(e) => ("body", format!("{e}; nothing was recorded, try again.")),
             Self::Page { heading, .. } => ("token", (*heading).to_owned()),
             Self::Internal(_) => ("body", "Internal error; see the request id.".to_owned()),
+        };
+        // A limit is about the client, not about any field it sent.
+        let field = match &self {
+            Self::TooManyRequests { .. } => None,
+            _ => Some(field),
         };
         let mut response = (
             status,

@@ -44,8 +44,11 @@ pub struct AppContext {
     pub https: bool,
     /// Believe `X-Forwarded-For` (quietlist runs behind a reverse proxy).
     pub trust_proxy: bool,
-    /// Limits signups per client; `None` when rate limits are off.
-    pub signup_limiter: Option<Arc<rate_limit::RateLimiter>>,
+    /// Per-network limits and per-node ceilings on the costly POSTs; `None` when rate
+    /// limits are off.
+    pub limiter: Option<Arc<rate_limit::RateLimiter>>,
+    /// Form stamps, proof of work and throwaway domains, checked at signup.
+    pub guard: Arc<crate::abuse::SignupGuard>,
     /// What `/privacy` states.
     pub promise: privacy::PromiseFacts,
     /// Page views, counted for the dashboard.
@@ -78,6 +81,7 @@ pub fn router(state: AppState) -> Router {
     // outermost.
     let dynamic = Router::new()
         .route("/waitlists/{list}/signups", post(signup::sign_up))
+        .route("/waitlists/{list}/challenge", get(signup::challenge))
         .route(
             "/confirm/{token}",
             get(confirm::show).post(confirm::confirm),
@@ -109,6 +113,10 @@ pub fn router(state: AppState) -> Router {
         .route("/waitlists/{list}/join/{code}", get(signup::join_page))
         .merge(admin::routes())
         .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit,
+        ))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

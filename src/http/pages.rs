@@ -11,6 +11,7 @@ use crate::publish::Compressed;
 
 /// Pages change only when the site does; caches revalidate cheaply with the ETag.
 const PAGE_CACHE: &str = "public, max-age=300";
+const STAMPED_PAGE_CACHE: &str = "private, max-age=300";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const STATIC_CACHE: &str = "public, max-age=3600";
 
@@ -45,6 +46,58 @@ pub fn serve(body: &Compressed, request: &HeaderMap, cache_control: &'static str
     (headers, variant.body.clone()).into_response()
 }
 
+/// A page with a signup form: its time stamp is filled in for this request. The ETag
+/// still names the page (it is taken with the placeholder in), so a browser revalidates
+/// cheaply and keeps the copy it has: an older stamp only makes the visitor's form
+/// older, which the minimum time never refuses. `private`: a shared cache would hand one
+/// stamp to everyone.
+fn serve_stamped(
+    body: &Compressed,
+    slot: &crate::publish::compressed::Slot,
+    request: &HeaderMap,
+    stamp: &str,
+) -> Response {
+    let accept = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    // Gzip only (see `Slot`): what the client would take if brotli were not on offer.
+    let gzip = accept.is_some_and(|a| {
+        crate::publish::Encoding::negotiate(Some(&a.replace("br", "-")))
+            == crate::publish::Encoding::Gzip
+    });
+    let mut headers = HeaderMap::new();
+    let etag = if gzip {
+        format!("{}-gz\"", body.identity.etag.trim_end_matches('"'))
+    } else {
+        body.identity.etag.clone()
+    };
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(STAMPED_PAGE_CACHE),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    let not_modified = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| body.matches(tags) || tags.contains(etag.as_str()));
+    if not_modified {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(body.content_type),
+    );
+    if gzip {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        (headers, slot.gzip(stamp)).into_response()
+    } else {
+        (headers, slot.identity(stamp)).into_response()
+    }
+}
+
 /// `/`, `/reports/{slug}`, `/courses/{slug}`, `/waitlists/{list}` and its
 /// check-your-inbox page: prerendered pages are keyed by their path. These handlers
 /// run without middleware (it costs a fifth of the throughput here), so they add the
@@ -54,7 +107,10 @@ pub async fn prerendered(State(state): State<AppState>, uri: Uri, headers: Heade
     let response = match published.page(uri.path()) {
         Some(body) => {
             state.views.count(uri.path());
-            serve(body, &headers, PAGE_CACHE)
+            match &body.slot {
+                Some(slot) => serve_stamped(body, slot, &headers, &state.guard.stamp_now()),
+                None => serve(body, &headers, PAGE_CACHE),
+            }
         }
         None => render_now(&state, AppError::NotFound, &Method::GET, uri.path()),
     };

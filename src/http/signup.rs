@@ -27,6 +27,8 @@ pub async fn sign_up(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
+    // Both a real signup's answer time and a dropped one's are taken from here.
+    let started = tokio::time::Instant::now();
     let wants_json = prefers_json(request.headers());
     let reply_error = |e: AppError, format: Option<Format>| match format {
         Some(Format::Json) => e.into_json_response(),
@@ -38,16 +40,8 @@ pub async fn sign_up(
     if state.site.load().site.waitlist(&list).is_none() {
         return reply_error(AppError::NotFound, None);
     }
+    // Rate limits were checked by `rate_limit::limit` before this handler ran.
     let ip = client_ip(peer, request.headers(), state.trust_proxy);
-    if let Some(limiter) = &state.signup_limiter
-        && let Err(wait) = limiter.check(ip)
-    {
-        let retry_after = wait.as_secs().max(1);
-        return reply_error(
-            AppError::TooManyRequests { retry_after },
-            body_format(request.headers()),
-        );
-    }
     let Some(format) = body_format(request.headers()) else {
         return reply_error(AppError::UnsupportedMediaType, None);
     };
@@ -84,7 +78,15 @@ pub async fn sign_up(
         client_ip: Some(ip),
     };
 
-    match state.waitlists.sign_up(&list, &raw).await {
+    if let Some(refusal) = guard_signup(&state, &list, format, &raw, started).await {
+        return refusal;
+    }
+
+    let result = state.waitlists.sign_up(&list, &raw).await;
+    if result.is_ok() {
+        state.guard.latencies.record(started.elapsed());
+    }
+    match result {
         Ok(()) => accepted(format, &list),
         Err(SignupError::Invalid { field, message }) => match format {
             Format::Json => (
@@ -98,6 +100,101 @@ pub async fn sign_up(
         Err(SignupError::Store(e)) => reply_error(AppError::from(e), Some(format)),
         Err(SignupError::Internal(e)) => reply_error(AppError::from(e), Some(format)),
     }
+}
+
+/// The abuse checks before the use case runs (`abuse`): a proof of work when the owner
+/// turned it on, the form's time stamp, throwaway domains. `Some` is the answer.
+async fn guard_signup(
+    state: &AppState,
+    list: &str,
+    format: Format,
+    raw: &RawSignup,
+    started: tokio::time::Instant,
+) -> Option<Response> {
+    let guard = &state.guard;
+    if let Some(pow) = &guard.pow {
+        let solution = raw.get(crate::abuse::pow::FIELD);
+        if format == Format::Form && solution.is_none() {
+            // The no-JavaScript fallback: a fresh stamp used once, or dropped silently.
+            if !guard.form_stamp_single_use(raw.get(crate::abuse::stamp::FIELD)) {
+                if guard.stamps.is_none() {
+                    return Some(pow_refused(format, crate::abuse::pow::PowError::Missing));
+                }
+                let wait = guard.latencies.pick().saturating_sub(TIMER_SLACK);
+                tokio::time::sleep_until(started + wait).await;
+                return Some(accepted(format, list));
+            }
+        } else if let Err(problem) = pow.verify(solution, unix_now()) {
+            return Some(pow_refused(format, problem));
+        }
+    }
+    // Too fast, or no genuine stamp: the same answer as a signup, and nothing recorded.
+    // It also takes as long as a recent real signup did.
+    if format == Format::Form && !guard.form_stamp_ok(raw.get(crate::abuse::stamp::FIELD)) {
+        // The timer fires on the millisecond tick after its deadline: aim that much early.
+        let wait = guard.latencies.pick().saturating_sub(TIMER_SLACK);
+        tokio::time::sleep_until(started + wait).await;
+        return Some(accepted(format, list));
+    }
+    let email = crate::domain::EmailAddress::parse(raw.get("email").unwrap_or("")).ok()?;
+    let domain = guard.domains.throwaway(email.domain())?;
+    let message = crate::abuse::disposable::refusal_message(domain);
+    Some(match format {
+        Format::Json => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({ "error": { "field": "email", "message": message } })),
+        )
+            .into_response(),
+        Format::Form => form_with_error(state, list, raw, "email", &message),
+    })
+}
+
+const TIMER_SLACK: std::time::Duration = std::time::Duration::from_micros(1100);
+
+fn unix_now() -> u64 {
+    u64::try_from(crate::store::now_millis() / 1000).unwrap_or(0)
+}
+
+/// A signup without a valid proof of work, while the owner has it on.
+fn pow_refused(format: Format, problem: crate::abuse::pow::PowError) -> Response {
+    match format {
+        Format::Json => (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({ "error": { "field": crate::abuse::pow::FIELD, "message": problem.to_string() } })),
+        )
+            .into_response(),
+        // A form that sent a wrong solution, or any form while stamps are off (then
+        // nothing else stands in for the proof of work): the page says so plainly.
+        Format::Form => AppError::Page {
+            status: StatusCode::FORBIDDEN,
+            heading: "Signups are paused for a while",
+            lines: vec![
+                "This site is receiving a flood of automated signups, so for now each signup must carry a small proof-of-work calculation, which this form cannot do.".into(),
+                "Nothing was recorded. Please come back in a few hours; the site's owner turns this check off once the flood is over.".into(),
+                format!("({problem})"),
+            ],
+        }
+        .into_response(),
+    }
+}
+
+/// `GET /waitlists/{list}/challenge`: a proof-of-work challenge in ALTCHA's format.
+pub async fn challenge(State(state): State<AppState>, Path(list): Path<String>) -> Response {
+    if state.site.load().site.waitlist(&list).is_none() {
+        return AppError::NotFound.into_json_response();
+    }
+    let Some(pow) = &state.guard.pow else {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({ "error": { "field": null, "message": "No proof of work is asked for right now; sign up without one." } })),
+        )
+            .into_response();
+    };
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(pow.challenge(unix_now())),
+    )
+        .into_response()
 }
 
 /// The one answer every accepted signup gets, whoever the address belongs to.
@@ -149,7 +246,12 @@ fn form_with_error(
                 (header::CONTENT_TYPE, "text/html; charset=utf-8"),
                 (header::CACHE_CONTROL, "no-store"),
             ],
-            html,
+            // The form shown again gets a stamp of its own.
+            html.replacen(
+                crate::abuse::stamp::PLACEHOLDER,
+                &state.guard.stamp_now(),
+                1,
+            ),
         )
             .into_response(),
         Err(e) => AppError::from(e).into_response(),
@@ -320,7 +422,11 @@ pub async fn join_page(
                 (header::CACHE_CONTROL, "no-store"),
                 (header::REFERRER_POLICY, "no-referrer"),
             ],
-            axum::response::Html(html),
+            axum::response::Html(html.replacen(
+                crate::abuse::stamp::PLACEHOLDER,
+                &state.guard.stamp_now(),
+                1,
+            )),
         )
             .into_response(),
         Err(e) => AppError::from(e).into_response(),

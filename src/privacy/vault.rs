@@ -118,6 +118,10 @@ pub struct Vault {
     signing: HmacSha256,
     token_ids: Feistel,
     referral_ids: Feistel,
+    /// Keyed hash of the normalised inbox, for counting referrals only.
+    referral_index: HmacSha256,
+    /// Keys for form stamps and proof-of-work challenges (`abuse`).
+    abuse_keys: [[u8; 32]; 2],
 }
 
 impl std::fmt::Debug for Vault {
@@ -148,6 +152,8 @@ impl Vault {
             signing: mac("v1 signed-links")?,
             token_ids: Feistel::new(mac("v1 token-ids")?),
             referral_ids: Feistel::new(mac("v1 referral-ids")?),
+            referral_index: mac("v1 referral-index")?,
+            abuse_keys: [derive("v1 form-stamps")?, derive("v1 proof-of-work")?],
         })
     }
 
@@ -289,6 +295,20 @@ impl Vault {
         i64::try_from(self.referral_ids.decrypt(masked))
             .ok()
             .filter(|id| *id > 0)
+    }
+
+    /// The keyed hash of a normalised inbox (`abuse::referral`): the store compares
+    /// these to tell whether a referral is someone's own other spelling.
+    pub fn referral_index(&self, email: &EmailAddress) -> [u8; 32] {
+        keyed_hash(
+            &self.referral_index,
+            crate::abuse::referral::normalised_inbox(email).as_bytes(),
+        )
+    }
+
+    /// The keys of form stamps and proof-of-work challenges.
+    pub fn abuse_keys(&self) -> [[u8; 32]; 2] {
+        self.abuse_keys
     }
 
     /// Signs `message` for a link that needs no database row (unsubscribe, manage).

@@ -168,6 +168,10 @@ impl Published {
         };
         map.insert("site".into(), json!(self.site.settings));
         map.insert("css_url".into(), json!(self.css_url));
+        // Forms carry a time stamp; prerendered pages hold a placeholder of its length
+        // that each request fills in (`Compressed::with_slot`), as do dynamic renders.
+        map.entry("form_stamp")
+            .or_insert_with(|| json!(crate::abuse::stamp::PLACEHOLDER));
         self.templates.render(
             template,
             minijinja::Value::from(minijinja::value::Serde(&map)),
@@ -190,7 +194,11 @@ impl Published {
 }
 
 fn html(body: String) -> Compressed {
-    Compressed::new("text/html; charset=utf-8", body.into_bytes())
+    Compressed::with_slot(
+        "text/html; charset=utf-8",
+        body.into_bytes(),
+        crate::abuse::stamp::PLACEHOLDER,
+    )
 }
 
 fn content_type_for(name: &str) -> &'static str {

@@ -65,6 +65,8 @@ pub struct NewSignup {
     /// The person whose share link brought this one, if any (checked to be on the same
     /// list by the store).
     pub referred_by: Option<i64>,
+    /// Keyed hash of the inbox normalised for counting referrals (`abuse::referral`).
+    pub referral_index: [u8; 32],
     pub now: Millis,
     /// At most one confirmation mail per address within this many milliseconds.
     pub confirmation_interval: Millis,

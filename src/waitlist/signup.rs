@@ -148,6 +148,7 @@ impl Waitlists {
             referred_by: raw
                 .get("ref")
                 .and_then(|code| self.vault.referral_id(code.trim())),
+            referral_index: self.vault.referral_index(&email),
             now,
             confirmation_interval: self.policy.confirmation_interval,
         };

@@ -108,6 +108,9 @@ async fn start_in(
     let data_dir = dir.path().join("data");
     let mut config = Config::new(data_dir.clone());
     config.listen = "127.0.0.1:0".parse().expect("loopback address");
+    // Tests post forms as API clients do, without the page's time stamp and at once;
+    // tests/api/abuse.rs turns the check back on.
+    config.abuse.form_min_seconds = 0;
     configure(&mut config);
     let app = Application::build(config).await.expect("the app builds");
     let port = app.port();
@@ -367,6 +370,8 @@ impl RunningBinary {
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("QUIETLIST_DATA_DIR", data_dir)
             .env("QUIETLIST_LOG_FORMAT", "json")
+            // Bare form posts, as in spawn_app (see start_in).
+            .env("QUIETLIST_FORM_MIN_SECONDS", "0")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
         for (k, v) in env {

@@ -5,6 +5,7 @@
 #[path = "../support/smtp_sink.rs"]
 mod smtp_sink;
 
+mod abuse;
 mod bad_input;
 mod confirm;
 mod dev_mailbox;

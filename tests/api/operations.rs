@@ -69,8 +69,8 @@ async fn a_changed_site_folder_is_rendered_again_and_a_broken_edit_keeps_the_las
 #[tokio::test]
 async fn a_client_flooding_the_form_gets_429_with_retry_after() {
     let app = spawn_app_with(|c| {
-        c.signup_burst = 3;
-        c.signups_per_minute = 1;
+        c.limits.signup.network.burst = 3;
+        c.limits.signup.network.per_second = 1.0 / 60.0;
     })
     .await;
     for i in 0..3 {
@@ -101,7 +101,7 @@ async fn a_client_flooding_the_form_gets_429_with_retry_after() {
 async fn with_rate_limits_off_the_same_client_is_not_refused() {
     let app = spawn_app_with(|c| {
         c.rate_limit = false;
-        c.signup_burst = 1;
+        c.limits.signup.network.burst = 1;
     })
     .await;
     for i in 0..5 {

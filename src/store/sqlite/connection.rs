@@ -86,6 +86,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../../migrations/sqlite/0006_key_check.sql"),
     ),
     (
+        7,
+        include_str!("../../../migrations/sqlite/0007_referral_index.sql"),
+    ),
+    (
         8,
         include_str!("../../../migrations/sqlite/0008_token_expiry.sql"),
     ),

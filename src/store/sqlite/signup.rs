@@ -90,6 +90,8 @@ pub fn record_signup(
         })
         .sql("recording the signup")?;
 
+    set_referral_index(conn, subscriber_id, &s.referral_index)?;
+
     let awaiting_confirmation = matches!(
         Status::parse(&status),
         Some(Status::Pending | Status::Unsubscribed)
@@ -342,9 +344,15 @@ fn credit_referrer(conn: &Connection, subscriber_id: i64, boost: i64) -> StoreRe
     let Some(Some(referrer)) = referrer else {
         return Ok(());
     };
-    if boost <= 0 || referrer == subscriber_id {
+    if boost <= 0
+        || referrer == subscriber_id
+        || same_inbox_already_counted(conn, subscriber_id, referrer)?
+    {
         return Ok(());
     }
+    conn.prepare_cached("UPDATE subscribers SET referral_credited = 1 WHERE id = ?1")
+        .and_then(|mut st| st.execute([subscriber_id]))
+        .sql("marking a referral credited")?;
     conn.prepare_cached(
         "UPDATE subscribers SET referral_credits = referral_credits + 1, line_key = line_key - ?2 * 1000 - 1
          WHERE id = ?1 AND status = 'confirmed'",
@@ -352,6 +360,34 @@ fn credit_referrer(conn: &Connection, subscriber_id: i64, boost: i64) -> StoreRe
     .and_then(|mut st| st.execute(params![referrer, boost]))
     .sql("moving a referrer up")?;
     Ok(())
+}
+
+/// Every address takes this same write (see the upsert above). Only for counting
+/// referrals: see `abuse::referral` and migration 0007.
+fn set_referral_index(conn: &Connection, subscriber_id: i64, index: &[u8; 32]) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE subscribers SET referral_index = ?2 WHERE id = ?1")
+        .and_then(|mut st| st.execute(params![subscriber_id, index]))
+        .sql("recording the referral index")?;
+    Ok(())
+}
+
+/// Whether `subscriber_id` is the referrer's own inbox under another spelling, or an
+/// inbox that already earned this referrer a place under another spelling.
+fn same_inbox_already_counted(
+    conn: &Connection,
+    subscriber_id: i64,
+    referrer: i64,
+) -> StoreResult<bool> {
+    conn.prepare_cached(
+        "SELECT COALESCE(me.referral_index IS NOT NULL AND (
+             me.referral_index = (SELECT referral_index FROM subscribers WHERE id = ?2)
+             OR EXISTS (SELECT 1 FROM subscribers other
+                        WHERE other.referred_by = ?2 AND other.referral_index = me.referral_index
+                          AND other.referral_credited = 1 AND other.id <> me.id)), 0)
+         FROM subscribers me WHERE me.id = ?1",
+    )
+    .and_then(|mut st| st.query_row(params![subscriber_id, referrer], |r| r.get(0)))
+    .sql("checking a referral against the referrer's inbox")
 }
 
 pub fn place_in_line(conn: &Connection, subscriber_id: i64) -> StoreResult<Option<u64>> {

@@ -190,6 +190,7 @@ impl Application {
             );
         }
         let state = Arc::new(AppContext {
+            answer_floor: config.answer_floor,
             site: core.site.clone(),
             waitlists,
             https,

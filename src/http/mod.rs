@@ -54,6 +54,10 @@ pub struct AppContext {
     /// Page views, counted for the dashboard.
     pub views: Arc<views::PageViews>,
     pub owners: crate::admin::Owners,
+    /// Every answer to a request that names an address (a signup, a manage-link request)
+    /// leaves no sooner than this after the request arrived, whatever the address: the
+    /// work differs between someone on the list and a stranger, the answer's time must not.
+    pub answer_floor: std::time::Duration,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -211,8 +211,15 @@ pub async fn access_request(
     State(state): State<AppState>,
     form: Result<Form<AccessForm>, FormRejection>,
 ) -> Result<Response, AppError> {
+    let started = tokio::time::Instant::now();
     let email = form.map(|Form(f)| f.email).unwrap_or_default();
-    match state.waitlists.request_access(&email).await {
+    let result = state.waitlists.request_access(&email).await;
+    if result.is_ok() {
+        // Someone on the list costs more work than a stranger; the answer leaves at the
+        // same time for both.
+        tokio::time::sleep_until(started + state.answer_floor).await;
+    }
+    match result {
         Ok(()) => {
             let html = state
                 .site

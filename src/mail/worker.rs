@@ -21,6 +21,8 @@ const CLAIM_BATCH: usize = 128;
 const LEASE_MS: i64 = 120 * SECOND;
 /// After this many attempts a mail is given up.
 pub const MAX_ATTEMPTS: u32 = 10;
+/// After a wake-up, the worker waits a random time in this range (ms) before claiming.
+const WAKE_DELAY_MS: (u64, u64) = (50, 250);
 /// Even without a wake-up, look for due mail (retries, other nodes' mail) this often.
 const POLL: Duration = Duration::from_secs(2);
 
@@ -74,7 +76,17 @@ impl OutboxWorker {
             };
             if jobs.is_empty() {
                 tokio::select! {
-                    _ = this.wake.notified() => {}
+                    _ = this.wake.notified() => {
+                        // Not at once: the work of sending must not follow the request that
+                        // queued the mail, or the next request's answer time would tell
+                        // whether that one named someone new (hole 7 of issue 9). A random
+                        // wait lands it on whichever request comes then; it also batches.
+                        let wait = rand::random_range(WAKE_DELAY_MS.0..WAKE_DELAY_MS.1);
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                    }
                     _ = tokio::time::sleep(POLL) => {}
                     _ = shutdown.changed() => {}
                 }

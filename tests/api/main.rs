@@ -21,3 +21,4 @@ mod pages;
 mod promise;
 mod property;
 mod signup;
+mod timing;

@@ -324,3 +324,67 @@ async fn manage_requests_leave_no_rows_behind_once_their_links_expire() {
         "one manage-link mail a day for the person, none for strangers"
     );
 }
+
+async fn one_click_unsubscribe(app: &TestApp, link: &str) {
+    let response = app
+        .client
+        .post(link)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn an_old_confirmation_link_does_not_sign_up_again_someone_who_unsubscribed() {
+    let app = spawn_app().await;
+    let email = "left@example.org";
+    let (unsubscribe, _) = confirmed_person(&app, email).await;
+    let confirmation = app
+        .mails_to(email)
+        .into_iter()
+        .find(|m| header(m, "Subject").is_some_and(|s| s.contains("Confirm")))
+        .unwrap();
+    one_click_unsubscribe(&app, &unsubscribe).await;
+    let again = app
+        .client
+        .post(link_in(&confirmation, "/confirm/"))
+        .send()
+        .await
+        .unwrap();
+    assert!(again.status().as_u16() < 500);
+    assert_eq!(
+        app.status_of(email).as_deref(),
+        Some("unsubscribed"),
+        "the old confirmation link subscribed them again"
+    );
+}
+
+#[tokio::test]
+async fn an_old_accept_link_does_not_bring_back_someone_who_unsubscribed() {
+    let app = spawn_app().await;
+    let email = "left-invited@example.org";
+    let (unsubscribe, _) = confirmed_person(&app, email).await;
+    invite_next(&app, "1", "4");
+    assert!(wait_for_subject(&app, email, "A seat is open for you").await);
+    let invitation = app
+        .mails_to(email)
+        .into_iter()
+        .find(|m| header(m, "Subject").is_some_and(|s| s.contains("A seat is open")))
+        .unwrap();
+    one_click_unsubscribe(&app, &unsubscribe).await;
+    let accept = app
+        .client
+        .post(link_in(&invitation, "/accept/"))
+        .send()
+        .await
+        .unwrap();
+    assert!(accept.status().as_u16() < 500);
+    assert_eq!(
+        app.status_of(email).as_deref(),
+        Some("unsubscribed"),
+        "the old accept link took a seat for someone who left"
+    );
+}

@@ -34,6 +34,14 @@ pub fn unsubscribe(
     )
     .and_then(|mut st| st.execute(params![subscriber_id, now]))
     .sql("unsubscribing")?;
+    // An open invitation ends with the unsubscribe (its seat is free again): an old
+    // accept link must not bring the person back.
+    conn.prepare_cached(
+        "UPDATE invitations SET state = 'declined', responded_at = ?2
+         WHERE subscriber_id = ?1 AND state = 'invited'",
+    )
+    .and_then(|mut st| st.execute(params![subscriber_id, now]))
+    .sql("closing an unsubscribed person's invitation")?;
     bump(conn, "unsubscribes", 1)?;
     Ok(UnsubscribeOutcome::Unsubscribed { list })
 }

@@ -255,20 +255,37 @@ pub fn confirmation_token(
 }
 
 pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcome> {
-    type Row = (Option<Millis>, String, String);
+    type Row = (
+        Option<Millis>,
+        String,
+        String,
+        Option<Millis>,
+        Option<Millis>,
+    );
     let subscriber_id = c.subscriber_id;
     let row: Option<Row> = conn
-        .prepare_cached("SELECT confirm_expires_at, status, list FROM subscribers WHERE id = ?1")
+        .prepare_cached(
+            "SELECT confirm_expires_at, status, list, last_confirmation_at, unsubscribed_at
+             FROM subscribers WHERE id = ?1",
+        )
         .and_then(|mut st| {
             st.query_row(params![subscriber_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })
             .optional()
         })
         .sql("looking up a confirmation")?;
-    let Some((expires_at, status, list)) = row else {
+    let Some((expires_at, status, list, link_sent_at, unsubscribed_at)) = row else {
         return Ok(ConfirmOutcome::Unknown);
     };
+    // A link from before the person unsubscribed does not sign them up again: only a
+    // new signup's confirmation mail does.
+    if let (Some(sent), Some(left)) = (link_sent_at, unsubscribed_at)
+        && status == Status::Unsubscribed.as_str()
+        && sent <= left
+    {
+        return Ok(ConfirmOutcome::Expired { list });
+    }
     let expires_at = expires_at.unwrap_or(0);
     let status = Status::parse(&status).unwrap_or(Status::Pending);
     if status.has_standing_consent() {

@@ -58,6 +58,8 @@ pub struct Config {
     /// Answers to requests that name an address leave no sooner than this after the
     /// request arrived (see `http::AppContext::answer_floor`).
     pub answer_floor: std::time::Duration,
+    /// A request still running after this is answered 503 (30 s).
+    pub request_timeout: std::time::Duration,
     /// The wait before the first retry of a failed mail; it doubles with each attempt,
     /// up to 6 hours. 30 s; tests shorten it.
     pub mail_retry_base: Millis,
@@ -106,6 +108,7 @@ impl Config {
             dkim: None,
             mail_retry_base: 30 * crate::store::SECOND,
             answer_floor: std::time::Duration::from_millis(ANSWER_FLOOR_MS),
+            request_timeout: std::time::Duration::from_secs(30),
             unsafe_ack_before_commit: false,
             max_connections: 10_000,
             header_read_timeout: std::time::Duration::from_secs(20),

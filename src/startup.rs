@@ -191,6 +191,7 @@ impl Application {
         }
         let state = Arc::new(AppContext {
             answer_floor: config.answer_floor,
+            request_timeout: config.request_timeout,
             site: core.site.clone(),
             waitlists,
             https,

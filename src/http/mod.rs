@@ -58,6 +58,9 @@ pub struct AppContext {
     /// leaves no sooner than this after the request arrived, whatever the address: the
     /// work differs between someone on the list and a stranger, the answer's time must not.
     pub answer_floor: std::time::Duration,
+    /// A request still running after this is answered 503 (work it started in the
+    /// background, such as an import, goes on).
+    pub request_timeout: Duration,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -124,7 +127,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
+            state.request_timeout,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

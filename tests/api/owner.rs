@@ -846,3 +846,55 @@ async fn wait_welcome(app: &TestApp, email: &str) -> ReceivedMail {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn a_web_import_that_outlives_its_request_still_finishes_and_is_audited() {
+    // A short request timeout stands in for a file that takes longer than 30 s.
+    let app = spawn_app_with(|c| c.request_timeout = std::time::Duration::from_millis(1500)).await;
+    add_owner(&app);
+    let (client, csrf) = signed_in(&app).await;
+    let rows = 20_000;
+    let mut csv = String::from("email,consent_at,consent_source\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "bulk{i}@example.com,2026-11-01T00:00:00Z,the old list\n"
+        ));
+    }
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("with_consent", "on")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("big.csv"),
+        );
+    let response = client
+        .post(app.url("/admin/lists/pilot-course/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    assert_eq!(
+        status, 503,
+        "the import must outlast the request for this test to mean anything: {body}"
+    );
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (_, audit, _) = cli(&app, &["audit", "--json"], None);
+        if audit.contains("\"action\":\"import\"") {
+            assert!(audit.contains(&format!("\"rows\":{rows}")), "{audit}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the import's audit entry never came: {audit}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        app.export_rows(LIST).len(),
+        rows + 1,
+        "every row was imported"
+    );
+}

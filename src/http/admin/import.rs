@@ -73,11 +73,19 @@ pub async fn upload(
         source: file_name,
         actor: owner.actor(),
     };
-    match state
-        .waitlists
-        .import_csv(&list, file.as_ref(), &options, |_| {})
+    // The import runs as a task of its own: if the request times out (a large file), the
+    // import still finishes and writes its audit entry; nothing already read is lost.
+    let waitlists = state.waitlists.clone();
+    let import_list = list.clone();
+    let import = tokio::spawn(async move {
+        waitlists
+            .import_csv(&import_list, file.as_ref(), &options, |_| {})
+            .await
+    });
+    let outcome = import
         .await
-    {
+        .map_err(|e| AppError::from(anyhow::anyhow!("the import task failed: {e}")))?;
+    match outcome {
         Ok(summary) => page(
             &state,
             "admin/import.html",

@@ -105,6 +105,25 @@ pub async fn sign_up(
     }
 }
 
+/// A dropped form's answer: the same as a signup's, and as late as a recent real one
+/// (never before the answer floor).
+async fn dropped(
+    state: &AppState,
+    format: Format,
+    list: &str,
+    started: tokio::time::Instant,
+) -> Response {
+    // The timer fires on the millisecond tick after its deadline: aim that much early.
+    let wait = state
+        .guard
+        .latencies
+        .pick()
+        .saturating_sub(TIMER_SLACK)
+        .max(state.answer_floor);
+    tokio::time::sleep_until(started + wait).await;
+    accepted(format, list)
+}
+
 /// The abuse checks before the use case runs (`abuse`): a proof of work when the owner
 /// turned it on, the form's time stamp, throwaway domains. `Some` is the answer.
 async fn guard_signup(
@@ -123,13 +142,7 @@ async fn guard_signup(
                 if guard.stamps.is_none() {
                     return Some(pow_refused(format, crate::abuse::pow::PowError::Missing));
                 }
-                let wait = guard
-                    .latencies
-                    .pick()
-                    .saturating_sub(TIMER_SLACK)
-                    .max(state.answer_floor);
-                tokio::time::sleep_until(started + wait).await;
-                return Some(accepted(format, list));
+                return Some(dropped(state, format, list, started).await);
             }
         } else if let Err(problem) = pow.verify(solution, unix_now()) {
             return Some(pow_refused(format, problem));
@@ -138,14 +151,7 @@ async fn guard_signup(
     // Too fast, or no genuine stamp: the same answer as a signup, and nothing recorded.
     // It also takes as long as a recent real signup did.
     if format == Format::Form && !guard.form_stamp_ok(raw.get(crate::abuse::stamp::FIELD)) {
-        // The timer fires on the millisecond tick after its deadline: aim that much early.
-        let wait = guard
-            .latencies
-            .pick()
-            .saturating_sub(TIMER_SLACK)
-            .max(state.answer_floor);
-        tokio::time::sleep_until(started + wait).await;
-        return Some(accepted(format, list));
+        return Some(dropped(state, format, list, started).await);
     }
     let email = crate::domain::EmailAddress::parse(raw.get("email").unwrap_or("")).ok()?;
     let domain = guard.domains.throwaway(email.domain())?;

@@ -456,3 +456,20 @@ pub fn link_in(mail: &ReceivedMail, path_prefix: &str) -> String {
         .map(|w| w.trim_end_matches(['.', ',', ')', '>']).to_owned())
         .unwrap_or_else(|| panic!("no {path_prefix} link in the mail:\n{text}"))
 }
+
+/// `quietlist invite LIST --next N` on the app's data directory, with the mail cap the
+/// app runs with; returns what it printed.
+pub fn invite_next(app: &TestApp, n: &str, cap: &str) -> String {
+    let out = quietlist_command()
+        .args(["invite", LIST, "--next", n])
+        .env("QUIETLIST_DATA_DIR", &app.data_dir)
+        .env("QUIETLIST_MAIL_CAP", cap)
+        .output()
+        .expect("quietlist invite");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

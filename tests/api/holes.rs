@@ -51,21 +51,6 @@ async fn an_erased_persons_old_unsubscribe_link_never_acts_on_whoever_signs_up_n
     );
 }
 
-fn invite_next(app: &TestApp, n: &str, cap: &str) -> String {
-    let out = quietlist_command()
-        .args(["invite", LIST, "--next", n])
-        .env("QUIETLIST_DATA_DIR", &app.data_dir)
-        .env("QUIETLIST_MAIL_CAP", cap)
-        .output()
-        .expect("quietlist invite");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 async fn wait_for_subject(app: &TestApp, email: &str, subject: &str) -> bool {
     let deadline = tokio::time::Instant::now() + MAIL_WAIT;
     while tokio::time::Instant::now() < deadline {

@@ -121,16 +121,7 @@ async fn a_relay_that_defers_with_451_loses_no_confirmation_welcome_or_invitatio
     each_gets_exactly(&app, 1, "You are on the waitlist").await;
 
     smtp.fail_next_transient(3);
-    let out = quietlist_command()
-        .args(["invite", LIST, "--next", "3"])
-        .env("QUIETLIST_DATA_DIR", &app.data_dir)
-        .output()
-        .expect("quietlist invite");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    invite_next(&app, "3", "4");
     // The running app's worker sends what the CLI queued (it polls the outbox).
     each_gets_exactly(&app, 1, "A seat is open for you").await;
     for person in PEOPLE {

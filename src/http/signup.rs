@@ -399,6 +399,14 @@ pub fn json_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, JsonProblem> {
     };
     let mut fields = Vec::with_capacity(map.len());
     for (key, value) in map {
+        // An error must name a field a client can find: an empty key names the body.
+        if key.is_empty() {
+            return Err((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "body".to_owned(),
+                "A field has an empty name.".to_owned(),
+            ));
+        }
         match value {
             Json::String(s) => fields.push((key, s)),
             Json::Null => {}

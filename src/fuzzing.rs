@@ -218,7 +218,7 @@ pub fn signup(data: &[u8]) {
         Ok(None) => assert!(raw.get("website").is_some_and(|v| !v.trim().is_empty())),
         Err(SignupError::Invalid { field, message }) => {
             assert!(
-                ["email", "name", "role"].contains(&field.as_str()),
+                ["email", "name", "role", "stage"].contains(&field.as_str()),
                 "refused naming {field:?}, which the form does not have"
             );
             assert!(!message.is_empty());

@@ -139,3 +139,47 @@ async fn unknown_pages_get_a_404_page() {
         assert!(response.text().await.unwrap().contains("Page not found"));
     }
 }
+
+/// Every `datetime` attribute of a `<time>` element in `html`.
+fn time_datetimes(html: &str) -> Vec<String> {
+    html.split("<time")
+        .skip(1)
+        .map(|rest| {
+            let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+            let value = tag
+                .split("datetime=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or_else(|| panic!("a <time> without a datetime: <time{tag}>"));
+            value.to_owned()
+        })
+        .collect()
+}
+
+/// An ISO 8601 calendar date (`2026-11-20`) or a date-time with an offset (RFC 3339) or
+/// without one (`2026-11-20T08:30:00`).
+fn is_iso_8601_date_or_date_time(value: &str) -> bool {
+    use time::format_description::well_known::{Iso8601, Rfc3339};
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(value, &date).is_ok()
+        || time::OffsetDateTime::parse(value, &Rfc3339).is_ok()
+        || time::PrimitiveDateTime::parse(value, &Iso8601::DEFAULT).is_ok()
+}
+
+#[tokio::test]
+async fn every_time_element_carries_an_iso_8601_date() {
+    let app = spawn_app().await;
+    let mut seen = 0;
+    for path in ["/", REPORT, COURSE] {
+        let html = app.get_text(path).await;
+        for value in time_datetimes(&html) {
+            assert!(
+                is_iso_8601_date_or_date_time(&value),
+                "{path}: <time datetime=\"{value}\"> is not an ISO 8601 date"
+            );
+            seen += 1;
+        }
+    }
+    // The report is dated: it shows its date on the home page and on its own page.
+    assert!(seen >= 2, "only {seen} <time> elements found");
+}

@@ -183,3 +183,17 @@ async fn every_time_element_carries_an_iso_8601_date() {
     // The report is dated: it shows its date on the home page and on its own page.
     assert!(seen >= 2, "only {seen} <time> elements found");
 }
+
+#[tokio::test]
+async fn each_page_states_the_promise_once() {
+    let app = spawn_app().await;
+    let promise = "We will never spam you or sell your information. Ever.";
+    for path in ["/", REPORT, COURSE, "/waitlists/pilot-course", "/privacy"] {
+        let html = app.get_text(path).await;
+        assert_eq!(
+            html.matches(promise).count(),
+            1,
+            "{path} does not state the promise exactly once"
+        );
+    }
+}

@@ -151,6 +151,7 @@ impl Application {
             message_id_domain: mail_domain,
             dkim,
             cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
+            referral_boost: u32::try_from(config.referral_boost.max(0)).unwrap_or(u32::MAX),
         };
 
         let store = core.store();

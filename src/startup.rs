@@ -217,7 +217,9 @@ impl Application {
                 confirmation_hours: config.confirmation_interval / HOUR,
                 mail_cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
                 ip_note: match config.client_ip {
-                    IpRecording::Truncated => "only its first three parts (/24), or /48 for IPv6",
+                    IpRecording::Truncated => {
+                        "only its first three parts: a /24, or a /48 for IPv6"
+                    }
                     IpRecording::Full => "your full IP address, as the site's owner chose",
                     IpRecording::None => "not recorded",
                 },

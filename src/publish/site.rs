@@ -547,4 +547,23 @@ course = "c"
         assert_eq!(list.consent_hash.len(), 64);
         assert!(list.consent_text.contains("Never spam."));
     }
+
+    #[test]
+    fn a_page_date_serializes_as_iso_8601_and_a_time_alone_is_refused() {
+        let page =
+            "+++\ntitle = \"R\"\ndate = 2026-11-20\nupdated = 2026-11-21T08:30:00Z\n+++\nText.\n";
+        let page = load_page(PageKind::Report, "r.md", page, "reports/r.md").unwrap();
+        let json = serde_json::to_value(&page).unwrap();
+        assert_eq!(json["date"], "2026-11-20");
+        assert_eq!(json["updated"], "2026-11-21T08:30:00Z");
+
+        let timed = "+++\ntitle = \"R\"\ndate = 07:32:00\n+++\nText.\n";
+        let error = load_page(PageKind::Report, "r.md", timed, "reports/r.md")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("reports/r.md") && error.contains("`date` needs a date"),
+            "{error}"
+        );
+    }
 }

@@ -630,9 +630,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     report.held_back
                 );
             }
+            let free = match report.free_seats_before {
+                1 => "1 seat was free".to_owned(),
+                n => format!("{n} seats were free"),
+            };
+            let waiting = match report.waiting_before {
+                1 => "1 person was waiting".to_owned(),
+                n => format!("{n} people were waiting"),
+            };
             println!(
-                "invited {} of {next} asked into cohort {cohort} ({} seats were free, {} people were waiting); the mails go out from the running server",
-                report.invited, report.free_seats_before, report.waiting_before
+                "invited {} of {next} asked into cohort {cohort} ({free}, {waiting}); the mails go out from the running server",
+                report.invited
             );
             Ok(())
         }

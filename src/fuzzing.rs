@@ -468,6 +468,7 @@ pub fn mail(data: &[u8]) {
         message_id_domain: "example.org".into(),
         dkim: (!dkim.is_empty()).then(dkim_config),
         cap: 4,
+        referral_boost: 5,
     };
     let mut site = w.mail_site.lock().unwrap_or_else(|e| e.into_inner());
     site.site

@@ -151,6 +151,7 @@ impl Application {
             message_id_domain: mail_domain,
             dkim,
             cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
+            referral_boost: u32::try_from(config.referral_boost.max(0)).unwrap_or(u32::MAX),
         };
 
         let store = core.store();
@@ -216,7 +217,9 @@ impl Application {
                 confirmation_hours: config.confirmation_interval / HOUR,
                 mail_cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
                 ip_note: match config.client_ip {
-                    IpRecording::Truncated => "only its first three parts (/24), or /48 for IPv6",
+                    IpRecording::Truncated => {
+                        "only its first three parts: a /24, or a /48 for IPv6"
+                    }
                     IpRecording::Full => "your full IP address, as the site's owner chose",
                     IpRecording::None => "not recorded",
                 },

@@ -28,6 +28,9 @@ pub struct MailSettings {
     pub dkim: Option<Signer>,
     /// The cap on mails per person in 30 days, as the welcome mail states it.
     pub cap: u32,
+    /// Places a confirmed referral moves the sharer up; 0 (referrals off) keeps the
+    /// share link and its promise out of the welcome mail.
+    pub referral_boost: u32,
 }
 
 impl std::fmt::Debug for MailSettings {
@@ -125,7 +128,12 @@ pub fn compose(
                 format!("You are on the waitlist for {title}"),
                 "mail/welcome",
                 vec![manage_url.clone()],
-                json!({ "manage_url": manage_url, "place": job.place_in_line, "share_url": share_url }),
+                json!({
+                    "manage_url": manage_url,
+                    "place": job.place_in_line,
+                    "share_url": share_url,
+                    "referral_boost": settings.referral_boost,
+                }),
             )
         }
         MailKind::Access => {

@@ -70,9 +70,11 @@ pub struct FrontMatter {
     pub title: String,
     #[serde(default)]
     pub description: String,
-    #[serde(default)]
+    /// Serialized as its ISO 8601 text: a TOML datetime otherwise reaches templates as a
+    /// map (`{'$__toml_private_datetime': …}`), which is what `<time datetime>` printed.
+    #[serde(default, serialize_with = "iso_8601")]
     pub date: Option<toml::value::Datetime>,
-    #[serde(default)]
+    #[serde(default, serialize_with = "iso_8601")]
     pub updated: Option<toml::value::Datetime>,
     #[serde(default)]
     pub authors: Vec<String>,
@@ -88,6 +90,18 @@ pub struct FrontMatter {
     /// Orders pages on the home page (lower first); then by date, newest first.
     #[serde(default)]
     pub weight: i64,
+}
+
+/// A TOML date or date-time as ISO 8601 text (`2026-11-20`, `2026-11-20T08:30:00Z`):
+/// TOML writes both forms the way RFC 3339 does.
+fn iso_8601<S: serde::Serializer>(
+    value: &Option<toml::value::Datetime>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(datetime) => serializer.serialize_some(&datetime.to_string()),
+        None => serializer.serialize_none(),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -398,6 +412,12 @@ fn load_page(kind: PageKind, file: &str, text: &str, display: &str) -> anyhow::R
     })?;
     let front: FrontMatter =
         toml::from_str(front).map_err(|e| anyhow::anyhow!("{display}: front matter: {e}"))?;
+    // A time of day alone is no date for `<time datetime>` or a reader.
+    for (field, value) in [("date", &front.date), ("updated", &front.updated)] {
+        if value.as_ref().is_some_and(|d| d.date.is_none()) {
+            anyhow::bail!("{display}: front matter: `{field}` needs a date (e.g. 2026-11-20)");
+        }
+    }
     let rendered = markdown::render(body).map_err(|e| anyhow::anyhow!("{display}: {e}"))?;
     let date_display = front.date.as_ref().and_then(|d| d.date).map(|d| {
         const MONTHS: [&str; 12] = [
@@ -526,5 +546,24 @@ course = "c"
         let list = site.waitlist("pilot").unwrap();
         assert_eq!(list.consent_hash.len(), 64);
         assert!(list.consent_text.contains("Never spam."));
+    }
+
+    #[test]
+    fn a_page_date_serializes_as_iso_8601_and_a_time_alone_is_refused() {
+        let page =
+            "+++\ntitle = \"R\"\ndate = 2026-11-20\nupdated = 2026-11-21T08:30:00Z\n+++\nText.\n";
+        let page = load_page(PageKind::Report, "r.md", page, "reports/r.md").unwrap();
+        let json = serde_json::to_value(&page).unwrap();
+        assert_eq!(json["date"], "2026-11-20");
+        assert_eq!(json["updated"], "2026-11-21T08:30:00Z");
+
+        let timed = "+++\ntitle = \"R\"\ndate = 07:32:00\n+++\nText.\n";
+        let error = load_page(PageKind::Report, "r.md", timed, "reports/r.md")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("reports/r.md") && error.contains("`date` needs a date"),
+            "{error}"
+        );
     }
 }

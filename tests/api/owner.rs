@@ -898,3 +898,30 @@ async fn a_web_import_that_outlives_its_request_still_finishes_and_is_audited() 
         "every row was imported"
     );
 }
+
+#[tokio::test]
+async fn the_welcome_mail_promises_referral_moves_only_when_referrals_are_on() {
+    let off = spawn_app_with(|c| c.referral_boost = 0).await;
+    off.sign_up_and_confirm("off@example.com").await;
+    let welcome = wait_welcome(&off, "off@example.com").await;
+    for (part, body) in [("text", text_body(&welcome)), ("html", html_body(&welcome))] {
+        assert!(
+            !body.contains("/join/") && !body.contains("moves you up"),
+            "referrals are off, yet the {part} welcome promises a move:\n{body}"
+        );
+    }
+
+    let on = spawn_app_with(|c| c.referral_boost = 3).await;
+    on.sign_up_and_confirm("on@example.com").await;
+    let welcome = wait_welcome(&on, "on@example.com").await;
+    for (part, body) in [("text", text_body(&welcome)), ("html", html_body(&welcome))] {
+        assert!(
+            body.contains("/join/"),
+            "no share link in the {part} welcome"
+        );
+        assert!(
+            body.contains("moves you up 3 places"),
+            "the {part} welcome does not say how far a referral moves you:\n{body}"
+        );
+    }
+}

@@ -139,3 +139,155 @@ async fn unknown_pages_get_a_404_page() {
         assert!(response.text().await.unwrap().contains("Page not found"));
     }
 }
+
+/// Every `datetime` attribute of a `<time>` element in `html`.
+fn time_datetimes(html: &str) -> Vec<String> {
+    html.split("<time")
+        .skip(1)
+        .map(|rest| {
+            let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+            let value = tag
+                .split("datetime=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or_else(|| panic!("a <time> without a datetime: <time{tag}>"));
+            value.to_owned()
+        })
+        .collect()
+}
+
+/// An ISO 8601 calendar date (`2026-11-20`) or a date-time with an offset (RFC 3339) or
+/// without one (`2026-11-20T08:30:00`).
+fn is_iso_8601_date_or_date_time(value: &str) -> bool {
+    use time::format_description::well_known::{Iso8601, Rfc3339};
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(value, &date).is_ok()
+        || time::OffsetDateTime::parse(value, &Rfc3339).is_ok()
+        || time::PrimitiveDateTime::parse(value, &Iso8601::DEFAULT).is_ok()
+}
+
+#[tokio::test]
+async fn every_time_element_carries_an_iso_8601_date() {
+    let app = spawn_app().await;
+    let mut seen = 0;
+    for path in ["/", REPORT, COURSE] {
+        let html = app.get_text(path).await;
+        for value in time_datetimes(&html) {
+            assert!(
+                is_iso_8601_date_or_date_time(&value),
+                "{path}: <time datetime=\"{value}\"> is not an ISO 8601 date"
+            );
+            seen += 1;
+        }
+    }
+    // The report is dated: it shows its date on the home page and on its own page.
+    assert!(seen >= 2, "only {seen} <time> elements found");
+}
+
+#[tokio::test]
+async fn each_page_states_the_promise_once() {
+    let app = spawn_app().await;
+    let promise = "We will never spam you or sell your information. Ever.";
+    for path in ["/", REPORT, COURSE, "/waitlists/pilot-course", "/privacy"] {
+        let html = app.get_text(path).await;
+        assert_eq!(
+            html.matches(promise).count(),
+            1,
+            "{path} does not state the promise exactly once"
+        );
+    }
+}
+
+#[tokio::test]
+async fn check_your_inbox_leads_back_to_the_home_page() {
+    let app = spawn_app().await;
+    let html = app
+        .get_text("/waitlists/pilot-course/check-your-inbox")
+        .await;
+    assert!(
+        html.contains("<a href=\"/\">Back to the home page</a>"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_privacy_page_nests_no_brackets() {
+    let app = spawn_app().await;
+    let html = app.get_text("/privacy").await;
+    let text = html.split("<main").nth(1).unwrap_or(&html);
+    let mut depth = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        assert!(
+            depth <= 1,
+            "nested brackets on the privacy page: {}",
+            &text[i.saturating_sub(80)..i + 1]
+        );
+    }
+}
+
+/// Every line of a mail's text part that runs on into the next line of the same
+/// paragraph, i.e. a sentence broken by a hard wrap.
+fn hard_wrapped_lines(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .windows(2)
+        .filter(|pair| {
+            let (line, next) = (pair[0].trim_end(), pair[1].trim());
+            // A line ending in a word (no stop, colon or link) followed by a line of
+            // prose (not a link, a signature or a blank) is a sentence cut in two.
+            !line.is_empty()
+                && !next.is_empty()
+                && !line.ends_with(['.', ':', '?', '!', ')'])
+                && !line.contains("://")
+                && !next.starts_with("http")
+                && !next.starts_with('(')
+                && line != "--"
+        })
+        .map(|pair| format!("{} / {}", pair[0], pair[1]))
+        .collect()
+}
+
+#[tokio::test]
+async fn plain_text_mails_are_not_hard_wrapped_mid_sentence() {
+    let app = spawn_app().await;
+    app.sign_up_and_confirm("reader@example.com").await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mails = loop {
+        let mails = app.mails_to("reader@example.com");
+        if mails.len() >= 2 || tokio::time::Instant::now() > deadline {
+            break mails;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(
+        mails.len() >= 2,
+        "expected the confirmation and the welcome"
+    );
+    for mail in &mails {
+        let text = text_body(mail);
+        let cut = hard_wrapped_lines(&text);
+        assert!(cut.is_empty(), "hard-wrapped mid-sentence: {cut:?}\n{text}");
+        if text.contains("Please confirm") {
+            assert!(
+                text.contains("deleted within a week at most"),
+                "the confirmation names a fixed 7 days:\n{text}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_invite_command_counts_one_person_in_the_singular() {
+    let app = spawn_app().await;
+    app.sign_up_and_confirm("only@example.com").await;
+    let out = invite_next(&app, "1", "4");
+    assert!(
+        out.contains("1 person was waiting") && !out.contains("1 people"),
+        "{out}"
+    );
+}

@@ -45,7 +45,7 @@ pub fn add_owner(app: &TestApp) {
 }
 
 /// A browser that keeps cookies and follows no redirects.
-fn browser() -> reqwest::Client {
+pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())

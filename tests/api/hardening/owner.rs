@@ -4,8 +4,7 @@
 use std::io::Write;
 
 use crate::helpers::*;
-
-const OWNER: &str = "owner@example.org";
+use crate::owner::{OWNER, browser, login_with};
 
 fn admin_add(app: &TestApp, password: &str) {
     let mut child = quietlist_command()
@@ -28,31 +27,8 @@ fn admin_add(app: &TestApp, password: &str) {
 }
 
 async fn sign_in(app: &TestApp, password: &str) -> reqwest::Client {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let form = client
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = form
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
-    let response = client
-        .post(app.url("/admin/login"))
-        .form(&[("email", OWNER), ("password", password), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
+    let client = browser();
+    let response = login_with(app, &client, password).await;
     assert_eq!(response.status().as_u16(), 303, "sign-in");
     client
 }

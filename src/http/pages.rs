@@ -20,9 +20,28 @@ pub fn serve(body: &Compressed, request: &HeaderMap, cache_control: &'static str
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok());
     let (variant, encoding) = body.pick(accept);
+    let mut headers = match validated(body, request, &variant.etag, cache_control) {
+        Ok(headers) => headers,
+        Err(not_modified) => return *not_modified,
+    };
+    if let Some(coding) = encoding.header_value() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    (headers, variant.body.clone()).into_response()
+}
+
+/// The caching headers of a prerendered body sent with `etag`, and its content type:
+/// `Err` is the 304 when the client's copy is current (any of the body's ETags, or
+/// this one).
+fn validated(
+    body: &Compressed,
+    request: &HeaderMap,
+    etag: &str,
+    cache_control: &'static str,
+) -> Result<HeaderMap, Box<Response>> {
     let mut headers = HeaderMap::new();
-    if let Ok(etag) = HeaderValue::from_str(&variant.etag) {
-        headers.insert(header::ETAG, etag);
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, value);
     }
     headers.insert(
         header::CACHE_CONTROL,
@@ -32,18 +51,15 @@ pub fn serve(body: &Compressed, request: &HeaderMap, cache_control: &'static str
     let not_modified = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| body.matches(tags));
+        .is_some_and(|tags| body.matches(tags) || tags.contains(etag));
     if not_modified {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
+        return Err(Box::new((StatusCode::NOT_MODIFIED, headers).into_response()));
     }
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(body.content_type),
     );
-    if let Some(coding) = encoding.header_value() {
-        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
-    }
-    (headers, variant.body.clone()).into_response()
+    Ok(headers)
 }
 
 /// A page with a signup form: its time stamp is filled in for this request. The ETag
@@ -65,31 +81,15 @@ fn serve_stamped(
         crate::publish::Encoding::negotiate(Some(&a.replace("br", "-")))
             == crate::publish::Encoding::Gzip
     });
-    let mut headers = HeaderMap::new();
     let etag = if gzip {
         format!("{}-gz\"", body.identity.etag.trim_end_matches('"'))
     } else {
         body.identity.etag.clone()
     };
-    if let Ok(etag) = HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, etag);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(STAMPED_PAGE_CACHE),
-    );
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    let not_modified = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| body.matches(tags) || tags.contains(etag.as_str()));
-    if not_modified {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
-    }
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(body.content_type),
-    );
+    let mut headers = match validated(body, request, &etag, STAMPED_PAGE_CACHE) {
+        Ok(headers) => headers,
+        Err(not_modified) => return *not_modified,
+    };
     if gzip {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         (headers, slot.gzip(stamp)).into_response()

@@ -365,17 +365,10 @@ pub struct RunningBinary {
 impl RunningBinary {
     pub fn start(data_dir: &std::path::Path, env: &[(&str, &str)]) -> Self {
         use std::io::BufRead;
-        let mut command = quietlist_command();
-        command
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("QUIETLIST_DATA_DIR", data_dir)
-            .env("QUIETLIST_LOG_FORMAT", "json")
-            // Bare form posts, as in spawn_app (see start_in).
-            .env("QUIETLIST_FORM_MIN_SECONDS", "0")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped());
-        for (k, v) in env {
-            command.env(k, v);
+        let mut command = serve_command(data_dir, env);
+        // Bare form posts, as in spawn_app (see start_in).
+        if !env.iter().any(|(k, _)| *k == "QUIETLIST_FORM_MIN_SECONDS") {
+            command.env("QUIETLIST_FORM_MIN_SECONDS", "0");
         }
         let mut child = command.spawn().expect("start quietlist");
         let stderr = child.stderr.take().expect("stderr is piped");
@@ -472,4 +465,36 @@ pub fn invite_next(app: &TestApp, n: &str, cap: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Copies the demo site's files into `to`, as an owner's own site folder.
+pub fn copy_demo_site(to: &std::path::Path) {
+    for entry in [
+        "site.toml",
+        "reports/ketamine-rapid-antidepressant.md",
+        "courses/essential-business-foundations.md",
+    ] {
+        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("site")
+            .join(entry);
+        let dest = to.join(entry);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(from, dest).unwrap();
+    }
+}
+
+/// `quietlist serve` on a free loopback port with `data_dir`, JSON logs on a piped
+/// stderr, and `env` on top.
+pub fn serve_command(data_dir: &std::path::Path, env: &[(&str, &str)]) -> std::process::Command {
+    let mut command = quietlist_command();
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("QUIETLIST_DATA_DIR", data_dir)
+        .env("QUIETLIST_LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command
 }

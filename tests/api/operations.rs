@@ -4,21 +4,6 @@ use std::time::Duration;
 
 use crate::helpers::*;
 
-fn copy_demo_site(to: &std::path::Path) {
-    for entry in [
-        "site.toml",
-        "reports/ketamine-rapid-antidepressant.md",
-        "courses/essential-business-foundations.md",
-    ] {
-        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("site")
-            .join(entry);
-        let dest = to.join(entry);
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::copy(from, dest).unwrap();
-    }
-}
-
 #[tokio::test]
 async fn a_changed_site_folder_is_rendered_again_and_a_broken_edit_keeps_the_last_good_site() {
     let site = tempfile::tempdir().unwrap();

@@ -24,17 +24,9 @@ pub enum Start {
 }
 
 pub fn serve(data_dir: &Path, env: &[(&str, &str)]) -> Start {
-    let mut command = quietlist_command();
-    command
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("QUIETLIST_DATA_DIR", data_dir)
-        .env("QUIETLIST_LOG_FORMAT", "json")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("start quietlist");
+    let mut child = serve_command(data_dir, env)
+        .spawn()
+        .expect("start quietlist");
     let stderr = child.stderr.take().expect("stderr is piped");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -6,19 +6,8 @@ use quietlist::startup::Application;
 
 use crate::helpers::*;
 
-fn copy_demo_site(to: &std::path::Path) {
-    for entry in [
-        "site.toml",
-        "reports/ketamine-rapid-antidepressant.md",
-        "courses/essential-business-foundations.md",
-    ] {
-        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("site")
-            .join(entry);
-        let dest = to.join(entry);
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::copy(from, dest).unwrap();
-    }
+fn copy_demo_site_with_static(to: &std::path::Path) {
+    copy_demo_site(to);
     std::fs::create_dir_all(to.join("static")).unwrap();
 }
 
@@ -33,7 +22,7 @@ async fn build(site: &std::path::Path, data: &std::path::Path) -> anyhow::Result
 async fn a_link_out_of_the_site_folder_is_refused_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
-    copy_demo_site(&site);
+    copy_demo_site_with_static(&site);
     let outside = dir.path().join("outside.txt");
     std::fs::write(&outside, "NOT FOR PUBLICATION").unwrap();
     std::os::unix::fs::symlink(&outside, site.join("static/leak.txt")).unwrap();
@@ -57,7 +46,7 @@ async fn a_link_out_of_the_site_folder_is_refused_naming_the_file() {
 async fn a_link_inside_the_site_folder_still_works() {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
-    copy_demo_site(&site);
+    copy_demo_site_with_static(&site);
     std::fs::write(site.join("static/real.txt"), "published").unwrap();
     // A relative link, as `ln -s real.txt static/alias.txt` makes.
     std::os::unix::fs::symlink("real.txt", site.join("static/alias.txt")).unwrap();

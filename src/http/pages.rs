@@ -53,7 +53,9 @@ fn validated(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|tags| body.matches(tags) || tags.contains(etag));
     if not_modified {
-        return Err(Box::new((StatusCode::NOT_MODIFIED, headers).into_response()));
+        return Err(Box::new(
+            (StatusCode::NOT_MODIFIED, headers).into_response(),
+        ));
     }
     headers.insert(
         header::CONTENT_TYPE,

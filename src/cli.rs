@@ -1,19 +1,22 @@
 //! The command line: `serve`, `export`...
 
+use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
+use crate::admin::{InviteRound, OwnerActions};
 use crate::config::{Config, DkimSettings, parse_base_url};
-use std::io::Write;
-
+use crate::privacy::audit::{Actor, ExportTarget};
 use crate::startup::{Application, Core};
 use crate::store::sqlite::Durability;
-use crate::store::{AuditEntry, DAY, HOUR};
-use crate::waitlist::IpRecording;
+use crate::store::{DAY, HOUR};
+use crate::waitlist::export::timestamp;
+use crate::waitlist::import::ImportOptions;
+use crate::waitlist::{Invited, IpRecording};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -432,11 +435,11 @@ impl Cli {
 }
 
 /// Who ran a command, for the audit log: the operating-system user.
-fn cli_actor() -> String {
+fn cli_actor() -> Actor {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
+    Actor::CommandLine { user }
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -450,199 +453,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Application::build(config).await?.run_until_stopped().await
         }
-        Command::Export { list, output } => {
-            let config = cli.config(None)?;
-            let core = Core::open(&config).await?;
-            let published = core.site.load();
-            let waitlist = published.site.waitlist(list).with_context(|| {
-                format!("there is no waitlist named {list:?} in the site settings")
-            })?;
-            let fields = waitlist.field_names();
-            let store = core.store();
-            let rows = match output {
-                Some(path) => {
-                    let mut file = std::io::BufWriter::new(
-                        std::fs::File::create(path)
-                            .with_context(|| format!("creating {}", path.display()))?,
-                    );
-                    crate::waitlist::export::write_csv(
-                        store.as_ref(),
-                        &core.vault,
-                        list,
-                        &fields,
-                        &mut file,
-                    )
-                    .await?
-                }
-                None => {
-                    let mut stdout = std::io::BufWriter::new(std::io::stdout());
-                    crate::waitlist::export::write_csv(
-                        store.as_ref(),
-                        &core.vault,
-                        list,
-                        &fields,
-                        &mut stdout,
-                    )
-                    .await?
-                }
-            };
-            store
-                .audit(AuditEntry {
-                    at: crate::store::now_millis(),
-                    actor: cli_actor(),
-                    action: "export".into(),
-                    subject: format!("list:{list}"),
-                    rows: rows as i64,
-                    detail: match output {
-                        Some(path) => format!("quietlist export to {}", path.display()),
-                        None => "quietlist export to standard output".into(),
-                    },
-                })
-                .await?;
-            tracing::info!(list, rows, "exported");
-            Ok(())
-        }
-        Command::Admin(command) => {
-            let config = cli.config(None)?;
-            let core = Core::open(&config).await?;
-            let owners = crate::admin::Owners {
-                store: core.store(),
-                vault: core.vault.clone(),
-                passwords: crate::admin::Passwords::new()?,
-                session_idle: config.session_idle,
-                session_absolute: config.session_absolute,
-                in_flight: Default::default(),
-            };
-            let read_password = || -> anyhow::Result<SecretString> {
-                let mut line = String::new();
-                std::io::stdin().read_line(&mut line)?;
-                Ok(SecretString::from(
-                    line.trim_end_matches(['\r', '\n']).to_owned(),
-                ))
-            };
-            let result = match command {
-                AdminCommand::Add { email, .. } => {
-                    let created = owners.add_or_update(email, &read_password()?).await;
-                    created.map(|created| {
-                        println!(
-                            "{} {email}",
-                            if created {
-                                "created owner"
-                            } else {
-                                "set the password of"
-                            }
-                        );
-                    })
-                }
-                AdminCommand::Passwd { email, .. } => owners
-                    .set_password(email, &read_password()?)
-                    .await
-                    .map(|()| {
-                        println!("changed the password of {email}; their sessions have ended")
-                    }),
-                AdminCommand::Remove { email } => owners
-                    .remove(email)
-                    .await
-                    .map(|()| println!("removed {email}")),
-                AdminCommand::List => owners.list().await.map(|list| {
-                    for (id, email, created) in list {
-                        println!(
-                            "{id}\t{email}\tsince {}",
-                            crate::waitlist::export::timestamp(created)
-                        );
-                    }
-                }),
-            };
-            result.map_err(|e| anyhow::anyhow!("{e}"))
-        }
+        Command::Export { list, output } => export(&cli, list, output.as_deref()).await,
+        Command::Admin(command) => admin(&cli, command).await,
         Command::Import {
             list,
             file,
             with_consent,
-        } => {
-            let config = cli.config(None)?;
-            let core = Core::open(&config).await?;
-            let waitlists = core.waitlists(&config);
-            let reader =
-                std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-            let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {pos} rows read ({per_sec}) {elapsed}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
-            let options = crate::waitlist::import::ImportOptions {
-                with_consent: *with_consent,
-                source: file.display().to_string(),
-                actor: cli_actor(),
-            };
-            let summary = waitlists
-                .import_csv(list, std::io::BufReader::new(reader), &options, |rows| {
-                    bar.set_position(rows)
-                })
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            bar.finish_and_clear();
-            let r = &summary.report;
-            println!(
-                "{}: {} rows read ({} bytes); {} added ({} confirmed with consent proof, {} confirmation mails queued); {} already on the list; {} erased before and not re-added; {} duplicates in the file merged; {} rejected",
-                file.display(),
-                summary.rows_read,
-                size,
-                r.added,
-                r.confirmed,
-                r.confirmations_queued,
-                r.already_there,
-                r.suppressed,
-                summary.duplicates_in_file,
-                summary.rejected_total
-            );
-            for (line, reason) in &summary.rejected {
-                println!("  line {line}: {reason}");
-            }
-            if summary.rejected_total as usize > summary.rejected.len() {
-                println!(
-                    "  ... and {} more",
-                    summary.rejected_total as usize - summary.rejected.len()
-                );
-            }
-            Ok(())
-        }
+        } => import(&cli, list, file, *with_consent).await,
         Command::Invite {
             list,
             next,
             cohort,
             overbook,
         } => {
-            let config = cli.config(None)?;
-            let core = Core::open(&config).await?;
-            let waitlists = core.waitlists(&config);
-            crate::startup::seed_cohorts(core.store().as_ref(), &core.site.load()).await?;
-            let (cohort, report) = waitlists
-                .invite_next(list, *next, cohort.as_deref(), *overbook, cli_actor())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            if report.held_back > 0 {
-                println!(
-                    "{} next in line not invited: they have had the most mails the promise allows in 30 days (the cap); they keep their place",
-                    report.held_back
-                );
-            }
-            let free = match report.free_seats_before {
-                1 => "1 seat was free".to_owned(),
-                n => format!("{n} seats were free"),
+            let round = InviteRound {
+                count: *next,
+                cohort: cohort.clone(),
+                overbook: *overbook,
             };
-            let waiting = match report.waiting_before {
-                1 => "1 person was waiting".to_owned(),
-                n => format!("{n} people were waiting"),
-            };
-            println!(
-                "invited {} of {next} asked into cohort {cohort} ({free}, {waiting}); the mails go out from the running server",
-                report.invited
-            );
-            Ok(())
+            invite(&cli, list, round).await
         }
         Command::Dkim(DkimCommand::Keygen {
             algorithm,
@@ -656,37 +485,194 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             domain.as_deref(),
             out.as_deref(),
         ),
-        Command::Audit { json } => {
-            let config = cli.config(None)?;
-            let core = Core::open(&config).await?;
-            let entries = core.store().audit_log().await?;
-            let mut out = std::io::stdout().lock();
-            if *json {
-                for entry in &entries {
-                    writeln!(out, "{}", serde_json::to_string(entry)?)?;
-                }
-            } else {
-                writeln!(
-                    out,
-                    "{:<20}  {:<22}  {:<9}  {:<24}  {:>7}  detail",
-                    "when (UTC)", "who", "what", "about", "rows"
-                )?;
-                for e in &entries {
-                    writeln!(
-                        out,
-                        "{:<20}  {:<22}  {:<9}  {:<24}  {:>7}  {}",
-                        crate::waitlist::export::timestamp(e.at),
-                        e.actor,
-                        e.action,
-                        e.subject,
-                        e.rows,
-                        e.detail
-                    )?;
-                }
-            }
-            Ok(())
+        Command::Audit { json } => audit(&cli, *json).await,
+    }
+}
+
+/// The owner's use cases over the configured data directory (mail they queue is sent by
+/// the running server's outbox).
+async fn owner_actions(cli: &Cli) -> anyhow::Result<OwnerActions> {
+    let config = cli.config(None)?;
+    Ok(Core::open(&config).await?.owner_actions(&config))
+}
+
+/// `quietlist export LIST [--output FILE]`.
+async fn export(cli: &Cli, list: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    let actions = owner_actions(cli).await?;
+    match output {
+        Some(path) => {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            );
+            let target = ExportTarget::File(path.to_path_buf());
+            actions
+                .export_csv(&cli_actor(), list, target, &mut file)
+                .await?;
+        }
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout());
+            let target = ExportTarget::StandardOutput;
+            actions
+                .export_csv(&cli_actor(), list, target, &mut stdout)
+                .await?;
         }
     }
+    Ok(())
+}
+
+/// `quietlist admin add/passwd/remove/list`.
+async fn admin(cli: &Cli, command: &AdminCommand) -> anyhow::Result<()> {
+    let config = cli.config(None)?;
+    let owners = Core::open(&config).await?.owners(&config)?;
+    let read_password = || -> anyhow::Result<SecretString> {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(SecretString::from(
+            line.trim_end_matches(['\r', '\n']).to_owned(),
+        ))
+    };
+    let actor = cli_actor();
+    match command {
+        AdminCommand::Add { email, .. } => {
+            let created = owners
+                .add_or_update(&actor, email, &read_password()?)
+                .await?;
+            let what = if created {
+                "created owner"
+            } else {
+                "set the password of"
+            };
+            println!("{what} {email}");
+        }
+        AdminCommand::Passwd { email, .. } => {
+            owners
+                .set_password(&actor, email, &read_password()?)
+                .await?;
+            println!("changed the password of {email}; their sessions have ended");
+        }
+        AdminCommand::Remove { email } => {
+            owners.remove(&actor, email).await?;
+            println!("removed {email}");
+        }
+        AdminCommand::List => {
+            for owner in owners.list().await? {
+                println!(
+                    "{}\t{}\tsince {}",
+                    owner.id,
+                    owner.email.as_str(),
+                    timestamp(owner.created_at)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `quietlist import LIST FILE [--with-consent]`, with a progress line and a report.
+async fn import(cli: &Cli, list: &str, file: &Path, with_consent: bool) -> anyhow::Result<()> {
+    let actions = owner_actions(cli).await?;
+    let reader =
+        std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} rows read ({per_sec}) {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let options = ImportOptions {
+        with_consent,
+        source: file.display().to_string(),
+        actor: cli_actor(),
+    };
+    let summary = actions
+        .import_csv(list, std::io::BufReader::new(reader), &options, |rows| {
+            bar.set_position(rows)
+        })
+        .await?;
+    bar.finish_and_clear();
+    let r = &summary.report;
+    println!(
+        "{}: {} rows read ({} bytes); {} added ({} confirmed with consent proof, {} confirmation mails queued); {} already on the list; {} erased before and not re-added; {} duplicates in the file merged; {} rejected",
+        file.display(),
+        summary.rows_read,
+        size,
+        r.added,
+        r.confirmed,
+        r.confirmations_queued,
+        r.already_there,
+        r.suppressed,
+        summary.duplicates_in_file,
+        summary.rejected_total
+    );
+    for (line, reason) in &summary.rejected {
+        println!("  line {line}: {reason}");
+    }
+    if summary.rejected_total as usize > summary.rejected.len() {
+        println!(
+            "  ... and {} more",
+            summary.rejected_total as usize - summary.rejected.len()
+        );
+    }
+    Ok(())
+}
+
+/// `quietlist invite LIST --next N [--cohort C] [--overbook]`.
+async fn invite(cli: &Cli, list: &str, round: InviteRound) -> anyhow::Result<()> {
+    let actions = owner_actions(cli).await?;
+    // The server may never have run: the cohorts of the site settings must exist.
+    actions.seed_cohorts().await?;
+    let asked = round.count;
+    let Invited { cohort, report } = actions.invite_next(&cli_actor(), list, round).await?;
+    if report.held_back > 0 {
+        println!(
+            "{} next in line not invited: they have had the most mails the promise allows in 30 days (the cap); they keep their place",
+            report.held_back
+        );
+    }
+    let free = match report.free_seats_before {
+        1 => "1 seat was free".to_owned(),
+        n => format!("{n} seats were free"),
+    };
+    let waiting = match report.waiting_before {
+        1 => "1 person was waiting".to_owned(),
+        n => format!("{n} people were waiting"),
+    };
+    println!(
+        "invited {} of {asked} asked into cohort {cohort} ({free}, {waiting}); the mails go out from the running server",
+        report.invited
+    );
+    Ok(())
+}
+
+/// `quietlist audit [--json]`.
+async fn audit(cli: &Cli, json: bool) -> anyhow::Result<()> {
+    let entries = owner_actions(cli).await?.audit_log().await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        for entry in &entries {
+            writeln!(out, "{}", serde_json::to_string(entry)?)?;
+        }
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:<20}  {:<22}  {:<9}  {:<24}  {:>7}  detail",
+        "when (UTC)", "who", "what", "about", "rows"
+    )?;
+    for e in &entries {
+        writeln!(
+            out,
+            "{:<20}  {:<22}  {:<9}  {:<24}  {:>7}  {}",
+            timestamp(e.at),
+            e.actor,
+            e.action,
+            e.subject,
+            e.rows,
+            e.detail
+        )?;
+    }
+    Ok(())
 }
 
 /// `quietlist dkim keygen`: the key file, then what to publish and how to turn it on.

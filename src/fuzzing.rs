@@ -377,7 +377,9 @@ pub fn csv_import(data: &[u8]) {
     let options = ImportOptions {
         with_consent: selector % 2 == 1,
         source: "fuzz.csv".into(),
-        actor: "fuzz".into(),
+        actor: crate::privacy::audit::Actor::CommandLine {
+            user: "fuzz".into(),
+        },
     };
     let result = w.runtime.block_on(w.waitlists.import_csv(
         LIST,

@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
-use crate::admin::{Owners, Passwords};
+use crate::admin::{OwnerActions, Owners, Passwords, seed_cohorts};
 use crate::config::{Config, host_of};
 use crate::http::privacy::PromiseFacts;
 use crate::http::rate_limit::RateLimiter;
@@ -93,6 +93,23 @@ impl Core {
             mail_wake: Arc::new(Notify::new()),
             policy: policy(config),
         }
+    }
+
+    /// The owner's use cases, for commands run outside the server.
+    pub fn owner_actions(&self, config: &Config) -> OwnerActions {
+        OwnerActions::new(self.waitlists(config))
+    }
+
+    /// Owner accounts, for `quietlist admin ...`.
+    pub fn owners(&self, config: &Config) -> anyhow::Result<Owners> {
+        Ok(Owners {
+            store: self.store(),
+            vault: self.vault.clone(),
+            passwords: Passwords::new()?,
+            session_idle: config.session_idle,
+            session_absolute: config.session_absolute,
+            in_flight: Default::default(),
+        })
     }
 }
 
@@ -194,6 +211,7 @@ impl Application {
             answer_floor: config.answer_floor,
             request_timeout: config.request_timeout,
             site: core.site.clone(),
+            owner_actions: OwnerActions::new(waitlists.clone()),
             waitlists,
             https,
             trust_proxy: config.trust_proxy,
@@ -282,20 +300,12 @@ impl Application {
         ));
         if let Some(dir) = self.config.site_dir.clone() {
             let config = self.config.clone();
-            let store = self.sqlite.clone();
+            let actions = self.state.owner_actions.clone();
             let folder = dir.display().to_string();
             let audit = move || {
-                let (store, folder) = (store.clone(), folder.clone());
+                let (actions, folder) = (actions.clone(), folder.clone());
                 tokio::spawn(async move {
-                    let entry = crate::store::AuditEntry {
-                        at: crate::store::now_millis(),
-                        actor: "system".into(),
-                        action: "settings".into(),
-                        subject: "site".into(),
-                        rows: 0,
-                        detail: format!("the site folder {folder} changed and was published again"),
-                    };
-                    if let Err(e) = store.audit(entry).await {
+                    if let Err(e) = actions.site_republished(folder).await {
                         tracing::warn!(error = %e, "could not audit a site change");
                     }
                 });
@@ -335,26 +345,6 @@ fn policy(config: &Config) -> WaitlistPolicy {
         ip_recording: config.client_ip,
         unsafe_ack_before_commit: config.unsafe_ack_before_commit,
     }
-}
-
-/// Creates the cohorts the site settings declare (or updates their capacity).
-pub async fn seed_cohorts(store: &dyn Store, published: &Published) -> anyhow::Result<()> {
-    let now = crate::store::now_millis();
-    for (name, list) in &published.site.waitlists {
-        for cohort in &list.settings.cohorts {
-            store
-                .ensure_cohort(
-                    name,
-                    cohort.name.as_str(),
-                    i64::from(cohort.capacity),
-                    cohort.starts.clone(),
-                    now,
-                )
-                .await
-                .with_context(|| format!("saving cohort {} of {name}", cohort.name))?;
-        }
-    }
-    Ok(())
 }
 
 /// Adds the page views counted in memory to the day's figures every few seconds.

@@ -1,7 +1,21 @@
-//! Owners: accounts, passwords, sessions, CSRF tokens and the login back-off.
+//! Owners: accounts, passwords, sessions, CSRF tokens and the login back-off; and the
+//! owner's use cases ([`OwnerActions`]).
 
+mod actions;
+pub mod cohorts;
+pub mod dashboard;
+pub mod export;
+mod import;
 pub mod in_flight;
+mod log;
 pub mod passwords;
+pub mod people;
+
+pub use actions::{OwnerActionError, OwnerActions};
+pub use cohorts::{CohortSeats, InviteRound, NewCohort, seed_cohorts};
+pub use dashboard::Dashboard;
+pub use export::CsvStream;
+pub use people::{PeoplePage, PersonAction, PersonSummary, ResendOutcome, StatusCount};
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -12,6 +26,7 @@ use sha2::{Digest, Sha256};
 pub use passwords::Passwords;
 
 use crate::domain::{EmailAddress, Token};
+use crate::privacy::audit::{self, Actor, AuditEvent};
 use crate::privacy::{SealedKind, Vault};
 use crate::store::{LoginAttempt, Millis, Store, StoreError, now_millis};
 
@@ -68,9 +83,20 @@ pub enum OwnerError {
     Internal(#[from] anyhow::Error),
 }
 
+/// An owner account, for `quietlist admin list`.
+#[derive(Debug, Clone)]
+pub struct OwnerAccount {
+    pub id: i64,
+    pub email: EmailAddress,
+    pub created_at: Millis,
+}
+
 impl Owners {
+    /// Creates an owner, or sets the password of an existing one (ending their sessions);
+    /// true when created. Audited.
     pub async fn add_or_update(
         &self,
+        actor: &Actor,
         email: &str,
         password: &SecretString,
     ) -> Result<bool, OwnerError> {
@@ -82,14 +108,25 @@ impl Owners {
             .vault
             .seal_str(SealedKind::Email, email.as_str())
             .map_err(|e| OwnerError::Internal(e.into()))?;
-        Ok(self
+        let index = self.vault.email_index(&email);
+        let created = self
             .store
-            .admin_upsert(self.vault.email_index(&email), sealed, hash, now_millis())
-            .await?)
+            .admin_upsert(index, sealed, hash, now_millis())
+            .await?;
+        let owner_id = self.owner_id(index).await?;
+        let event = if created {
+            AuditEvent::OwnerAccountCreated { owner_id }
+        } else {
+            AuditEvent::OwnerPasswordSet { owner_id }
+        };
+        audit::record(self.store.as_ref(), actor, event).await?;
+        Ok(created)
     }
 
+    /// Changes an owner's password and ends their sessions. Audited.
     pub async fn set_password(
         &self,
+        actor: &Actor,
         email: &str,
         password: &SecretString,
     ) -> Result<(), OwnerError> {
@@ -97,32 +134,52 @@ impl Owners {
         Passwords::check_new(secrecy::ExposeSecret::expose_secret(password))
             .map_err(OwnerError::Invalid)?;
         let hash = self.passwords.hash(password).await?;
-        if self
+        let index = self.vault.email_index(&email);
+        if !self
             .store
-            .admin_set_password(self.vault.email_index(&email), hash, now_millis())
+            .admin_set_password(index, hash, now_millis())
             .await?
         {
-            Ok(())
-        } else {
-            Err(OwnerError::NoSuchOwner)
+            return Err(OwnerError::NoSuchOwner);
         }
+        let owner_id = self.owner_id(index).await?;
+        audit::record(
+            self.store.as_ref(),
+            actor,
+            AuditEvent::OwnerPasswordSet { owner_id },
+        )
+        .await?;
+        Ok(())
     }
 
-    pub async fn remove(&self, email: &str) -> Result<(), OwnerError> {
+    /// Removes an owner. Audited.
+    pub async fn remove(&self, actor: &Actor, email: &str) -> Result<(), OwnerError> {
         let email = EmailAddress::parse(email).map_err(|e| OwnerError::Invalid(e.to_string()))?;
-        if self
-            .store
-            .admin_remove(self.vault.email_index(&email))
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(OwnerError::NoSuchOwner)
+        let index = self.vault.email_index(&email);
+        let owner_id = self.owner_id(index).await?;
+        if !self.store.admin_remove(index).await? {
+            return Err(OwnerError::NoSuchOwner);
         }
+        audit::record(
+            self.store.as_ref(),
+            actor,
+            AuditEvent::OwnerAccountRemoved { owner_id },
+        )
+        .await?;
+        Ok(())
     }
 
-    /// (id, address, created) of every owner.
-    pub async fn list(&self) -> Result<Vec<(i64, String, Millis)>, OwnerError> {
+    /// The id of the account with this address index, for the audit log.
+    async fn owner_id(&self, email_index: [u8; 32]) -> Result<i64, OwnerError> {
+        self.store
+            .admin_credentials(email_index)
+            .await?
+            .map(|(id, _)| id)
+            .ok_or(OwnerError::NoSuchOwner)
+    }
+
+    /// Every owner account.
+    pub async fn list(&self) -> Result<Vec<OwnerAccount>, OwnerError> {
         self.store
             .admins()
             .await?
@@ -132,7 +189,11 @@ impl Owners {
                     .vault
                     .open_email(&a.email_sealed)
                     .map_err(|e| OwnerError::Internal(e.into()))?;
-                Ok((a.id, email.as_str().to_owned(), a.created_at))
+                Ok(OwnerAccount {
+                    id: a.id,
+                    email,
+                    created_at: a.created_at,
+                })
             })
             .collect()
     }

@@ -10,7 +10,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{AppContext, AppState};
+use crate::admin::{OwnerActionError, OwnerError};
+use crate::privacy::self_service::ViewError;
 use crate::store::StoreError;
+use crate::waitlist::InviteError;
+use crate::waitlist::import::ImportError;
 
 /// A page-level error. Handlers return it; [`render_error_pages`] turns it into HTML with
 /// the site's layout (it needs the site, which `IntoResponse` does not have).
@@ -48,6 +52,69 @@ impl From<StoreError> for AppError {
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
         Self::Internal(Arc::new(e))
+    }
+}
+
+// Use-case errors: each keeps a store error whole, so that a transient one stays a 503.
+
+impl From<OwnerActionError> for AppError {
+    fn from(e: OwnerActionError) -> Self {
+        match e {
+            OwnerActionError::NoSuchList(_) | OwnerActionError::NoSuchPerson => Self::NotFound,
+            OwnerActionError::Store(e) => e.into(),
+            OwnerActionError::Internal(e) => e.into(),
+        }
+    }
+}
+
+impl From<OwnerError> for AppError {
+    fn from(e: OwnerError) -> Self {
+        match e {
+            OwnerError::Store(e) => e.into(),
+            OwnerError::Internal(e) => e.into(),
+            // Account changes are made at the command line; on the web these are bugs.
+            e @ (OwnerError::Invalid(_) | OwnerError::NoSuchOwner) => anyhow::Error::new(e).into(),
+        }
+    }
+}
+
+impl From<ViewError> for AppError {
+    fn from(e: ViewError) -> Self {
+        match e {
+            ViewError::Store(e) => e.into(),
+            ViewError::Vault(e) => anyhow::Error::new(e).into(),
+        }
+    }
+}
+
+impl From<InviteError> for AppError {
+    fn from(e: InviteError) -> Self {
+        match e {
+            InviteError::Store(e) => e.into(),
+            // The owner named a list or cohort that is not there: say which, on the form.
+            e @ (InviteError::UnknownList
+            | InviteError::UnknownCohort(..)
+            | InviteError::NoCohort(_)) => Self::Page {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                heading: "Please check the form",
+                lines: vec![e.to_string()],
+            },
+        }
+    }
+}
+
+impl From<ImportError> for AppError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::UnknownList => Self::NotFound,
+            ImportError::BadFile(reason) => Self::Page {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                heading: "The file cannot be imported",
+                lines: vec![reason],
+            },
+            ImportError::Store(e) => e.into(),
+            ImportError::Internal(e) => e.into(),
+        }
     }
 }
 
@@ -287,5 +354,32 @@ fn generic_page(status: StatusCode) -> ErrorPage {
     ErrorPage {
         heading,
         lines: vec![line.to_owned()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transient_store_error_stays_a_503_through_every_use_case_error() {
+        let busy = || StoreError::Overloaded;
+        for error in [
+            AppError::from(OwnerActionError::Store(busy())),
+            AppError::from(OwnerError::Store(busy())),
+            AppError::from(ViewError::Store(busy())),
+            AppError::from(InviteError::Store(busy())),
+            AppError::from(ImportError::Store(busy())),
+        ] {
+            assert_eq!(error.status(), StatusCode::SERVICE_UNAVAILABLE, "{error:?}");
+        }
+        let broken = AppError::from(OwnerActionError::Store(StoreError::Internal(
+            anyhow::anyhow!("a bug"),
+        )));
+        assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            AppError::from(OwnerActionError::NoSuchPerson).status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }

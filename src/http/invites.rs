@@ -9,8 +9,7 @@ use super::AppState;
 use super::confirm::private_page;
 use super::error::AppError;
 use crate::domain::TokenPurpose;
-use crate::store::InviteResponse;
-use crate::waitlist::InvitePage;
+use crate::waitlist::{InvitePage, InviteResponse};
 
 pub async fn accept_page(
     State(state): State<AppState>,

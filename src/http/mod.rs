@@ -54,6 +54,8 @@ pub struct AppContext {
     /// Page views, counted for the dashboard.
     pub views: Arc<views::PageViews>,
     pub owners: crate::admin::Owners,
+    /// The owner's use cases: everything `/admin` does beyond signing in.
+    pub owner_actions: crate::admin::OwnerActions,
     /// Every answer to a request that names an address (a signup, a manage-link request)
     /// leaves no sooner than this after the request arrived, whatever the address: the
     /// work differs between someone on the list and a stranger, the answer's time must not.

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::AppState;
 use super::confirm::private_page;
 use super::error::AppError;
-use crate::privacy::self_service::{AccessError, ManageLink, ViewError};
+use crate::privacy::self_service::{AccessError, ManageLink};
 
 /// GET of the unsubscribe link: changes nothing, shows one button.
 pub async fn unsubscribe_page(
@@ -86,8 +86,7 @@ async fn render_manage(
     let person = state
         .waitlists
         .person_view(id)
-        .await
-        .map_err(view_error)?
+        .await?
         .ok_or_else(not_valid)?;
     let published = state.site.load();
     let html = published.render(
@@ -111,12 +110,7 @@ pub async fn manage_download(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let id = subject(&state, &token).await?;
-    let document = state
-        .waitlists
-        .download(id)
-        .await
-        .map_err(view_error)?
-        .ok_or_else(not_valid)?;
+    let document = state.waitlists.download(id).await?.ok_or_else(not_valid)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json; charset=utf-8"),
@@ -137,15 +131,8 @@ pub async fn manage_unsubscribe(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let id = subject(&state, &token).await?;
-    let outcome = state
-        .waitlists
-        .store
-        .unsubscribe(id, crate::store::now_millis())
-        .await?;
-    let (list, already) = match outcome {
-        crate::store::UnsubscribeOutcome::Unsubscribed { list } => (list, false),
-        crate::store::UnsubscribeOutcome::NothingToDo { list } => (list, true),
-        crate::store::UnsubscribeOutcome::Unknown => return Err(not_valid()),
+    let Some((list, already)) = state.waitlists.unsubscribe_subject(id).await? else {
+        return Err(not_valid());
     };
     let published = state.site.load();
     let html = published.render(
@@ -248,13 +235,6 @@ fn not_valid() -> AppError {
     }
 }
 
-fn view_error(e: ViewError) -> AppError {
-    match e {
-        ViewError::Store(e) => e.into(),
-        ViewError::Vault(e) => AppError::from(anyhow::Error::new(e)),
-    }
-}
-
 /// What the privacy page states, from the running configuration.
 #[derive(Debug, Clone)]
 pub struct PromiseFacts {
@@ -281,7 +261,7 @@ const COUNTS: [(&str, &str); 8] = [
 ];
 
 pub async fn privacy_page(State(state): State<AppState>) -> Result<Response, AppError> {
-    let counters = state.waitlists.store.counters().await?;
+    let counters = state.waitlists.promise_counters().await?;
     let value = |key: &str| {
         counters
             .iter()

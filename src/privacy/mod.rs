@@ -1,5 +1,6 @@
 //! The promise, in code: encryption at rest, blind indexes, link tokens.
 
+pub mod audit;
 mod feistel;
 pub mod keys;
 pub mod self_service;

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::SealedKind;
+use super::audit::{self, Actor, AuditEvent};
 use crate::domain::{EmailAddress, EmailError, Status, Token, TokenPurpose};
 use crate::store::{
-    AccessRequest, AuditEntry, ConsentRecord, MailRecord, NewToken, StoreError, SubscriberRecord,
+    AccessRequest, ConsentRecord, MailRecord, NewToken, StoreError, SubscriberRecord,
     UnsubscribeOutcome, now_millis,
 };
 use crate::waitlist::Waitlists;
@@ -95,6 +96,15 @@ impl Waitlists {
         let Some((subscriber_id, _)) = self.unsubscribe_target(token).await? else {
             return Ok(None);
         };
+        self.unsubscribe_subject(subscriber_id).await
+    }
+
+    /// Unsubscribes the person behind a valid manage link: `Some((list, already))`, or
+    /// `None` when they are gone (erased meanwhile).
+    pub async fn unsubscribe_subject(
+        &self,
+        subscriber_id: i64,
+    ) -> Result<Option<(String, bool)>, StoreError> {
         Ok(
             match self.store.unsubscribe(subscriber_id, now_millis()).await? {
                 UnsubscribeOutcome::Unsubscribed { list } => {
@@ -105,6 +115,11 @@ impl Waitlists {
                 UnsubscribeOutcome::Unknown => None,
             },
         )
+    }
+
+    /// The counters the privacy page shows (mails sent by kind, exports, erasures...).
+    pub async fn promise_counters(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.store.counters().await
     }
 
     /// The person behind a manage link that is genuine and has not expired.
@@ -196,16 +211,12 @@ impl Waitlists {
             "person": view,
         }))
         .map_err(|e| ViewError::Store(StoreError::Internal(e.into())))?;
-        self.store
-            .audit(AuditEntry {
-                at: now_millis(),
-                actor: format!("subscriber:{subscriber_id}"),
-                action: "download".into(),
-                subject: format!("subscriber:{subscriber_id}"),
-                rows: 1,
-                detail: "self-service download of one's own data".into(),
-            })
-            .await?;
+        audit::record(
+            self.store.as_ref(),
+            &Actor::Subscriber { subscriber_id },
+            AuditEvent::OwnDataDownloaded { subscriber_id },
+        )
+        .await?;
         Ok(Some(document))
     }
 
@@ -215,7 +226,7 @@ impl Waitlists {
             .store
             .erase(
                 subscriber_id,
-                format!("subscriber:{subscriber_id}"),
+                Actor::Subscriber { subscriber_id }.to_string(),
                 now_millis(),
             )
             .await?;

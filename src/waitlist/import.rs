@@ -12,9 +12,9 @@ use time::format_description::well_known::Rfc3339;
 use super::Waitlists;
 use super::export::restore;
 use crate::domain::{EmailAddress, FieldValues, PersonName};
+use crate::privacy::audit::{self, Actor, AuditEvent, ImportFigures};
 use crate::store::{
-    AuditEntry, ConsentContext, ImportBatch, ImportReport, ImportRow, Millis, StoreError,
-    now_millis,
+    ConsentContext, ImportBatch, ImportReport, ImportRow, Millis, StoreError, now_millis,
 };
 
 /// Rows sent to the store in one transaction.
@@ -29,7 +29,7 @@ pub struct ImportOptions {
     /// For the audit log: the file's name.
     pub source: String,
     /// Who did it, for the audit log.
-    pub actor: String,
+    pub actor: Actor,
 }
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -148,26 +148,25 @@ impl Waitlists {
         if summary.report.confirmations_queued > 0 {
             self.mail_wake.notify_one();
         }
-        self.store
-            .audit(AuditEntry {
-                at: now_millis(),
-                actor: options.actor.clone(),
-                action: "import".into(),
-                subject: format!("list:{list}"),
-                rows: summary.report.added as i64,
-                detail: format!(
-                    "{}: {} rows read, {} added ({} confirmed with consent proof), {} already there, {} suppressed, {} rejected, {} duplicates",
-                    options.source,
-                    summary.rows_read,
-                    summary.report.added,
-                    summary.report.confirmed,
-                    summary.report.already_there,
-                    summary.report.suppressed,
-                    summary.rejected_total,
-                    summary.duplicates_in_file
-                ),
-            })
-            .await?;
+        let figures = ImportFigures {
+            source: options.source.clone(),
+            rows_read: summary.rows_read,
+            added: summary.report.added,
+            confirmed: summary.report.confirmed,
+            already_there: summary.report.already_there,
+            suppressed: summary.report.suppressed,
+            rejected: summary.rejected_total,
+            duplicates: summary.duplicates_in_file,
+        };
+        audit::record(
+            self.store.as_ref(),
+            &options.actor,
+            AuditEvent::Imported {
+                list: list.to_owned(),
+                figures,
+            },
+        )
+        .await?;
         Ok(summary)
     }
 

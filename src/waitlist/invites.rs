@@ -3,9 +3,8 @@
 
 use super::Waitlists;
 use crate::domain::TokenPurpose;
-use crate::store::{
-    AuditEntry, InviteReport, InviteRequest, InviteResponse, StoreError, now_millis,
-};
+use crate::privacy::audit::{self, Actor, AuditEvent};
+use crate::store::{InviteReport, InviteRequest, InviteResponse, StoreError, now_millis};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InviteError {
@@ -21,6 +20,13 @@ pub enum InviteError {
     NoCohort(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// An invitation round: the cohort the people were invited into, and how it went.
+#[derive(Debug)]
+pub struct Invited {
+    pub cohort: String,
+    pub report: InviteReport,
 }
 
 /// What the GET of an accept or decline link shows.
@@ -49,8 +55,8 @@ impl Waitlists {
         count: u32,
         cohort: Option<&str>,
         overbook: bool,
-        actor: String,
-    ) -> Result<(String, InviteReport), InviteError> {
+        actor: &Actor,
+    ) -> Result<Invited, InviteError> {
         let published = self.site.load();
         if published.site.waitlist(list).is_none() {
             return Err(InviteError::UnknownList);
@@ -81,32 +87,26 @@ impl Waitlists {
             })
             .await?
             .ok_or_else(|| InviteError::UnknownCohort(list.into(), cohort.name.clone()))?;
-        let held = if report.held_back > 0 {
-            format!(
-                "; {} passed over at the mail cap (they keep their place)",
-                report.held_back
-            )
-        } else {
-            String::new()
-        };
-        self.store
-            .audit(AuditEntry {
-                at: now,
-                actor,
-                action: "invite".into(),
-                subject: format!("list:{list}"),
-                rows: i64::from(report.invited),
-                detail: format!(
-                    "cohort {}: asked {count}, invited {}{held}",
-                    cohort.name, report.invited
-                ),
-            })
-            .await?;
+        audit::record(
+            self.store.as_ref(),
+            actor,
+            AuditEvent::Invited {
+                list: list.to_owned(),
+                cohort: cohort.name.clone(),
+                asked: count,
+                invited: report.invited,
+                held_back: report.held_back,
+            },
+        )
+        .await?;
         if report.invited > 0 {
             self.mail_wake.notify_one();
         }
         tracing::info!(list, cohort = %cohort.name, invited = report.invited, held_back = report.held_back, "invited the next people in line");
-        Ok((cohort.name.clone(), report))
+        Ok(Invited {
+            cohort: cohort.name.clone(),
+            report,
+        })
     }
 
     pub async fn invite_page(

@@ -11,8 +11,10 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use tokio::sync::Notify;
 
+/// How a person answered an invitation (the store's word for it, shown by the edge).
+pub use crate::store::InviteResponse;
 pub use confirm::{ConfirmPage, ConfirmResult};
-pub use invites::{InviteError, InvitePage};
+pub use invites::{InviteError, InvitePage, Invited};
 pub use signup::{RawSignup, SignupError};
 
 use crate::privacy::Vault;

@@ -925,3 +925,105 @@ async fn the_welcome_mail_promises_referral_moves_only_when_referrals_are_on() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_owner_form_needs_its_token_and_each_person_action_is_audited() {
+    let app = spawn_app().await;
+    add_owner(&app);
+    app.sign_up("waiting@example.com").await;
+    app.sign_up_and_confirm("confirmed@example.com").await;
+    let (client, csrf) = signed_in(&app).await;
+    let page_of = |email: &'static str| {
+        let client = client.clone();
+        let url = app.url(&format!(
+            "/admin/lists/pilot-course?find={}",
+            email.replace('@', "%40")
+        ));
+        async move {
+            let found = client.get(url).send().await.unwrap();
+            assert_eq!(found.status().as_u16(), 303, "{email}");
+            found.headers()["location"].to_str().unwrap().to_owned()
+        }
+    };
+    let person = page_of("waiting@example.com").await;
+    let confirmed = page_of("confirmed@example.com").await;
+    let post = |path: String, token: &str| {
+        client
+            .post(app.url(&path))
+            .form(&[
+                ("csrf", token),
+                ("count", "1"),
+                ("name", "later"),
+                ("capacity", "3"),
+            ])
+            .send()
+    };
+    for path in [
+        format!("{person}/resend"),
+        format!("{person}/unsubscribe"),
+        format!("{person}/erase"),
+        "/admin/lists/pilot-course/cohorts".to_owned(),
+        "/admin/lists/pilot-course/invite".to_owned(),
+        "/admin/logout".to_owned(),
+    ] {
+        let refused = post(path.clone(), "00").await.unwrap();
+        assert_eq!(refused.status().as_u16(), 403, "{path}");
+    }
+    assert_eq!(
+        app.status_of("waiting@example.com").as_deref(),
+        Some("pending")
+    );
+
+    let unknown = post(format!("{person}/frobnicate"), &csrf).await.unwrap();
+    assert_eq!(unknown.status().as_u16(), 404, "not a person action");
+    let resent = post(format!("{person}/resend"), &csrf).await.unwrap();
+    assert_eq!(resent.status().as_u16(), 303);
+    assert!(
+        resent.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("?resend="),
+        "{:?}",
+        resent.headers()
+    );
+    let unsubscribed = post(format!("{confirmed}/unsubscribe"), &csrf)
+        .await
+        .unwrap();
+    assert_eq!(unsubscribed.status().as_u16(), 303);
+    assert_eq!(
+        app.status_of("confirmed@example.com").as_deref(),
+        Some("unsubscribed")
+    );
+    let saved = post("/admin/lists/pilot-course/cohorts".to_owned(), &csrf)
+        .await
+        .unwrap();
+    assert_eq!(saved.status().as_u16(), 303);
+
+    let audit = cli(&app, &["audit", "--json"], None).1;
+    let entries: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by = |action: &str| {
+        entries
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} in {audit}"))
+    };
+    for action in ["resend", "unsubscribe", "settings"] {
+        assert!(
+            by(action)["actor"].as_str().unwrap().starts_with("admin:"),
+            "{audit}"
+        );
+    }
+    assert!(
+        by("settings")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("cohort later saved with 3 seats")
+    );
+    assert!(
+        by("account")["actor"].as_str().unwrap().starts_with("cli:"),
+        "creating the owner is audited too: {audit}"
+    );
+}

@@ -1,105 +1,108 @@
 //! `/admin/lists/{list}/import`: a CSV upload, validated row by row, with a report.
 
-use axum::extract::{Multipart, Path, State};
-use axum::response::Response;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde_json::json;
 
-use super::{Owner, forbidden, page};
+use super::{CsrfForm, Owner, OwnerFormBody, forbidden, page};
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::waitlist::import::{ImportError, ImportOptions};
 
-pub async fn upload(
-    State(state): State<AppState>,
-    owner: Owner,
-    Path(list): Path<String>,
-    mut multipart: Multipart,
-) -> Result<Response, AppError> {
-    let mut csrf = String::new();
-    let mut file = None;
-    let mut file_name = String::from("upload.csv");
-    let mut with_consent = false;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                return Ok(problem(
-                    &state,
-                    &owner,
-                    &list,
-                    &format!("The upload could not be read: {e}"),
-                ));
-            }
+/// The upload form, read from its multipart body.
+pub struct Upload {
+    file_name: String,
+    with_consent: bool,
+    /// The file, or why it could not be read.
+    file: Result<Bytes, String>,
+}
+
+impl OwnerFormBody for Upload {
+    async fn read(request: Request, state: &AppState) -> Result<(String, Self), Response> {
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut csrf = String::new();
+        let mut upload = Upload {
+            file_name: "upload.csv".into(),
+            with_consent: false,
+            file: Err("Choose a CSV file to import.".into()),
         };
-        match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "with_consent" => with_consent = true,
-            "file" => {
-                file_name = field
-                    .file_name()
-                    .unwrap_or("upload.csv")
-                    .chars()
-                    .take(100)
-                    .collect();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some(bytes),
-                    Err(e) => {
-                        return Ok(problem(
-                            &state,
-                            &owner,
-                            &list,
-                            &format!("The file could not be read: {e}"),
-                        ));
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(e) => {
+                    // Answered with the form again (once the token read so far passes).
+                    upload.file = Err(format!("The upload could not be read: {e}"));
+                    break;
+                }
+            };
+            match field.name().unwrap_or("") {
+                "csrf" => csrf = field.text().await.unwrap_or_default(),
+                "with_consent" => upload.with_consent = true,
+                "file" => {
+                    upload.file_name = field
+                        .file_name()
+                        .unwrap_or("upload.csv")
+                        .chars()
+                        .take(100)
+                        .collect();
+                    upload.file = field
+                        .bytes()
+                        .await
+                        .map_err(|e| format!("The file could not be read: {e}"));
+                    if upload.file.is_err() {
+                        break;
                     }
                 }
+                _ => {}
             }
-            _ => {}
         }
+        Ok((csrf, upload))
     }
-    if let Some(refused) = owner.csrf_refusal(&state, &csrf) {
-        return Ok(refused);
-    }
-    let Some(file) = file else {
-        return Ok(problem(
-            &state,
-            &owner,
-            &list,
-            "Choose a CSV file to import.",
-        ));
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    CsrfForm { owner, form }: CsrfForm<Upload>,
+) -> Result<Response, AppError> {
+    let file = match form.file {
+        Ok(file) => file,
+        Err(problem) => return Ok(problem_page(&state, &owner, &list, &problem)),
     };
     let options = ImportOptions {
-        with_consent,
-        source: file_name,
+        with_consent: form.with_consent,
+        source: form.file_name,
         actor: owner.actor(),
     };
     // The import runs as a task of its own: if the request times out (a large file), the
     // import still finishes and writes its audit entry; nothing already read is lost.
-    let waitlists = state.waitlists.clone();
+    let actions = state.owner_actions.clone();
     let import_list = list.clone();
     let import = tokio::spawn(async move {
-        waitlists
+        actions
             .import_csv(&import_list, file.as_ref(), &options, |_| {})
             .await
     });
     let outcome = import
         .await
-        .map_err(|e| AppError::from(anyhow::anyhow!("the import task failed: {e}")))?;
+        .map_err(|e| AppError::from(anyhow::Error::new(e).context("the import task failed")))?;
     match outcome {
         Ok(summary) => page(
             &state,
             "admin/import.html",
             Some(&owner),
-            json!({ "list": list, "summary": summary, "with_consent": with_consent }),
+            json!({ "list": list, "summary": summary, "with_consent": form.with_consent }),
         ),
-        Err(ImportError::UnknownList) => Err(AppError::NotFound),
-        Err(ImportError::BadFile(reason)) => Ok(problem(&state, &owner, &list, &reason)),
-        Err(ImportError::Store(e)) => Err(e.into()),
-        Err(ImportError::Internal(e)) => Err(e.into()),
+        Err(ImportError::BadFile(reason)) => Ok(problem_page(&state, &owner, &list, &reason)),
+        Err(e) => Err(e.into()),
     }
 }
 
-fn problem(state: &AppState, owner: &Owner, list: &str, message: &str) -> Response {
+fn problem_page(state: &AppState, owner: &Owner, list: &str, message: &str) -> Response {
     match page(
         state,
         "admin/import.html",

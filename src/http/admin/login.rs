@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Owner, cookie_name, cross_site, forbidden, page};
+use super::{Button, CsrfForm, cookie_name, cross_site, forbidden, page};
 use crate::admin::LoginOutcome;
 use crate::http::AppState;
 use crate::http::client_ip::client_ip;
@@ -61,11 +61,7 @@ pub async fn submit(
     }
     let ip = client_ip(peer, &headers, state.trust_proxy);
     let password = SecretString::from(form.password);
-    let outcome = state
-        .owners
-        .login(&form.email, &password, ip)
-        .await
-        .map_err(|e| AppError::from(anyhow::anyhow!("{e}")))?;
+    let outcome = state.owners.login(&form.email, &password, ip).await?;
     match outcome {
         LoginOutcome::LoggedIn { session_id } => Ok(redirect_with_session_cookie(
             "/admin",
@@ -107,21 +103,10 @@ pub async fn submit(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn logout(
     State(state): State<AppState>,
-    owner: Owner,
-    form: Result<Form<CsrfForm>, FormRejection>,
+    CsrfForm { owner, .. }: CsrfForm<Button>,
 ) -> Result<Response, AppError> {
-    let token = form.map(|Form(f)| f.csrf).unwrap_or_default();
-    if let Some(refused) = owner.csrf_refusal(&state, &token) {
-        return Ok(refused);
-    }
     state.owners.logout(&owner.session).await?;
     Ok(redirect_with_session_cookie(
         "/admin/login",

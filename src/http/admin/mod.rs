@@ -10,16 +10,19 @@ mod login;
 mod people;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::extract::{DefaultBodyLimit, Form, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value as Json, json};
 
 use super::AppState;
 use super::error::AppError;
 use crate::admin::OwnerSession;
+use crate::privacy::audit::Actor;
 
 /// The largest CSV the web import takes.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
@@ -79,19 +82,72 @@ impl FromRequestParts<AppState> for Owner {
 }
 
 impl Owner {
-    /// Refuses a POST whose CSRF token is not this session's.
-    pub fn csrf_refusal(&self, state: &AppState, token: &str) -> Option<Response> {
-        if state.owners.csrf_ok(&self.session, token) {
-            None
-        } else {
-            Some(forbidden(
-                "The form has expired or did not come from this site. Reload the page and try again.",
-            ))
+    /// Who acts, for the audit log.
+    pub fn actor(&self) -> Actor {
+        Actor::Owner {
+            admin_id: self.session.admin_id,
         }
     }
+}
 
-    pub fn actor(&self) -> String {
-        format!("admin:{}", self.session.admin_id)
+/// An owner's POST: the signed-in [`Owner`] and their form, read only once its CSRF token
+/// is this session's. Every owner form goes through here, so no handler can forget the
+/// check; a refusal is a 403 that says to reload the page.
+pub struct CsrfForm<T> {
+    pub owner: Owner,
+    pub form: T,
+}
+
+/// A body an owner's form can arrive in: it yields the CSRF token it carried and the
+/// rest of the form. URL-encoded forms get this for free ([`UrlEncoded`]); the CSV upload
+/// reads its multipart body itself.
+pub trait OwnerFormBody: Sized + Send {
+    fn read(
+        request: Request,
+        state: &AppState,
+    ) -> impl Future<Output = Result<(String, Self), Response>> + Send;
+}
+
+/// Marks a form that arrives URL-encoded (a plain HTML form), with a `csrf` field beside
+/// its own.
+pub trait UrlEncoded: DeserializeOwned + Send {}
+
+#[derive(Deserialize)]
+struct WithCsrf<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    form: T,
+}
+
+impl<T: UrlEncoded> OwnerFormBody for T {
+    async fn read(request: Request, state: &AppState) -> Result<(String, Self), Response> {
+        match Form::<WithCsrf<T>>::from_request(request, state).await {
+            Ok(Form(WithCsrf { csrf, form })) => Ok((csrf, form)),
+            Err(_) => Err(forbidden("The form could not be read.")),
+        }
+    }
+}
+
+/// A form with nothing but its CSRF token (a button).
+#[derive(Deserialize)]
+pub struct Button {}
+
+impl UrlEncoded for Button {}
+
+impl<T: OwnerFormBody> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let owner = Owner::from_request_parts(&mut parts, state).await?;
+        let (token, form) = T::read(Request::from_parts(parts, body), state).await?;
+        if !state.owners.csrf_ok(&owner.session, &token) {
+            return Err(forbidden(
+                "The form has expired or did not come from this site. Reload the page and try again.",
+            ));
+        }
+        Ok(Self { owner, form })
     }
 }
 

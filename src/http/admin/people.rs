@@ -1,26 +1,19 @@
 //! A list's people (filter, find by address, keyset pages), one person's page with their
-//! consent and history and the owner's actions on them (each audited), invitations and
-//! cohorts.
+//! consent and history and the owner's actions on them, invitations and cohorts. Each
+//! handler parses, calls one owner use case (which audits itself) and renders.
 
-use axum::Form;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Owner, page};
+use super::{Button, CsrfForm, Owner, UrlEncoded, page};
+use crate::admin::{InviteRound, NewCohort, PersonAction, ResendOutcome};
 use crate::domain::{EmailAddress, Slug, Status};
 use crate::http::AppState;
 use crate::http::error::AppError;
-use crate::privacy::SealedKind;
-use crate::store::{AuditEntry, NewToken, now_millis};
-use crate::waitlist::InviteError;
-use crate::waitlist::export::timestamp;
-
-/// People per page.
-const PAGE: u32 = 50;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -47,45 +40,21 @@ pub async fn list(
     let published = state.site.load();
     let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
     let status = Status::parse(&query.status);
-    let store = &state.waitlists.store;
-    let vault = &state.waitlists.vault;
+    let actions = &state.owner_actions;
     let mut find_error = None;
-    let rows = if query.find.trim().is_empty() {
-        store.people_page(&list, status, query.after, PAGE).await?
+    let page_of_people = if query.find.trim().is_empty() {
+        Some(actions.people_page(&list, status, query.after).await?)
     } else {
         match EmailAddress::parse(&query.find) {
-            Ok(email) => match store.find_person(&list, vault.email_index(&email)).await? {
+            Ok(email) => match actions.find_by_address(&list, &email).await? {
                 Some(id) => return Ok(Redirect::to(&format!("/admin/people/{id}")).into_response()),
-                None => {
-                    find_error = Some("Nobody on this list has that address.".to_owned());
-                    Vec::new()
-                }
+                None => find_error = Some("Nobody on this list has that address.".to_owned()),
             },
-            Err(e) => {
-                find_error = Some(e.to_string());
-                Vec::new()
-            }
+            Err(e) => find_error = Some(e.to_string()),
         }
+        None
     };
-    let next = (rows.len() as u32 == PAGE)
-        .then(|| rows.last().map(|r| r.id))
-        .flatten();
-    let people: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "email": vault.open_email(&r.email_sealed).map(|e| e.as_str().to_owned()).unwrap_or_else(|_| "(cannot decrypt)".into()),
-                "name": r.name_sealed.as_deref().and_then(|s| vault.open_string(SealedKind::Name, s).ok()),
-                "status": r.status.as_str(),
-                "signed_up_at": timestamp(r.signed_up_at),
-                "confirmed_at": r.confirmed_at.map(timestamp),
-                "referrals": r.referral_credits,
-            })
-        })
-        .collect();
-    let cohorts = store.cohorts(&list).await?;
-    let counts = store.count_by_status(&list).await?;
+    let (people, next) = page_of_people.map_or((Vec::new(), None), |p| (p.people, p.next));
     page(
         &state,
         "admin/list.html",
@@ -96,11 +65,11 @@ pub async fn list(
             "people": people,
             "status": status.map(Status::as_str),
             "statuses": Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-            "counts": counts.iter().map(|(s, n)| json!({"status": s, "count": n})).collect::<Vec<_>>(),
+            "counts": actions.status_counts(&list).await?,
             "next": next,
             "find": query.find,
             "find_error": find_error,
-            "cohorts": cohorts.iter().map(|c| json!({ "name": c.name, "capacity": c.capacity, "accepted": c.accepted, "open": c.open, "free": c.free_seats(), "starts": c.starts })).collect::<Vec<_>>(),
+            "cohorts": actions.cohorts(&list).await?,
             "notice": query.notice,
             "held": query.held,
         }),
@@ -112,24 +81,7 @@ pub async fn person(
     owner: Owner,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let view = state
-        .waitlists
-        .person_view(id)
-        .await
-        .map_err(|e| AppError::from(anyhow::anyhow!("{e}")))?
-        .ok_or(AppError::NotFound)?;
-    state
-        .waitlists
-        .store
-        .audit(AuditEntry {
-            at: now_millis(),
-            actor: owner.actor(),
-            action: "view".into(),
-            subject: format!("subscriber:{id}"),
-            rows: 1,
-            detail: "the owner opened this person's page".into(),
-        })
-        .await?;
+    let view = state.owner_actions.view_person(&owner.actor(), id).await?;
     let published = state.site.load();
     page(
         &state,
@@ -143,72 +95,39 @@ pub async fn person(
     )
 }
 
-#[derive(Deserialize)]
-pub struct ActionForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn act(
     State(state): State<AppState>,
-    owner: Owner,
     Path((id, action)): Path<(i64, String)>,
-    form: Result<Form<ActionForm>, FormRejection>,
+    CsrfForm { owner, .. }: CsrfForm<Button>,
 ) -> Result<Response, AppError> {
-    let token = form.map(|Form(f)| f.csrf).unwrap_or_default();
-    if let Some(refused) = owner.csrf_refusal(&state, &token) {
-        return Ok(refused);
-    }
-    let store = &state.waitlists.store;
-    let now = now_millis();
-    let audit = |detail: String| AuditEntry {
-        at: now,
-        actor: owner.actor(),
-        action: action.clone(),
-        subject: format!("subscriber:{id}"),
-        rows: 1,
-        detail,
-    };
-    match action.as_str() {
-        "resend" => {
-            let token = NewToken {
-                seed: rand::random(),
-                expires_at: now + state.waitlists.policy.confirm_link_ttl,
+    let action = PersonAction::parse(&action).ok_or(AppError::NotFound)?;
+    let actions = &state.owner_actions;
+    let actor = owner.actor();
+    let to = match action {
+        PersonAction::ResendConfirmation => {
+            let notice = match actions.resend_confirmation(&actor, id).await? {
+                ResendOutcome::Queued => "queued",
+                ResendOutcome::Limited => "limited",
             };
-            let sent = store
-                .resend_confirmation(id, token, now, state.waitlists.policy.confirmation_interval)
-                .await?;
-            store
-                .audit(audit(format!("confirmation mail queued: {sent}")))
-                .await?;
-            if sent {
-                state.waitlists.mail_wake.notify_one();
-            }
-            let notice = if sent { "queued" } else { "limited" };
-            Ok(Redirect::to(&format!("/admin/people/{id}?resend={notice}")).into_response())
+            format!("/admin/people/{id}?resend={notice}")
         }
-        "unsubscribe" => {
-            store.unsubscribe(id, now).await?;
-            store
-                .audit(audit("unsubscribed by the owner".into()))
-                .await?;
-            Ok(Redirect::to(&format!("/admin/people/{id}")).into_response())
+        PersonAction::Unsubscribe => {
+            actions.unsubscribe_person(&actor, id).await?;
+            format!("/admin/people/{id}")
         }
-        "erase" => {
-            let list = store
-                .erase(id, owner.actor(), now)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            Ok(Redirect::to(&format!("/admin/lists/{list}?notice=erased")).into_response())
+        PersonAction::Erase => {
+            let list = actions.erase_person(&actor, id).await?;
+            format!("/admin/lists/{list}?notice=erased")
         }
-        _ => Err(AppError::NotFound),
-    }
+    };
+    Ok(Redirect::to(&to).into_response())
 }
+
+/// The largest invitation round one web request asks for (a round is one transaction).
+const MAX_INVITES_PER_REQUEST: u32 = 10_000;
 
 #[derive(Deserialize)]
 pub struct InviteForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     count: String,
     #[serde(default)]
@@ -217,47 +136,34 @@ pub struct InviteForm {
     overbook: Option<String>,
 }
 
+impl UrlEncoded for InviteForm {}
+
 pub async fn invite(
     State(state): State<AppState>,
-    owner: Owner,
     Path(list): Path<String>,
-    form: Result<Form<InviteForm>, FormRejection>,
+    CsrfForm { owner, form }: CsrfForm<InviteForm>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Ok(super::forbidden("The form could not be read."));
-    };
-    if let Some(refused) = owner.csrf_refusal(&state, &form.csrf) {
-        return Ok(refused);
-    }
     let Ok(count) = form.count.trim().parse::<u32>() else {
         return Ok(bad_request("How many people to invite: a whole number."));
     };
-    let cohort = Some(form.cohort.as_str()).filter(|c| !c.is_empty());
-    match state
-        .waitlists
-        .invite_next(
-            &list,
-            count.min(10_000),
-            cohort,
-            form.overbook.is_some(),
-            owner.actor(),
-        )
-        .await
-    {
-        Ok((_, report)) => Ok(Redirect::to(&format!(
-            "/admin/lists/{list}?notice=invited-{}&held={}",
-            report.invited, report.held_back
-        ))
-        .into_response()),
-        Err(InviteError::Store(e)) => Err(e.into()),
-        Err(e) => Ok(bad_request(&e.to_string())),
-    }
+    let round = InviteRound {
+        count: count.min(MAX_INVITES_PER_REQUEST),
+        cohort: Some(form.cohort).filter(|c| !c.is_empty()),
+        overbook: form.overbook.is_some(),
+    };
+    let invited = state
+        .owner_actions
+        .invite_next(&owner.actor(), &list, round)
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/admin/lists/{list}?notice=invited-{}&held={}",
+        invited.report.invited, invited.report.held_back
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]
 pub struct CohortForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -266,55 +172,48 @@ pub struct CohortForm {
     starts: String,
 }
 
+impl UrlEncoded for CohortForm {}
+
+impl CohortForm {
+    fn parse(&self) -> Result<NewCohort, &'static str> {
+        let name = Slug::parse(self.name.trim())
+            .map_err(|_| "The cohort's name: lower-case letters, digits and hyphens.")?;
+        let capacity = self
+            .capacity
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| "The capacity: a whole number of seats.")?;
+        let starts =
+            Some(self.starts.trim().chars().take(40).collect::<String>()).filter(|s| !s.is_empty());
+        Ok(NewCohort {
+            name,
+            capacity,
+            starts,
+        })
+    }
+}
+
 pub async fn create_cohort(
     State(state): State<AppState>,
-    owner: Owner,
     Path(list): Path<String>,
-    form: Result<Form<CohortForm>, FormRejection>,
+    CsrfForm { owner, form }: CsrfForm<CohortForm>,
 ) -> Result<Response, AppError> {
-    let Ok(Form(form)) = form else {
-        return Ok(super::forbidden("The form could not be read."));
-    };
-    if let Some(refused) = owner.csrf_refusal(&state, &form.csrf) {
-        return Ok(refused);
-    }
+    // An unknown list is a 404 whatever the form says.
     if state.site.load().site.waitlist(&list).is_none() {
         return Err(AppError::NotFound);
     }
-    let Ok(name) = Slug::parse(form.name.trim()) else {
-        return Ok(bad_request(
-            "The cohort's name: lower-case letters, digits and hyphens.",
-        ));
+    let cohort = match form.parse() {
+        Ok(cohort) => cohort,
+        Err(problem) => return Ok(bad_request(problem)),
     };
-    let Ok(capacity) = form.capacity.trim().parse::<u32>() else {
-        return Ok(bad_request("The capacity: a whole number of seats."));
-    };
-    let starts =
-        Some(form.starts.trim().chars().take(40).collect::<String>()).filter(|s| !s.is_empty());
-    let store = &state.waitlists.store;
-    store
-        .ensure_cohort(
-            &list,
-            name.as_str(),
-            i64::from(capacity),
-            starts,
-            now_millis(),
-        )
-        .await?;
-    store
-        .audit(AuditEntry {
-            at: now_millis(),
-            actor: owner.actor(),
-            action: "settings".into(),
-            subject: format!("list:{list}"),
-            rows: 0,
-            detail: format!("cohort {name} saved with {capacity} seats"),
-        })
+    state
+        .owner_actions
+        .save_cohort(&owner.actor(), &list, cohort)
         .await?;
     Ok(Redirect::to(&format!("/admin/lists/{list}?notice=cohort-saved")).into_response())
 }
 
-fn bad_request(message: &str) -> Response {
+pub(super) fn bad_request(message: &str) -> Response {
     AppError::Page {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         heading: "Please check the form",

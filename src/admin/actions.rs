@@ -1,0 +1,51 @@
+//! The owner's use cases in one place: each action on a list or a person is one method of
+//! [`OwnerActions`], which returns a typed result and writes its own audit event. The web
+//! pages under `/admin` and the command line are adapters over it: they parse, call and
+//! render, and never reach the store themselves (tests/api/architecture.rs checks that).
+
+use crate::privacy::VaultError;
+use crate::privacy::self_service::ViewError;
+use crate::store::StoreError;
+use crate::waitlist::Waitlists;
+
+/// What the owner can do, with what it needs (the store, the vault and the site, through
+/// the waitlist use cases it builds on).
+#[derive(Clone)]
+pub struct OwnerActions {
+    pub(super) waitlists: Waitlists,
+}
+
+impl OwnerActions {
+    pub fn new(waitlists: Waitlists) -> Self {
+        Self { waitlists }
+    }
+}
+
+/// Why an owner action did not happen. `Store` keeps the store's error whole, so that a
+/// transient one (busy, disk full, locked) still answers 503 at the edge.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnerActionError {
+    #[error("there is no waitlist named {0:?} in the site settings")]
+    NoSuchList(String),
+    #[error("there is no such person (they may have been erased)")]
+    NoSuchPerson,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<VaultError> for OwnerActionError {
+    fn from(e: VaultError) -> Self {
+        Self::Internal(anyhow::Error::new(e).context("decrypting a person's data"))
+    }
+}
+
+impl From<ViewError> for OwnerActionError {
+    fn from(e: ViewError) -> Self {
+        match e {
+            ViewError::Store(e) => Self::Store(e),
+            ViewError::Vault(e) => e.into(),
+        }
+    }
+}

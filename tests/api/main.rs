@@ -6,6 +6,7 @@
 mod smtp_sink;
 
 mod abuse;
+mod architecture;
 mod bad_input;
 mod confirm;
 mod dev_mailbox;

@@ -108,3 +108,47 @@ async fn with_mail_paused_signups_are_kept_and_nothing_is_sent() {
         Some("pending")
     );
 }
+
+#[tokio::test]
+async fn the_load_balancer_sees_a_live_and_ready_node() {
+    let app = spawn_app().await;
+    let live = app.get("/healthz").await;
+    assert_eq!(live.status(), 200);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.text().await.unwrap(), "ready");
+}
+
+#[test]
+fn a_database_url_with_an_unknown_scheme_stops_the_start_and_keeps_its_password_secret() {
+    let data = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_quietlist"))
+        .arg("serve")
+        .env("QUIETLIST_DATA_DIR", data.path())
+        .env("QUIETLIST_DATABASE_URL", "mysql://root:hunter2@db/q")
+        .env("QUIETLIST_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "started with a mysql:// URL");
+    assert!(stderr.contains("sqlite:// or postgres://"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2"),
+        "the password was printed: {stderr}"
+    );
+}
+
+#[test]
+fn a_sqlite_url_puts_the_database_where_it_names() {
+    let data = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = elsewhere.path().join("chosen.sqlite3");
+    let url = format!("sqlite://{}", file.display());
+    let node = RunningBinary::start(data.path(), &[("QUIETLIST_DATABASE_URL", url.as_str())]);
+    assert!(file.exists(), "no database at {}", file.display());
+    assert!(
+        !data.path().join("quietlist.sqlite3").exists(),
+        "the database went to the data directory instead"
+    );
+    drop(node);
+}

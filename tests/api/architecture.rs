@@ -49,8 +49,10 @@ fn store_calls(path: &Path, source: &str) -> Vec<String> {
             Regex::new(r"\.store\b").unwrap(),
             "reaches a `store` handle",
         ),
+        // A SQLite handle (`core.sqlite`, `app.sqlite()`), not the SQLite settings
+        // (`config.database.sqlite`).
         (
-            Regex::new(r"\.sqlite\b").unwrap(),
+            Regex::new(r"\b(core|app|self)\.sqlite\b|\.sqlite\(\)").unwrap(),
             "reaches the SQLite store",
         ),
         (
@@ -139,4 +141,12 @@ fn the_matrix_sees_a_handler_that_takes_a_shortcut() {
             .iter()
             .any(|f| f.contains(":1: imports `crate::store::AuditEntry`"))
     );
+}
+
+#[test]
+fn the_sqlite_settings_are_not_a_store_handle() {
+    let settings = "config.database.sqlite.durability = Durability::Full;\n";
+    assert!(store_calls(Path::new("src/cli.rs"), settings).is_empty());
+    let handle = "let db = core.sqlite.clone();\n";
+    assert_eq!(store_calls(Path::new("src/cli.rs"), handle).len(), 1);
 }

@@ -9,7 +9,8 @@ function setup(thread)
 end
 
 function init(args)
-  run = tostring(os.time())
+  -- BENCH_RUN tells apart wrk processes started in the same second (bench/nodes).
+  run = (os.getenv("BENCH_RUN") or "") .. tostring(os.time())
 end
 
 wrk.method = "POST"

@@ -142,6 +142,22 @@ pub enum Command {
     /// DKIM keys: make one, and see the DNS record to publish for it.
     #[command(subcommand)]
     Dkim(DkimCommand),
+    /// The database itself: copy it into another one (SQLite to PostgreSQL and back).
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy every table of the configured database into an empty one, then read both back
+    /// and compare row counts and a SHA-256 per table (exits non-zero on any difference).
+    /// Stop every node first: what is written during the copy is not in it.
+    Copy {
+        /// The target: `postgres://user:pass@host:5432/db` or `sqlite:///path/file`. It is
+        /// migrated first, and refused if any table holds a row.
+        #[arg(long, env = "QUIETLIST_DB_COPY_TO", hide_env_values = true)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -679,6 +695,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             domain.as_deref(),
             out.as_deref(),
         ),
+        Command::Db(DbCommand::Copy { to }) => {
+            let config = cli.config(None)?;
+            let report = crate::admin::db_copy::copy_to(
+                &config.database,
+                &config.data_dir,
+                &SecretString::from(to.clone()),
+                cli_actor(),
+            )
+            .await?;
+            print!("{}", crate::admin::db_copy::render(&report));
+            anyhow::ensure!(report.verified(), "the copy does not match its source");
+            Ok(())
+        }
         Command::Audit { json } => {
             let config = cli.config(None)?;
             let core = Core::open(&config).await?;

@@ -1,5 +1,6 @@
 //! Owners: accounts, passwords, sessions, CSRF tokens and the login back-off.
 
+pub mod db_copy;
 pub mod in_flight;
 pub mod passwords;
 

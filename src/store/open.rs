@@ -125,6 +125,41 @@ async fn open_postgres(
     )
 }
 
+/// Opens (creating and migrating when needed) a database for `db copy`, on a connection
+/// of its own: the copy reads and writes tables directly, not through the `Store` trait.
+pub async fn open_copy(url: &DatabaseUrl) -> anyhow::Result<Box<dyn super::copy::CopyDatabase>> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let path = path.clone();
+            let db =
+                tokio::task::spawn_blocking(move || super::sqlite::copy::SqliteCopy::open(&path))
+                    .await
+                    .context("opening the SQLite database")??;
+            Ok(Box::new(db))
+        }
+        DatabaseUrl::Postgres(_) => anyhow::bail!(
+            "{}: this build has no PostgreSQL backend yet",
+            url.describe()
+        ),
+    }
+}
+
+impl DatabaseUrl {
+    /// Whether two URLs name the same database (the same file, or the same PostgreSQL
+    /// host, port and database).
+    pub fn same_database(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Sqlite(a), Self::Sqlite(b)) => {
+                let canonical =
+                    |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+                canonical(a) == canonical(b)
+            }
+            (Self::Postgres(_), Self::Postgres(_)) => self.describe() == other.describe(),
+            _ => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! hashes, millisecond timestamps): encryption and rendering happen in the callers, so
 //! a backend never sees an address in clear.
 
+pub mod postgres;
 pub mod sqlite;
 mod types;
 

@@ -6,6 +6,7 @@ use super::errors::SqlContext;
 use super::signup::queue_mail;
 use crate::admin::rules::{login_throttled_until, session_alive};
 use crate::domain::Status;
+pub use crate::store::day_of;
 use crate::store::{
     AdminRow, DailyStat, LoginAttempt, MailKind, Millis, NewToken, PersonRow, StoreResult,
 };
@@ -327,11 +328,4 @@ pub fn daily_stats(conn: &Connection, since_day: &str) -> StoreResult<Vec<DailyS
         .collect()
     })
     .sql("reading dashboard figures")
-}
-
-/// The UTC day (YYYY-MM-DD) of a timestamp.
-pub fn day_of(at: Millis) -> String {
-    time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000))
-        .map(|t| t.date().to_string())
-        .unwrap_or_default()
 }

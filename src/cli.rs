@@ -49,6 +49,22 @@ pub struct CommonArgs {
     #[arg(long, global = true, env = "QUIETLIST_SITE_DIR")]
     pub site_dir: Option<PathBuf>,
 
+    /// The database: unset means SQLite in the data directory; `sqlite:///path/file`
+    /// or `postgres://user:pass@host:5432/db?sslmode=require` (shared by any number of
+    /// nodes). Read by every command.
+    #[arg(
+        long,
+        global = true,
+        env = "QUIETLIST_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
+    /// Connections each node keeps to PostgreSQL.
+    #[arg(long, global = true, env = "QUIETLIST_DATABASE_POOL", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool: u32,
+
     /// At most this many mails to one person in any 30 days (1 to 4; the cap cannot be
     /// turned off). Read by every command, so that `invite` holds the same cap as `serve`.
     #[arg(long, global = true, env = "QUIETLIST_MAIL_CAP", default_value_t = 4,
@@ -370,6 +386,13 @@ impl Cli {
     fn config(&self, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
         let mut config = Config::new(self.common.data_dir.clone());
         config.site_dir = self.common.site_dir.clone();
+        config.database.url = self
+            .common
+            .database_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .map(SecretString::from);
+        config.database.postgres.pool_size = self.common.database_pool as usize;
         config.mail_cap = self.common.mail_cap;
         config.invite_ttl = i64::from(self.common.invite_days) * DAY;
         config.secret_key = std::env::var("QUIETLIST_SECRET_KEY")
@@ -386,7 +409,7 @@ impl Cli {
                 .map(SecretString::from);
             config.smtp_connections = s.smtp_connections;
             config.mail_from = s.mail_from.clone();
-            config.durability = match s.durability {
+            config.database.sqlite.durability = match s.durability {
                 DurabilityArg::Full => Durability::Full,
                 DurabilityArg::Normal => Durability::Normal,
             };
@@ -443,7 +466,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve(args) => {
             let config = cli.config(Some(args))?;
-            if config.durability == Durability::Normal {
+            if config.database.sqlite.durability == Durability::Normal {
                 tracing::warn!(
                     "QUIETLIST_DURABILITY=normal: the last signups may be lost on power loss"
                 );

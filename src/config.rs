@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 
-use crate::store::sqlite::Durability;
+use crate::store::DatabaseSettings;
 use crate::store::{DAY, HOUR, Millis};
 use crate::waitlist::IpRecording;
 
@@ -25,7 +25,8 @@ pub struct Config {
     pub site_dir: Option<PathBuf>,
     /// `None` reads or creates `secret.key` in the data directory.
     pub secret_key: Option<SecretString>,
-    pub durability: Durability,
+    /// The backend (by URL) and each backend's own settings.
+    pub database: DatabaseSettings,
     pub rate_limit: bool,
     /// Every entry point's per-network limits and per-node ceiling.
     pub limits: crate::abuse::limits::Limits,
@@ -35,8 +36,6 @@ pub struct Config {
     pub trust_proxy: bool,
     /// `false` keeps mail queued without sending it (SMTP maintenance, benchmarks).
     pub send_mail: bool,
-    /// How long a write waits for a lock held by another process before a 503.
-    pub busy_timeout: std::time::Duration,
     pub client_ip: IpRecording,
     pub confirmation_interval: Millis,
     pub confirm_link_ttl: Millis,
@@ -87,13 +86,12 @@ impl Config {
             mail_from: None,
             site_dir: None,
             secret_key: None,
-            durability: Durability::Full,
+            database: DatabaseSettings::default(),
             rate_limit: true,
             limits: crate::abuse::limits::Limits::default(),
             abuse: crate::abuse::AbuseSettings::default(),
             trust_proxy: false,
             send_mail: true,
-            busy_timeout: std::time::Duration::from_secs(5),
             client_ip: IpRecording::Truncated,
             confirmation_interval: DAY,
             confirm_link_ttl: crate::publish::CONFIRM_HOURS * HOUR,

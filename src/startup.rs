@@ -22,7 +22,6 @@ use crate::mail::{MailSettings, OutboxWorker, Transport};
 use crate::privacy::{Vault, keys};
 use crate::publish::{Published, Site, SiteFiles};
 use crate::store::Store;
-use crate::store::sqlite::{SqliteOptions, SqliteStore};
 use crate::store::{DAY, HOUR, RetentionPolicy, RetentionReport};
 use crate::waitlist::IpRecording;
 use crate::waitlist::{WaitlistPolicy, Waitlists};
@@ -38,13 +37,13 @@ pub struct Application {
     base_url: String,
     state: AppState,
     worker: OutboxWorker,
-    sqlite: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
 }
 
 /// The parts every command needs: the data directory, the key, the store, the site.
 pub struct Core {
     pub vault: Arc<Vault>,
-    pub sqlite: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     pub site: Arc<ArcSwap<Published>>,
 }
 
@@ -59,28 +58,23 @@ impl Core {
             .with_context(|| {
                 format!("creating the data directory {}", config.data_dir.display())
             })?;
-        let options = SqliteOptions {
-            durability: config.durability,
-            busy_timeout: config.busy_timeout,
-            ..SqliteOptions::default()
-        };
-        let sqlite = SqliteStore::open(&config.data_dir, &options)?;
+        let store = crate::store::open(&config.database, &config.data_dir).await?;
         let key = keys::load_or_create(
             config.secret_key.as_ref().map(|k| k.expose_secret()),
             &config.data_dir,
         )?;
-        keys::check(sqlite.as_ref(), &key, &config.data_dir).await?;
+        keys::check(store.as_ref(), &key, &config.data_dir).await?;
         let vault = Arc::new(Vault::new(&key.key)?);
         let published = load_site(config)?;
         Ok(Self {
             vault,
-            sqlite,
+            store,
             site: Arc::new(ArcSwap::from_pointee(published)),
         })
     }
 
     pub fn store(&self) -> Arc<dyn Store> {
-        self.sqlite.clone()
+        self.store.clone()
     }
 
     /// The waitlist use cases, for commands run outside the server (mail they queue is
@@ -236,7 +230,7 @@ impl Application {
             base_url,
             state,
             worker,
-            sqlite: core.sqlite,
+            store: core.store,
         })
     }
 
@@ -250,10 +244,6 @@ impl Application {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
-    }
-
-    pub fn sqlite(&self) -> Arc<SqliteStore> {
-        self.sqlite.clone()
     }
 
     /// Serves until SIGINT or SIGTERM.
@@ -271,18 +261,18 @@ impl Application {
         let worker = tokio::spawn(self.worker.run(shutdown_rx.clone()));
         tokio::spawn(flush_page_views(
             self.state.views.clone(),
-            self.sqlite.clone(),
+            self.store.clone(),
             shutdown_rx.clone(),
         ));
         tokio::spawn(retention_job(
-            self.sqlite.clone(),
+            self.store.clone(),
             self.site.clone(),
             self.config.retention.clone(),
             shutdown_rx.clone(),
         ));
         if let Some(dir) = self.config.site_dir.clone() {
             let config = self.config.clone();
-            let store = self.sqlite.clone();
+            let store = self.store.clone();
             let folder = dir.display().to_string();
             let audit = move || {
                 let (store, folder) = (store.clone(), folder.clone());
@@ -360,7 +350,7 @@ pub async fn seed_cohorts(store: &dyn Store, published: &Published) -> anyhow::R
 /// Adds the page views counted in memory to the day's figures every few seconds.
 async fn flush_page_views(
     views: Arc<crate::http::views::PageViews>,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -382,7 +372,7 @@ async fn flush_page_views(
 
 /// Deletes what has outlived its retention period, at start and then periodically.
 async fn retention_job(
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     site: Arc<ArcSwap<Published>>,
     settings: crate::config::RetentionSettings,
     mut shutdown: watch::Receiver<bool>,

@@ -82,7 +82,8 @@ pub fn router(state: AppState) -> Router {
             "/static/{file}",
             get(pages::static_file).fallback(pages::method_not_allowed),
         )
-        .route("/healthz", get(pages::health));
+        .route("/healthz", get(pages::health))
+        .route("/readyz", get(pages::ready));
 
     // Everything that reads or writes the database. The last layer added is the
     // outermost.

@@ -155,6 +155,32 @@ pub async fn not_found() -> AppError {
     AppError::NotFound
 }
 
+/// Live: the process answers (no database involved).
 pub async fn health() -> &'static str {
     "ok"
+}
+
+/// Ready: the database takes a write within two seconds and its migrations are done
+/// (they run before the port opens). A load balancer sends no traffic to a node that
+/// answers 503 here; a node cut off from its database says so instead of failing signups.
+pub async fn ready(State(state): State<AppState>) -> Response {
+    match state
+        .waitlists
+        .database_ready(std::time::Duration::from_secs(2))
+        .await
+    {
+        Ok(()) => "ready".into_response(),
+        Err(problem) => {
+            tracing::warn!(%problem, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [
+                    (header::RETRY_AFTER, "2"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                "not ready: the database is not reachable\n",
+            )
+                .into_response()
+        }
+    }
 }

@@ -4,9 +4,12 @@
 //! hashes, millisecond timestamps): encryption and rendering happen in the callers, so
 //! a backend never sees an address in clear.
 
+mod open;
 pub mod postgres;
 pub mod sqlite;
 mod types;
+
+pub use open::{DatabaseSettings, DatabaseUrl, PostgresSettings, SqliteSettings, open};
 
 use async_trait::async_trait;
 
@@ -45,14 +48,18 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The storage contract. SQLite implements it now; a PostgreSQL implementation can follow
-/// without changing callers, because nothing here exposes a connection or SQL.
+/// The storage contract, implemented by SQLite (one node) and PostgreSQL (any number of
+/// nodes on one database). Nothing here exposes a connection or SQL.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Records a signup and, when the address may get one, queues its confirmation mail,
     /// all in one transaction. The outcome is for logs and metrics only: callers must
     /// answer every outcome alike, so that no one can learn who is on a list.
     async fn record_signup(&self, signup: NewSignup) -> StoreResult<SignupOutcome>;
+
+    /// Answers once the database takes reads and writes and its migrations are done (for
+    /// `/readyz`); a transient error when it does not.
+    async fn ready(&self) -> StoreResult<()>;
 
     /// A link token's row and what it points at, without changing anything.
     async fn token(&self, token_id: i64) -> StoreResult<Option<StoredToken>>;

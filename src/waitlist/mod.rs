@@ -61,3 +61,15 @@ pub struct Waitlists {
     pub mail_wake: Arc<Notify>,
     pub policy: WaitlistPolicy,
 }
+
+impl Waitlists {
+    /// Whether this node can serve signups: the database answers within `within` (for
+    /// the load balancer's `/readyz`).
+    pub async fn database_ready(&self, within: std::time::Duration) -> Result<(), String> {
+        match tokio::time::timeout(within, self.store.ready()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("the database did not answer within {within:?}")),
+        }
+    }
+}

@@ -144,7 +144,7 @@ async fn the_crash_check_catches_a_server_that_acknowledges_before_commit() {
 #[tokio::test]
 async fn a_locked_database_answers_503_loses_nothing_and_recovers_without_a_restart() {
     let app = spawn_app_with(|c| {
-        c.busy_timeout = Duration::from_millis(200);
+        c.database.sqlite.busy_timeout = Duration::from_millis(200);
         c.rate_limit = false;
     })
     .await;

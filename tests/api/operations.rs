@@ -108,3 +108,95 @@ async fn with_mail_paused_signups_are_kept_and_nothing_is_sent() {
         Some("pending")
     );
 }
+
+#[tokio::test]
+async fn the_load_balancer_sees_a_live_and_ready_node() {
+    let app = spawn_app().await;
+    let live = app.get("/healthz").await;
+    assert_eq!(live.status(), 200);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.text().await.unwrap(), "ready");
+}
+
+#[test]
+fn a_database_url_with_an_unknown_scheme_stops_the_start_and_keeps_its_password_secret() {
+    let data = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_quietlist"))
+        .arg("serve")
+        .env("QUIETLIST_DATA_DIR", data.path())
+        .env("QUIETLIST_DATABASE_URL", "mysql://root:hunter2@db/q")
+        .env("QUIETLIST_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "started with a mysql:// URL");
+    assert!(stderr.contains("sqlite:// or postgres://"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2"),
+        "the password was printed: {stderr}"
+    );
+}
+
+#[test]
+fn a_sqlite_url_puts_the_database_where_it_names() {
+    let data = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = elsewhere.path().join("chosen.sqlite3");
+    let url = format!("sqlite://{}", file.display());
+    let node = RunningBinary::start(data.path(), &[("QUIETLIST_DATABASE_URL", url.as_str())]);
+    assert!(file.exists(), "no database at {}", file.display());
+    assert!(
+        !data.path().join("quietlist.sqlite3").exists(),
+        "the database went to the data directory instead"
+    );
+    drop(node);
+}
+
+/// The deployment files the README shows are the files in deploy/, word for word.
+#[test]
+fn the_readme_shows_the_deployment_files_as_they_are() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for (file, fence) in [
+        ("deploy/quietlist.service", "```ini\n"),
+        ("deploy/nginx.conf", "```nginx\n"),
+        ("deploy/Caddyfile", "```\n"),
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        assert!(
+            readme.contains(&format!("{fence}{text}```")),
+            "README does not show {file} as it is"
+        );
+    }
+}
+
+/// systemd accepts the unit (syntax, options, sandboxing directives), where it is
+/// installed.
+#[test]
+fn systemd_accepts_the_unit_file() {
+    let Ok(status) = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("systemd-analyze is not installed: the unit file was not checked");
+        return;
+    };
+    assert!(status.status.success());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let unit = std::fs::read_to_string(root.join("deploy/quietlist.service")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quietlist.service");
+    std::fs::write(
+        &path,
+        unit.replace("/usr/local/bin/quietlist", env!("CARGO_BIN_EXE_quietlist")),
+    )
+    .unwrap();
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.trim().is_empty(), "{stderr}");
+}

@@ -77,6 +77,18 @@ pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The newest migration applied (for readiness).
+pub async fn applied(tx: &super::db::Tx<'_>) -> crate::store::StoreResult<i64> {
+    let row = super::db::one(
+        tx,
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        &[],
+        "reading schema_migrations",
+    )
+    .await?;
+    super::db::col(&row, 0)
+}
+
 async fn apply(client: &mut deadpool_postgres::Client) -> anyhow::Result<()> {
     client
         .batch_execute(

@@ -168,6 +168,15 @@ impl Store for PostgresStore {
         Ok(outcome)
     }
 
+    async fn ready(&self) -> StoreResult<()> {
+        let applied = in_transaction!(self, |tx| migrations::applied(&tx))?;
+        if applied < migrations::latest() {
+            // Another node is still migrating.
+            return Err(StoreError::Unavailable);
+        }
+        Ok(())
+    }
+
     async fn token(&self, token_id: i64) -> StoreResult<Option<StoredToken>> {
         in_transaction!(self, |tx| signup::token(&tx, token_id))
     }

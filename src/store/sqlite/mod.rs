@@ -32,8 +32,8 @@ use super::{
     AccessRequest, AdminRow, AuditEntry, CohortRow, ConfirmOutcome, Confirmation, DailyStat,
     ExportRow, ImportBatch, ImportReport, InvitationInfo, InviteReport, InviteRequest,
     InviteResponse, KeyCheck, LoginAttempt, MailAttempt, MailClaim, MailJob, Millis, NewSignup,
-    NewToken, PersonRow, RetentionPolicy, RetentionReport, SignupOutcome, Store, StoreResult,
-    StoredToken, SubscriberRecord, UnsubscribeOutcome,
+    NewToken, PersonRow, RetentionPolicy, RetentionReport, SignupOutcome, Store, StoreError,
+    StoreResult, StoredToken, SubscriberRecord, UnsubscribeOutcome,
 };
 
 pub const DATABASE_FILE: &str = "quietlist.sqlite3";
@@ -68,7 +68,12 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating and migrating if needed) the database in `data_dir`.
     pub fn open(data_dir: &Path, options: &SqliteOptions) -> anyhow::Result<Arc<Self>> {
-        let path = data_dir.join(DATABASE_FILE);
+        Self::open_file(&data_dir.join(DATABASE_FILE), options)
+    }
+
+    /// Opens (creating and migrating if needed) the database file at `path`.
+    pub fn open_file(path: &Path, options: &SqliteOptions) -> anyhow::Result<Arc<Self>> {
+        let path = path.to_path_buf();
         let mut conn = connection::open_writer(&path, options.durability, options.busy_timeout)?;
         connection::migrate(&mut conn)?;
         let readers = Readers::open(&path, options.readers)?;
@@ -106,6 +111,16 @@ impl Store for SqliteStore {
             known.insert(text_hash);
         }
         Ok(outcome)
+    }
+
+    async fn ready(&self) -> StoreResult<()> {
+        // Through the writer, so that a stopped writer or a stuck lock shows.
+        self.writer
+            .write(|conn| {
+                conn.query_row("SELECT 1", [], |_| Ok(()))
+                    .map_err(|e| StoreError::Internal(e.into()))
+            })
+            .await
     }
 
     async fn token(&self, token_id: i64) -> StoreResult<Option<StoredToken>> {

@@ -3,6 +3,7 @@
 pub mod db_copy;
 pub mod in_flight;
 pub mod passwords;
+pub mod rules;
 
 use std::net::IpAddr;
 use std::sync::Arc;

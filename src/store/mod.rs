@@ -6,6 +6,7 @@
 
 pub mod copy;
 mod open;
+pub mod postgres;
 pub mod sqlite;
 mod types;
 

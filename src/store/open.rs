@@ -145,10 +145,10 @@ pub async fn open_copy(url: &DatabaseUrl) -> anyhow::Result<Box<dyn super::copy:
                     .context("opening the SQLite database")??;
             Ok(Box::new(db))
         }
-        DatabaseUrl::Postgres(_) => anyhow::bail!(
-            "{}: this build has no PostgreSQL backend yet",
-            url.describe()
-        ),
+        DatabaseUrl::Postgres(secret) => Ok(Box::new(
+            super::postgres::copy::PostgresCopy::open(secret.expose_secret(), url.describe())
+                .await?,
+        )),
     }
 }
 

@@ -17,6 +17,7 @@
 
 mod cohorts;
 mod connection;
+pub mod copy;
 mod db;
 mod errors;
 mod export;

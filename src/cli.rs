@@ -305,6 +305,17 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_SEND_MAIL", default_value = "on")]
     pub send_mail: OnOff,
 
+    /// A request still running after this many seconds is answered 503 (1 to 300).
+    #[arg(long, env = "QUIETLIST_REQUEST_TIMEOUT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=300))]
+    pub request_timeout_seconds: u32,
+
+    /// A mail a node claimed and did not report within this many seconds is sent by any
+    /// node (one that died mid-send leaves its claimed mail to the others) (5 to 3600).
+    #[arg(long, env = "QUIETLIST_MAIL_LEASE_SECONDS", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(5..=3600))]
+    pub mail_lease_seconds: u32,
+
     /// At most one confirmation mail per address in this many hours (24 to 720).
     #[arg(long, env = "QUIETLIST_CONFIRMATION_INTERVAL_HOURS", default_value_t = 24,
           value_parser = clap::value_parser!(u32).range(24..=720))]
@@ -442,6 +453,9 @@ impl Cli {
             config.send_mail = s.send_mail == OnOff::On;
             config.referral_boost = i64::from(s.referral_boost);
             config.confirmation_interval = i64::from(s.confirmation_interval_hours) * HOUR;
+            config.request_timeout =
+                std::time::Duration::from_secs(u64::from(s.request_timeout_seconds));
+            config.mail_lease = i64::from(s.mail_lease_seconds) * crate::store::SECOND;
             config.retention.pending = i64::from(s.retention_pending_days) * DAY;
             config.retention.mail_history = i64::from(s.retention_mail_days) * DAY;
             config.retention.consent_after_erasure = i64::from(s.retention_consent_days) * DAY;

@@ -15,6 +15,8 @@ mod durability;
 mod hardening;
 mod helpers;
 mod holes;
+mod netns;
+mod nodes;
 mod operations;
 mod outage;
 mod owner;

@@ -145,6 +145,22 @@ pub enum Command {
     /// DKIM keys: make one, and see the DNS record to publish for it.
     #[command(subcommand)]
     Dkim(DkimCommand),
+    /// The database itself: copy it into another one (SQLite to PostgreSQL and back).
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy every table of the configured database into an empty one, then read both back
+    /// and compare row counts and a SHA-256 per table (exits non-zero on any difference).
+    /// Stop every node first: what is written during the copy is not in it.
+    Copy {
+        /// The target: `postgres://user:pass@host:5432/db` or `sqlite:///path/file`. It is
+        /// migrated first, and refused if any table holds a row.
+        #[arg(long, env = "QUIETLIST_DB_COPY_TO", hide_env_values = true)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -292,6 +308,17 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_SEND_MAIL", default_value = "on")]
     pub send_mail: OnOff,
 
+    /// A request still running after this many seconds is answered 503 (1 to 300).
+    #[arg(long, env = "QUIETLIST_REQUEST_TIMEOUT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=300))]
+    pub request_timeout_seconds: u32,
+
+    /// A mail a node claimed and did not report within this many seconds is sent by any
+    /// node (one that died mid-send leaves its claimed mail to the others) (5 to 3600).
+    #[arg(long, env = "QUIETLIST_MAIL_LEASE_SECONDS", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(5..=3600))]
+    pub mail_lease_seconds: u32,
+
     /// At most one confirmation mail per address in this many hours (24 to 720).
     #[arg(long, env = "QUIETLIST_CONFIRMATION_INTERVAL_HOURS", default_value_t = 24,
           value_parser = clap::value_parser!(u32).range(24..=720))]
@@ -429,6 +456,9 @@ impl Cli {
             config.send_mail = s.send_mail == OnOff::On;
             config.referral_boost = i64::from(s.referral_boost);
             config.confirmation_interval = i64::from(s.confirmation_interval_hours) * HOUR;
+            config.request_timeout =
+                std::time::Duration::from_secs(u64::from(s.request_timeout_seconds));
+            config.mail_lease = i64::from(s.mail_lease_seconds) * crate::store::SECOND;
             config.retention.pending = i64::from(s.retention_pending_days) * DAY;
             config.retention.mail_history = i64::from(s.retention_mail_days) * DAY;
             config.retention.consent_after_erasure = i64::from(s.retention_consent_days) * DAY;
@@ -508,6 +538,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             domain.as_deref(),
             out.as_deref(),
         ),
+        Command::Db(DbCommand::Copy { to }) => db_copy(&cli, to).await,
         Command::Audit { json } => audit(&cli, *json).await,
     }
 }
@@ -541,6 +572,21 @@ async fn export(cli: &Cli, list: &str, output: Option<&Path>) -> anyhow::Result<
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// `quietlist db copy --to URL`: exits non-zero unless every table matches.
+async fn db_copy(cli: &Cli, to: &str) -> anyhow::Result<()> {
+    let config = cli.config(None)?;
+    let report = crate::admin::db_copy::copy_to(
+        &config.database,
+        &config.data_dir,
+        &SecretString::from(to.to_owned()),
+        &cli_actor(),
+    )
+    .await?;
+    print!("{}", crate::admin::db_copy::render(&report));
+    anyhow::ensure!(report.verified(), "the copy does not match its source");
     Ok(())
 }
 

@@ -62,6 +62,8 @@ pub struct Config {
     /// The wait before the first retry of a failed mail; it doubles with each attempt,
     /// up to 6 hours. 30 s; tests shorten it.
     pub mail_retry_base: Millis,
+    /// A claimed mail not reported within this time is claimed again by any node.
+    pub mail_lease: Millis,
     /// Test-only negative control for the crash test: answer signups before they are
     /// committed. Honoured only in debug builds; a release build ignores it.
     pub unsafe_ack_before_commit: bool,
@@ -105,6 +107,7 @@ impl Config {
             session_absolute: 12 * HOUR,
             dkim: None,
             mail_retry_base: 30 * crate::store::SECOND,
+            mail_lease: 120 * crate::store::SECOND,
             answer_floor: std::time::Duration::from_millis(ANSWER_FLOOR_MS),
             request_timeout: std::time::Duration::from_secs(30),
             unsafe_ack_before_commit: false,

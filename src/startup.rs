@@ -190,6 +190,7 @@ impl Application {
             cap_window: config.mail_cap_window,
             confirmation_interval: config.confirmation_interval,
             retry_after_first_failure: config.mail_retry_base,
+            lease_ms: config.mail_lease,
         };
         if !config.send_mail {
             tracing::warn!(

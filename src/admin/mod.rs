@@ -4,12 +4,14 @@
 mod actions;
 pub mod cohorts;
 pub mod dashboard;
+pub mod db_copy;
 pub mod export;
 mod import;
 pub mod in_flight;
 mod log;
 pub mod passwords;
 pub mod people;
+pub mod rules;
 
 pub use actions::{OwnerActionError, OwnerActions};
 pub use cohorts::{CohortSeats, InviteRound, NewCohort, seed_cohorts};

@@ -17,8 +17,6 @@ use crate::store::{MailAttempt, MailClaim, MailJob, SECOND, Store, now_millis};
 
 /// How many mails one claim takes.
 const CLAIM_BATCH: usize = 128;
-/// A claimed mail not recorded within this time is claimed again (by any node).
-const LEASE_MS: i64 = 120 * SECOND;
 /// After this many attempts a mail is given up.
 pub const MAX_ATTEMPTS: u32 = 10;
 /// After a wake-up, the worker waits a random time in this range (ms) before claiming.
@@ -44,6 +42,8 @@ pub struct OutboxWorker {
     pub confirmation_interval: i64,
     /// The first retry waits this long; each next one twice as long (see `backoff`).
     pub retry_after_first_failure: i64,
+    /// A claimed mail not recorded within this time is claimed again (by any node).
+    pub lease_ms: i64,
 }
 
 impl OutboxWorker {
@@ -61,7 +61,7 @@ impl OutboxWorker {
             let claim = MailClaim {
                 now: now_millis(),
                 limit: CLAIM_BATCH,
-                lease_ms: LEASE_MS,
+                lease_ms: this.lease_ms,
                 cap: this.cap,
                 cap_window: this.cap_window,
                 all_lists: this.site.load().site.waitlists.keys().cloned().collect(),

@@ -112,6 +112,14 @@ pub enum AuditEvent {
     OwnerAccountRemoved {
         owner_id: i64,
     },
+    /// The whole database was copied into another one (`quietlist db copy`).
+    DatabaseCopied {
+        from: String,
+        to: String,
+        rows: u64,
+        /// Tables whose rows or digest differ between the two; empty when verified.
+        mismatched: Vec<&'static str>,
+    },
 }
 
 impl AuditEvent {
@@ -120,6 +128,21 @@ impl AuditEvent {
         let subscriber = |id: i64| format!("subscriber:{id}");
         let list_subject = |list: &str| format!("list:{list}");
         let (action, subject, rows, detail) = match self {
+            Self::DatabaseCopied {
+                from,
+                to,
+                rows,
+                mismatched,
+            } => (
+                "db-copy",
+                format!("to:{to}"),
+                clamp(rows),
+                if mismatched.is_empty() {
+                    format!("from {from}: every table verified")
+                } else {
+                    format!("from {from}: MISMATCH in {}", mismatched.join(", "))
+                },
+            ),
             Self::PersonViewed { subscriber_id } => (
                 "view",
                 subscriber(subscriber_id),

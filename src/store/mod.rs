@@ -4,11 +4,13 @@
 //! hashes, millisecond timestamps): encryption and rendering happen in the callers, so
 //! a backend never sees an address in clear.
 
+pub mod copy;
 mod open;
+pub mod postgres;
 pub mod sqlite;
 mod types;
 
-pub use open::{DatabaseSettings, DatabaseUrl, PostgresSettings, SqliteSettings, open};
+pub use open::{DatabaseSettings, DatabaseUrl, PostgresSettings, SqliteSettings, open, open_copy};
 
 use async_trait::async_trait;
 

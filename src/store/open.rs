@@ -10,6 +10,7 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::Store;
+use super::postgres::{PostgresOptions, PostgresStore};
 use super::sqlite::{Durability, SqliteOptions, SqliteStore};
 
 /// Everything about the database a node is given. Settings that only one backend knows
@@ -116,13 +117,55 @@ pub async fn open(settings: &DatabaseSettings, data_dir: &Path) -> anyhow::Resul
 }
 
 async fn open_postgres(
-    _settings: &DatabaseSettings,
+    settings: &DatabaseSettings,
     url: &DatabaseUrl,
 ) -> anyhow::Result<Arc<dyn Store>> {
-    anyhow::bail!(
-        "{}: this build has no PostgreSQL backend yet",
-        url.describe()
-    )
+    let DatabaseUrl::Postgres(secret) = url else {
+        anyhow::bail!("not a PostgreSQL URL");
+    };
+    let options = PostgresOptions {
+        pool_size: settings.postgres.pool_size,
+        ..PostgresOptions::default()
+    };
+    let store = PostgresStore::connect(secret.expose_secret(), &options)
+        .await
+        .with_context(|| format!("opening {}", url.describe()))?;
+    Ok(store)
+}
+
+/// Opens (creating and migrating when needed) a database for `db copy`, on a connection
+/// of its own: the copy reads and writes tables directly, not through the `Store` trait.
+pub async fn open_copy(url: &DatabaseUrl) -> anyhow::Result<Box<dyn super::copy::CopyDatabase>> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let path = path.clone();
+            let db =
+                tokio::task::spawn_blocking(move || super::sqlite::copy::SqliteCopy::open(&path))
+                    .await
+                    .context("opening the SQLite database")??;
+            Ok(Box::new(db))
+        }
+        DatabaseUrl::Postgres(secret) => Ok(Box::new(
+            super::postgres::copy::PostgresCopy::open(secret.expose_secret(), url.describe())
+                .await?,
+        )),
+    }
+}
+
+impl DatabaseUrl {
+    /// Whether two URLs name the same database (the same file, or the same PostgreSQL
+    /// host, port and database).
+    pub fn same_database(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Sqlite(a), Self::Sqlite(b)) => {
+                let canonical =
+                    |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+                canonical(a) == canonical(b)
+            }
+            (Self::Postgres(_), Self::Postgres(_)) => self.describe() == other.describe(),
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]

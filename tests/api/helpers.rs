@@ -294,6 +294,21 @@ impl TestApp {
         .await
     }
 
+    /// Stops the server and hands back its folder (the data directory is `data` in it),
+    /// for commands run on the data after the app.
+    pub async fn stop_keeping_data(mut self) -> TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        std::mem::replace(
+            &mut self._dir,
+            tempfile::tempdir().expect("a placeholder directory"),
+        )
+    }
+
     /// Stops the server and waits for it to finish.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {

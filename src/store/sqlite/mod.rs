@@ -3,6 +3,7 @@
 
 mod cohorts;
 mod connection;
+pub mod copy;
 mod errors;
 mod export;
 mod import;

@@ -112,12 +112,36 @@ impl OutboxWorker {
                     attempts.push(attempt);
                 }
             }
-            let count = attempts.len();
-            if let Err(e) = this.store.record_attempts(attempts).await {
-                tracing::error!(mails = count, error = %e, "could not record delivery attempts");
-            }
+            this.record(attempts, &mut shutdown).await;
         }
         tracing::info!("outbox worker stopped");
+    }
+
+    /// Records a round's attempts. While the database is out of reach (a node cut off
+    /// from it, a failover), the attempts are kept and recorded once it is back, for up to
+    /// a lease: a mail that went out is then not sent again by another node. Recording is
+    /// safe to repeat (a mail already marked sent stays as it is).
+    async fn record(&self, attempts: Vec<MailAttempt>, shutdown: &mut watch::Receiver<bool>) {
+        let count = attempts.len();
+        let give_up_at = now_millis() + self.lease_ms;
+        let mut wait = Duration::from_millis(250);
+        loop {
+            match self.store.record_attempts(attempts.clone()).await {
+                Ok(()) => return,
+                Err(e) if e.is_transient() && now_millis() < give_up_at && !*shutdown.borrow() => {
+                    tracing::warn!(mails = count, error = %e, "could not record delivery attempts yet; keeping them");
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => {
+                    tracing::error!(mails = count, error = %e, "could not record delivery attempts; their leases will run out and they go again");
+                    return;
+                }
+            }
+        }
     }
 
     async fn deliver(&self, job: MailJob) -> MailAttempt {

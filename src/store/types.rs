@@ -201,6 +201,7 @@ pub struct MailJob {
     pub invitation: Option<(String, Option<String>, Millis)>,
 }
 
+#[derive(Debug, Clone)]
 pub struct MailAttempt {
     pub mail_id: i64,
     pub at: Millis,

@@ -444,3 +444,6 @@ impl Store for PostgresStore {
         in_transaction!(self, |tx| owner::daily_stats(&tx, &since_day))
     }
 }
+
+#[cfg(test)]
+mod tests;

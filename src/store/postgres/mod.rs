@@ -28,6 +28,7 @@ mod migrations;
 mod owner;
 mod privacy;
 mod signup;
+pub mod testing;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

@@ -21,18 +21,7 @@ async fn fresh_database() -> Option<String> {
         eprintln!("skipped: set QUIETLIST_TEST_POSTGRES_URL to test the PostgreSQL store");
         return None;
     };
-    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let name = format!("ql_unit_{:016x}", rand::random::<u64>());
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(&admin).unwrap();
-    url.set_path(&name);
-    Some(url.to_string())
+    Some(super::testing::fresh_database(&admin).await.unwrap())
 }
 
 /// `nodes` stores on one new database.

@@ -163,7 +163,7 @@ async fn one_of_each_kind(app: &TestApp, email: &str) -> Vec<(&'static str, Rece
     let access = mail_with_subject(app, email, "manage your data").await;
     let invited = quietlist_command()
         .args(["invite", LIST, "--next", "1"])
-        .env("QUIETLIST_DATA_DIR", &app.data_dir)
+        .envs(crate::helpers::store_env(&app.data_dir))
         .output()
         .unwrap();
     assert!(

@@ -111,6 +111,9 @@ async fn start_in(
     // Tests post forms as API clients do, without the page's time stamp and at once;
     // tests/api/abuse.rs turns the check back on.
     config.abuse.form_min_seconds = 0;
+    if let Some(url) = test_database(&data_dir).await {
+        config.database.url = Some(SecretString::from(url));
+    }
     configure(&mut config);
     let app = Application::build(config).await.expect("the app builds");
     let port = app.port();
@@ -332,7 +335,7 @@ impl Drop for TestApp {
 pub fn export_csv(data_dir: &std::path::Path, list: &str) -> String {
     let output = quietlist_command()
         .args(["export", list])
-        .env("QUIETLIST_DATA_DIR", data_dir)
+        .envs(crate::helpers::store_env(data_dir))
         .output()
         .expect("run quietlist export");
     assert!(
@@ -350,6 +353,49 @@ pub fn exported_emails(data_dir: &std::path::Path, list: &str) -> Vec<String> {
         .skip(1)
         .map(|line| line.split(',').next().unwrap_or("").to_owned())
         .collect()
+}
+
+/// The same tests against PostgreSQL when `QUIETLIST_TEST_DATABASE_URL` names a server:
+/// each data directory gets a database of its own (the same one again on a restart).
+pub async fn test_database(data_dir: &std::path::Path) -> Option<String> {
+    let server = std::env::var("QUIETLIST_TEST_DATABASE_URL").ok()?;
+    if let Some(url) = registered_database(data_dir) {
+        return Some(url);
+    }
+    let url = quietlist::store::postgres::testing::fresh_database(&server)
+        .await
+        .expect("a new PostgreSQL test database");
+    TEST_DATABASES
+        .lock()
+        .expect("the registry of test databases")
+        .insert(data_dir.to_owned(), url.clone());
+    Some(url)
+}
+
+static TEST_DATABASES: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
+> = std::sync::LazyLock::new(Default::default);
+
+fn registered_database(data_dir: &std::path::Path) -> Option<String> {
+    TEST_DATABASES
+        .lock()
+        .expect("the registry of test databases")
+        .get(data_dir)
+        .cloned()
+}
+
+/// The settings that point a command of the binary at a data directory and, in a
+/// PostgreSQL run, at that directory's database.
+pub fn store_env(data_dir: impl AsRef<std::path::Path>) -> Vec<(String, std::ffi::OsString)> {
+    let data_dir = data_dir.as_ref();
+    let mut env = vec![(
+        "QUIETLIST_DATA_DIR".to_owned(),
+        data_dir.as_os_str().to_owned(),
+    )];
+    if let Some(url) = registered_database(data_dir) {
+        env.push(("QUIETLIST_DATABASE_URL".to_owned(), url.into()));
+    }
+    env
 }
 
 /// The real binary, with no QUIETLIST_* settings inherited from the environment.
@@ -470,7 +516,7 @@ pub fn link_in(mail: &ReceivedMail, path_prefix: &str) -> String {
 pub fn invite_next(app: &TestApp, n: &str, cap: &str) -> String {
     let out = quietlist_command()
         .args(["invite", LIST, "--next", n])
-        .env("QUIETLIST_DATA_DIR", &app.data_dir)
+        .envs(crate::helpers::store_env(&app.data_dir))
         .env("QUIETLIST_MAIL_CAP", cap)
         .output()
         .expect("quietlist invite");
@@ -504,7 +550,7 @@ pub fn serve_command(data_dir: &std::path::Path, env: &[(&str, &str)]) -> std::p
     let mut command = quietlist_command();
     command
         .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("QUIETLIST_DATA_DIR", data_dir)
+        .envs(crate::helpers::store_env(data_dir))
         .env("QUIETLIST_LOG_FORMAT", "json")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());

@@ -117,7 +117,7 @@ async fn a_person_at_the_cap_is_not_invited_and_the_owner_is_told_why() {
     );
     let audit = quietlist_command()
         .args(["audit"])
-        .env("QUIETLIST_DATA_DIR", &app.data_dir)
+        .envs(crate::helpers::store_env(&app.data_dir))
         .output()
         .unwrap();
     let audit = String::from_utf8_lossy(&audit.stdout).into_owned();

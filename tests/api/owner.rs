@@ -13,7 +13,7 @@ fn cli(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String, Stri
     let mut command = quietlist_command();
     command
         .args(args)
-        .env("QUIETLIST_DATA_DIR", &app.data_dir)
+        .envs(crate::helpers::store_env(&app.data_dir))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());

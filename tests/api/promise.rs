@@ -488,7 +488,7 @@ async fn a_person_sees_downloads_and_erases_their_data_and_only_a_keyed_hash_rem
 fn run_quietlist(data_dir: &std::path::Path, args: &[&str]) -> String {
     let output = quietlist_command()
         .args(args)
-        .env("QUIETLIST_DATA_DIR", data_dir)
+        .envs(crate::helpers::store_env(data_dir))
         .output()
         .unwrap();
     assert!(

@@ -9,7 +9,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::db::{Tx, exec, one};
+use super::db::{Tx, exec};
 use crate::store::StoreResult;
 
 #[derive(Debug, Clone, Copy)]
@@ -42,18 +42,6 @@ pub async fn lock(tx: &Tx<'_>, class: LockClass, key: i32) -> StoreResult<()> {
     )
     .await?;
     Ok(())
-}
-
-/// Takes the lock if no other transaction holds it; false if one does.
-pub async fn try_lock(tx: &Tx<'_>, class: LockClass, key: i32) -> StoreResult<bool> {
-    let row = one(
-        tx,
-        "SELECT pg_try_advisory_xact_lock($1, $2)",
-        &[&(class as i32), &key],
-        "trying a lock",
-    )
-    .await?;
-    super::db::col(&row, 0)
 }
 
 /// Locks the address behind a keyed hash.

@@ -2,7 +2,7 @@
 //! lease that another node may take over once it has expired) and recording attempts.
 
 use super::db::{Tx, all, col, exec, one, opt};
-use super::locks::{LockClass, key_of, try_lock};
+use super::locks::{LockClass, key_of, lock};
 use super::privacy::bump;
 use super::signup::place_in_line;
 use crate::domain::{Status, TokenPurpose};
@@ -10,18 +10,50 @@ use crate::mail::rules::{refusal, with_erased_mails};
 use crate::store::{MailAttempt, MailClaim, MailJob, MailKind, Millis, RecentMails, StoreResult};
 
 pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJob>> {
+    // The cap and the interval are counted under each address's lock, so two nodes cannot
+    // both pass them. Address locks come before any outbox row lock, in one order (as
+    // every other holder of several takes them): a signup that holds an address and then
+    // supersedes its queued mail can never wait in a circle with a claim.
+    let candidates = all(
+        tx,
+        "SELECT o.id, s.email_index
+         FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id
+         WHERE (o.state = 'queued' AND o.due_at <= $1)
+            OR (o.state = 'sending' AND o.lease_until < $1)
+         ORDER BY o.due_at, o.id
+         LIMIT $2",
+        &[&claim.now, &(claim.limit as i64)],
+        "finding due mail",
+    )
+    .await?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids = Vec::with_capacity(candidates.len());
+    let mut keys = Vec::with_capacity(candidates.len());
+    for row in &candidates {
+        ids.push(col::<i64>(row, 0)?);
+        keys.push(key_of(&col::<Vec<u8>>(row, 1)?));
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        lock(tx, LockClass::Address, key).await?;
+    }
+    // Each mail is claimed by one node: a row another node holds is passed over, and one
+    // it claimed meanwhile no longer matches.
     let rows = all(
         tx,
         "SELECT o.id, o.kind, o.subscriber_id, o.attempts, s.list, s.email_sealed, s.status,
                 o.token_id, s.confirm_seed, s.email_index
          FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id
-         WHERE (o.state = 'queued' AND o.due_at <= $1)
-            OR (o.state = 'sending' AND o.lease_until < $1)
+         WHERE o.id = ANY($2)
+           AND ((o.state = 'queued' AND o.due_at <= $1)
+                OR (o.state = 'sending' AND o.lease_until < $1))
          ORDER BY o.due_at, o.id
-         LIMIT $2
          FOR UPDATE OF o SKIP LOCKED",
-        &[&claim.now, &(claim.limit as i64)],
-        "finding due mail",
+        &[&claim.now, &ids],
+        "claiming due mail",
     )
     .await?;
     let mut jobs = Vec::with_capacity(rows.len());
@@ -37,12 +69,6 @@ pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJ
             skip(tx, id, "unknown kind of mail").await?;
             continue;
         };
-        // The cap and the interval are counted under the address's lock, so two nodes
-        // cannot both pass them. A node that holds it is busy with this address: the
-        // mail stays due and goes in a later round.
-        if !try_lock(tx, LockClass::Address, key_of(&email_index)).await? {
-            continue;
-        }
         let recent = recent_mails(
             tx,
             &email_index,

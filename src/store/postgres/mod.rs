@@ -29,6 +29,7 @@ mod migrations;
 mod owner;
 mod privacy;
 mod signup;
+pub mod testing;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -445,3 +446,6 @@ impl Store for PostgresStore {
         in_transaction!(self, |tx| owner::daily_stats(&tx, &since_day))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -61,7 +61,7 @@ async fn an_export_with_formula_guarded_cells_imports_back_to_itself() {
     let out = quietlist_command()
         .args(["import", LIST])
         .arg(file.path())
-        .env("QUIETLIST_DATA_DIR", &other.data_dir)
+        .envs(crate::helpers::store_env(&other.data_dir))
         .output()
         .unwrap();
     assert!(

@@ -41,13 +41,15 @@ pub fn record_signup(
             "INSERT INTO subscribers (list, email_index, email_sealed, name_sealed, fields_sealed,
                  status, signed_up_at, last_signup_at, referred_by,
                  pending_form, pending_text_hash, pending_client_ip, pending_submitted_at,
-                 confirm_seed, confirm_expires_at, last_confirmation_at)
+                 confirm_seed, confirm_expires_at, last_confirmation_at, referral_index)
              VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6,
                  (SELECT id FROM subscribers WHERE id = ?7 AND list = ?1),
                  ?8, ?9, ?10, ?11,
-                 CASE WHEN ?14 THEN ?12 END, CASE WHEN ?14 THEN ?13 END, CASE WHEN ?14 THEN ?6 END)
+                 CASE WHEN ?14 THEN ?12 END, CASE WHEN ?14 THEN ?13 END, CASE WHEN ?14 THEN ?6 END,
+                 ?15)
              ON CONFLICT (list, email_index) DO UPDATE SET
                  last_signup_at = excluded.last_signup_at,
+                 referral_index = excluded.referral_index,
                  name_sealed = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
                      THEN excluded.name_sealed ELSE name_sealed END,
                  fields_sealed = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
@@ -85,13 +87,12 @@ pub fn record_signup(
                     s.confirm_token.seed,
                     s.confirm_token.expires_at,
                     may_mail,
+                    s.referral_index,
                 ],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
         })
         .sql("recording the signup")?;
-
-    set_referral_index(conn, subscriber_id, &s.referral_index)?;
 
     let awaiting_confirmation = rules::awaits_confirmation(Status::parse(&status));
     add_one(conn, &day_of(s.now), &s.list, "submissions", 1)?;
@@ -377,13 +378,6 @@ fn credit_referrer(conn: &Connection, subscriber_id: i64, boost: i64) -> StoreRe
 
 /// Every address takes this same write (see the upsert above). Only for counting
 /// referrals: see `abuse::referral` and migration 0007.
-fn set_referral_index(conn: &Connection, subscriber_id: i64, index: &[u8; 32]) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE subscribers SET referral_index = ?2 WHERE id = ?1")
-        .and_then(|mut st| st.execute(params![subscriber_id, index]))
-        .sql("recording the referral index")?;
-    Ok(())
-}
-
 /// Whether `subscriber_id` is the referrer's own inbox under another spelling, or an
 /// inbox that already earned this referrer a place under another spelling.
 fn same_inbox_already_counted(

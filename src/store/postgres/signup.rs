@@ -2,6 +2,8 @@
 //! each step; the rules are `waitlist::rules`).
 
 use super::db::{Tx, col, exec, one, opt};
+use tokio_postgres::types::ToSql;
+
 use super::locks::{lock_address, lock_line};
 use super::owner::add_one;
 use crate::domain::{Status, TokenPurpose};
@@ -29,12 +31,41 @@ pub async fn record_signup(
         .await?;
     }
     // The confirmation interval holds across nodes: signups, resends and erasures of one
-    // address take their turn.
-    lock_address(tx, &s.email_index).await?;
-    let last = last_confirmation_at(tx, s).await?;
+    // address take their turn. Statements that do not wait on each other's answers are
+    // sent together (tokio-postgres pipelines futures polled at once; the server runs
+    // them in the order sent, so the read below runs after the lock is held): a signup
+    // is three round trips inside its transaction, not six.
+    let ((), last) = tokio::try_join!(
+        lock_address(tx, &s.email_index),
+        last_confirmation_at(tx, s)
+    )?;
     let may_mail = rules::may_send_confirmation(last, s.now, s.confirmation_interval);
 
-    let row = one(
+    let (email_index, confirm_seed, referral_index) = (
+        &s.email_index[..],
+        &s.confirm_token.seed[..],
+        &s.referral_index[..],
+    );
+    let params: [&(dyn ToSql + Sync); 15] = [
+        &s.list,
+        &email_index,
+        &s.email_sealed,
+        &s.name_sealed,
+        &s.fields_sealed,
+        &s.now,
+        &s.referred_by,
+        &s.consent.form,
+        &s.consent.text_hash,
+        &s.consent.client_ip,
+        &s.consent.submitted_at,
+        &confirm_seed,
+        &s.confirm_token.expires_at,
+        &may_mail,
+        &referral_index,
+    ];
+    let day = day_of(s.now);
+    let (row, ()) = tokio::try_join!(
+        one(
         tx,
         "INSERT INTO subscribers AS cur (list, email_index, email_sealed, name_sealed, fields_sealed,
              status, signed_up_at, last_signup_at, referred_by,
@@ -67,45 +98,31 @@ pub async fn record_signup(
              last_confirmation_at = CASE WHEN cur.status IN ('pending', 'unsubscribed') AND $14
                  THEN $6::bigint ELSE cur.last_confirmation_at END
          RETURNING id, status",
-        &[
-            &s.list,
-            &&s.email_index[..],
-            &s.email_sealed,
-            &s.name_sealed,
-            &s.fields_sealed,
-            &s.now,
-            &s.referred_by,
-            &s.consent.form,
-            &s.consent.text_hash,
-            &s.consent.client_ip,
-            &s.consent.submitted_at,
-            &&s.confirm_token.seed[..],
-            &s.confirm_token.expires_at,
-            &may_mail,
-            &&s.referral_index[..],
-        ],
+        &params,
         "recording the signup",
-    )
-    .await?;
+        ),
+        add_one(tx, &day, &s.list, "submissions", 1)
+    )?;
     let subscriber_id: i64 = col(&row, 0)?;
     let status: String = col(&row, 1)?;
-
-    add_one(tx, &day_of(s.now), &s.list, "submissions", 1).await?;
     if !rules::awaits_confirmation(Status::parse(&status)) {
         return Ok(SignupOutcome::AlreadyConsented { subscriber_id });
     }
     if !may_mail {
         return Ok(SignupOutcome::Throttled { subscriber_id });
     }
-    exec(
-        tx,
-        "UPDATE outbox SET state = 'skipped', last_error = 'superseded by a newer confirmation'
-         WHERE subscriber_id = $1 AND kind = 'confirmation' AND state = 'queued'",
-        &[&subscriber_id],
-        "superseding a queued confirmation",
-    )
-    .await?;
-    queue_mail(tx, subscriber_id, MailKind::Confirmation, None, s.now).await?;
+    // The older mail is skipped before the new one is queued (sent in this order).
+    let superseded: [&(dyn ToSql + Sync); 1] = [&subscriber_id];
+    tokio::try_join!(
+        exec(
+            tx,
+            "UPDATE outbox SET state = 'skipped', last_error = 'superseded by a newer confirmation'
+             WHERE subscriber_id = $1 AND kind = 'confirmation' AND state = 'queued'",
+            &superseded,
+            "superseding a queued confirmation",
+        ),
+        queue_mail(tx, subscriber_id, MailKind::Confirmation, None, s.now)
+    )?;
     Ok(SignupOutcome::ConfirmationQueued { subscriber_id })
 }
 

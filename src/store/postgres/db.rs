@@ -56,3 +56,19 @@ pub async fn exec(
 pub fn col<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> StoreResult<T> {
     row.try_get(i).sql("decoding a row")
 }
+
+/// Prepares every statement (at most one round trip, none once the connection's cache
+/// has them), so that the statements can then be sent together in a known order:
+/// a statement still being prepared would be sent after one that was cached already.
+pub async fn prepare_all<const N: usize>(
+    tx: &Tx<'_>,
+    sqls: [&str; N],
+    what: &'static str,
+) -> StoreResult<[tokio_postgres::Statement; N]> {
+    let prepared = futures_util::future::try_join_all(sqls.map(|sql| tx.prepare_cached(sql)))
+        .await
+        .sql(what)?;
+    prepared
+        .try_into()
+        .map_err(|_| crate::store::StoreError::Internal(anyhow::anyhow!("{what}: statements lost")))
+}

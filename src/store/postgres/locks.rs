@@ -32,11 +32,19 @@ pub fn key_of(bytes: &[u8]) -> i32 {
     i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
+/// Takes lock `($1, $2)` until the transaction ends.
+pub const ADVISORY_LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
+
+/// The two keys of an address's lock, for a caller that sends `ADVISORY_LOCK` itself.
+pub fn address_lock(email_index: &[u8]) -> (i32, i32) {
+    (LockClass::Address as i32, key_of(email_index))
+}
+
 /// Waits for the lock (bounded by `lock_timeout`, which answers `Locked`).
 pub async fn lock(tx: &Tx<'_>, class: LockClass, key: i32) -> StoreResult<()> {
     exec(
         tx,
-        "SELECT pg_advisory_xact_lock($1, $2)",
+        ADVISORY_LOCK,
         &[&(class as i32), &key],
         "waiting for a lock",
     )

@@ -345,6 +345,12 @@ pub async fn add_daily(tx: &Tx<'_>, stats: &[DailyStat]) -> StoreResult<()> {
 
 /// Adds to a day's figure, in the slot of this connection (migration 0003): signups on
 /// many connections do not wait for one another's commit.
+/// Adds `$4` to a day's figure `($1, $2, $3)`, in this connection's slot (slots keep
+/// nodes from waiting on one row).
+pub const ADD_ONE: &str = "INSERT INTO daily_stats AS d (day, scope, metric, slot, value)
+     VALUES ($1, $2, $3, pg_backend_pid() % 16, $4)
+     ON CONFLICT (day, scope, metric, slot) DO UPDATE SET value = d.value + EXCLUDED.value";
+
 pub async fn add_one(
     tx: &Tx<'_>,
     day: &str,
@@ -354,9 +360,7 @@ pub async fn add_one(
 ) -> StoreResult<()> {
     exec(
         tx,
-        "INSERT INTO daily_stats AS d (day, scope, metric, slot, value)
-         VALUES ($1, $2, $3, pg_backend_pid() % 16, $4)
-         ON CONFLICT (day, scope, metric, slot) DO UPDATE SET value = d.value + EXCLUDED.value",
+        ADD_ONE,
         &[&day, &scope, &metric, &by],
         "counting for the dashboard",
     )

@@ -4,7 +4,9 @@
 use super::db::{Tx, col, exec, one, opt};
 use tokio_postgres::types::ToSql;
 
-use super::locks::{lock_address, lock_line};
+use super::db::prepare_all;
+use super::errors::PgContext;
+use super::locks::{address_lock, lock_line};
 use super::owner::add_one;
 use crate::domain::{Status, TokenPurpose};
 use crate::store::day_of;
@@ -14,60 +16,14 @@ use crate::store::{
 };
 use crate::waitlist::rules::{self, ConfirmVerdict};
 
-/// `store_consent_text` is false when the text is known to be stored already.
-pub async fn record_signup(
-    tx: &Tx<'_>,
-    s: &NewSignup,
-    store_consent_text: bool,
-) -> StoreResult<SignupOutcome> {
-    if store_consent_text {
-        exec(
-            tx,
-            "INSERT INTO consent_texts (hash, text, first_seen) VALUES ($1, $2, $3)
-             ON CONFLICT (hash) DO NOTHING",
-            &[&s.consent.text_hash, &s.consent.text, &s.now],
-            "storing the consent text",
-        )
-        .await?;
-    }
-    // The confirmation interval holds across nodes: signups, resends and erasures of one
-    // address take their turn. Statements that do not wait on each other's answers are
-    // sent together (tokio-postgres pipelines futures polled at once; the server runs
-    // them in the order sent, so the read below runs after the lock is held): a signup
-    // is three round trips inside its transaction, not six.
-    let ((), last) = tokio::try_join!(
-        lock_address(tx, &s.email_index),
-        last_confirmation_at(tx, s)
-    )?;
-    let may_mail = rules::may_send_confirmation(last, s.now, s.confirmation_interval);
-
-    let (email_index, confirm_seed, referral_index) = (
-        &s.email_index[..],
-        &s.confirm_token.seed[..],
-        &s.referral_index[..],
-    );
-    let params: [&(dyn ToSql + Sync); 15] = [
-        &s.list,
-        &email_index,
-        &s.email_sealed,
-        &s.name_sealed,
-        &s.fields_sealed,
-        &s.now,
-        &s.referred_by,
-        &s.consent.form,
-        &s.consent.text_hash,
-        &s.consent.client_ip,
-        &s.consent.submitted_at,
-        &confirm_seed,
-        &s.confirm_token.expires_at,
-        &may_mail,
-        &referral_index,
-    ];
-    let day = day_of(s.now);
-    let (row, ()) = tokio::try_join!(
-        one(
-        tx,
-        "INSERT INTO subscribers AS cur (list, email_index, email_sealed, name_sealed, fields_sealed,
+/// The statements of a signup that are sent together (see `record_signup`).
+const ADDRESS_LOCK: &str = super::locks::ADVISORY_LOCK;
+const LAST_CONFIRMATION: &str = "SELECT GREATEST(
+         (SELECT last_confirmation_at FROM suppressions WHERE email_index = $1),
+         (SELECT MAX(last_confirmation_at) FROM subscribers
+          WHERE list = ANY($2) AND email_index = $1))";
+const RECORD_SIGNUP: &str =
+    "INSERT INTO subscribers AS cur (list, email_index, email_sealed, name_sealed, fields_sealed,
              status, signed_up_at, last_signup_at, referred_by,
              pending_form, pending_text_hash, pending_client_ip, pending_submitted_at,
              confirm_seed, confirm_expires_at, last_confirmation_at, referral_index)
@@ -97,12 +53,77 @@ pub async fn record_signup(
                  THEN $13::bigint ELSE cur.confirm_expires_at END,
              last_confirmation_at = CASE WHEN cur.status IN ('pending', 'unsubscribed') AND $14
                  THEN $6::bigint ELSE cur.last_confirmation_at END
-         RETURNING id, status",
-        &params,
-        "recording the signup",
-        ),
-        add_one(tx, &day, &s.list, "submissions", 1)
-    )?;
+         RETURNING id, status";
+const COUNT_FOR_THE_DAY: &str = super::owner::ADD_ONE;
+const SUPERSEDE_CONFIRMATION: &str =
+    "UPDATE outbox SET state = 'skipped', last_error = 'superseded by a newer confirmation'
+     WHERE subscriber_id = $1 AND kind = 'confirmation' AND state = 'queued'";
+const QUEUE_MAIL: &str =
+    "INSERT INTO outbox (subscriber_id, kind, token_id, state, created_at, due_at)
+     VALUES ($1, $2, $3, 'queued', $4, $4) RETURNING id";
+
+/// `store_consent_text` is false when the text is known to be stored already.
+pub async fn record_signup(
+    tx: &Tx<'_>,
+    s: &NewSignup,
+    store_consent_text: bool,
+) -> StoreResult<SignupOutcome> {
+    if store_consent_text {
+        exec(
+            tx,
+            "INSERT INTO consent_texts (hash, text, first_seen) VALUES ($1, $2, $3)
+             ON CONFLICT (hash) DO NOTHING",
+            &[&s.consent.text_hash, &s.consent.text, &s.now],
+            "storing the consent text",
+        )
+        .await?;
+    }
+    // The confirmation interval holds across nodes: signups, resends and erasures of one
+    // address take their turn. Statements that do not wait on each other's answers are
+    // sent together (tokio-postgres pipelines futures polled at once; the server runs
+    // them in the order sent, so the read below runs after the lock is held): a signup
+    // is three round trips inside its transaction, not six.
+    let [lock_st, last_st] =
+        prepare_all(tx, [ADDRESS_LOCK, LAST_CONFIRMATION], "preparing a signup").await?;
+    let (lock_class, lock_key) = address_lock(&s.email_index);
+    let email_index = &s.email_index[..];
+    let lock_params: [&(dyn ToSql + Sync); 2] = [&lock_class, &lock_key];
+    let last_params: [&(dyn ToSql + Sync); 2] = [&email_index, &s.all_lists];
+    let (_, last) = tokio::try_join!(
+        tx.execute(&lock_st, &lock_params),
+        tx.query_one(&last_st, &last_params)
+    )
+    .sql("waiting for the address and reading the confirmation limit")?;
+    let last: Option<Millis> = col(&last, 0)?;
+    let may_mail = rules::may_send_confirmation(last, s.now, s.confirmation_interval);
+
+    let (confirm_seed, referral_index) = (&s.confirm_token.seed[..], &s.referral_index[..]);
+    let params: [&(dyn ToSql + Sync); 15] = [
+        &s.list,
+        &email_index,
+        &s.email_sealed,
+        &s.name_sealed,
+        &s.fields_sealed,
+        &s.now,
+        &s.referred_by,
+        &s.consent.form,
+        &s.consent.text_hash,
+        &s.consent.client_ip,
+        &s.consent.submitted_at,
+        &confirm_seed,
+        &s.confirm_token.expires_at,
+        &may_mail,
+        &referral_index,
+    ];
+    let day = day_of(s.now);
+    let [record_st, count_st] =
+        prepare_all(tx, [RECORD_SIGNUP, COUNT_FOR_THE_DAY], "preparing a signup").await?;
+    let count_params: [&(dyn ToSql + Sync); 4] = [&day, &s.list, &"submissions", &1i64];
+    let (row, _) = tokio::try_join!(
+        tx.query_one(&record_st, &params),
+        tx.execute(&count_st, &count_params)
+    )
+    .sql("recording the signup")?;
     let subscriber_id: i64 = col(&row, 0)?;
     let status: String = col(&row, 1)?;
     if !rules::awaits_confirmation(Status::parse(&status)) {
@@ -112,33 +133,22 @@ pub async fn record_signup(
         return Ok(SignupOutcome::Throttled { subscriber_id });
     }
     // The older mail is skipped before the new one is queued (sent in this order).
-    let superseded: [&(dyn ToSql + Sync); 1] = [&subscriber_id];
-    tokio::try_join!(
-        exec(
-            tx,
-            "UPDATE outbox SET state = 'skipped', last_error = 'superseded by a newer confirmation'
-             WHERE subscriber_id = $1 AND kind = 'confirmation' AND state = 'queued'",
-            &superseded,
-            "superseding a queued confirmation",
-        ),
-        queue_mail(tx, subscriber_id, MailKind::Confirmation, None, s.now)
-    )?;
-    Ok(SignupOutcome::ConfirmationQueued { subscriber_id })
-}
-
-/// When the address last got a confirmation mail, on any list or before it was erased.
-async fn last_confirmation_at(tx: &Tx<'_>, s: &NewSignup) -> StoreResult<Option<Millis>> {
-    let row = one(
+    let [supersede_st, queue_st] = prepare_all(
         tx,
-        "SELECT GREATEST(
-             (SELECT last_confirmation_at FROM suppressions WHERE email_index = $1),
-             (SELECT MAX(last_confirmation_at) FROM subscribers
-              WHERE list = ANY($2) AND email_index = $1))",
-        &[&&s.email_index[..], &s.all_lists],
-        "reading the confirmation limit",
+        [SUPERSEDE_CONFIRMATION, QUEUE_MAIL],
+        "preparing a signup",
     )
     .await?;
-    col(&row, 0)
+    let kind = MailKind::Confirmation.as_str();
+    let no_token: Option<i64> = None;
+    let supersede_params: [&(dyn ToSql + Sync); 1] = [&subscriber_id];
+    let queue_params: [&(dyn ToSql + Sync); 4] = [&subscriber_id, &kind, &no_token, &s.now];
+    tokio::try_join!(
+        tx.execute(&supersede_st, &supersede_params),
+        tx.execute(&queue_st, &queue_params)
+    )
+    .sql("queueing the confirmation mail")?;
+    Ok(SignupOutcome::ConfirmationQueued { subscriber_id })
 }
 
 pub async fn insert_token(
@@ -174,8 +184,7 @@ pub async fn queue_mail(
 ) -> StoreResult<i64> {
     let row = one(
         tx,
-        "INSERT INTO outbox (subscriber_id, kind, token_id, state, created_at, due_at)
-         VALUES ($1, $2, $3, 'queued', $4, $4) RETURNING id",
+        QUEUE_MAIL,
         &[&subscriber_id, &kind.as_str(), &token_id, &now],
         "queueing a mail",
     )

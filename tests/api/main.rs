@@ -19,6 +19,5 @@ mod outage;
 mod owner;
 mod pages;
 mod promise;
-mod property;
 mod signup;
 mod timing;

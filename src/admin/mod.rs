@@ -2,6 +2,7 @@
 
 pub mod in_flight;
 pub mod passwords;
+pub mod rules;
 
 use std::net::IpAddr;
 use std::sync::Arc;

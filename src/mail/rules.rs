@@ -4,7 +4,7 @@
 //! for must leave room for the invitation the person is owed.
 
 use crate::domain::Status;
-use crate::store::{MailKind, RecentMails};
+use crate::store::{MailKind, Millis, RecentMails};
 
 /// Why a mail may not go now; `None` when it may.
 pub fn refusal(
@@ -34,6 +34,42 @@ pub fn refusal(
 
 /// Places under the cap that mail a visitor can trigger never uses.
 pub const RESERVED_FOR_INVITATION: i64 = 1;
+
+/// Whether an address has had as many mails as the cap allows (an invitation round
+/// passes over such a person: their invitation could not be sent).
+pub fn at_cap(recent: &RecentMails, cap: u32) -> bool {
+    recent.all >= i64::from(cap)
+}
+
+/// Adds to an address's recent mails what it got before it was erased: the times kept
+/// in the suppression list, and the confirmation mail noted there.
+pub fn with_erased_mails(
+    recent: RecentMails,
+    erased_mail_times: &[Millis],
+    erased_last_confirmation: Option<Millis>,
+    cap_since: Millis,
+    confirmation_since: Millis,
+) -> RecentMails {
+    RecentMails {
+        all: recent.all + erased_mail_times.iter().filter(|t| **t > cap_since).count() as i64,
+        confirmations: recent.confirmations
+            + i64::from(erased_last_confirmation.is_some_and(|at| at > confirmation_since)),
+    }
+}
+
+/// What an erasure keeps of an address's mail times: those the cap still counts (within
+/// its window of `now`), from the mails sent and from an earlier erasure.
+pub fn kept_at_erasure(sent: &[Millis], erased_before: &[Millis], now: Millis) -> Vec<Millis> {
+    let since = now - CAP_WINDOW;
+    sent.iter()
+        .chain(erased_before)
+        .copied()
+        .filter(|t| *t > since)
+        .collect()
+}
+
+/// The cap's window: what an erased address's recent mails are kept for.
+pub const CAP_WINDOW: Millis = 30 * crate::store::DAY;
 
 #[cfg(test)]
 mod tests {
@@ -71,5 +107,22 @@ mod tests {
         assert_eq!(refusal(MailKind::Invite, confirmed, &recent(3, 1), 4), None);
         assert!(refusal(MailKind::Invite, confirmed, &recent(4, 1), 4).is_some());
         assert!(refusal(MailKind::Welcome, confirmed, &recent(4, 1), 4).is_some());
+        assert!(at_cap(&recent(4, 0), 4));
+        assert!(!at_cap(&recent(3, 0), 4));
+    }
+
+    #[test]
+    fn an_erasure_keeps_what_the_cap_and_the_interval_still_count() {
+        let now = CAP_WINDOW + 1_000;
+        assert_eq!(
+            kept_at_erasure(&[999, 1_001], &[1_500, 10], now),
+            vec![1_001, 1_500]
+        );
+        let r = with_erased_mails(recent(1, 0), &[5, 50], Some(40), 10, 30);
+        assert_eq!(r, recent(2, 1));
+        assert_eq!(
+            with_erased_mails(recent(0, 0), &[], Some(30), 10, 30),
+            recent(0, 0)
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! a backend never sees an address in clear.
 
 mod open;
+pub mod postgres;
 pub mod sqlite;
 mod types;
 

@@ -10,6 +10,7 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::Store;
+use super::postgres::{PostgresOptions, PostgresStore};
 use super::sqlite::{Durability, SqliteOptions, SqliteStore};
 
 /// Everything about the database a node is given. Settings that only one backend knows
@@ -116,13 +117,20 @@ pub async fn open(settings: &DatabaseSettings, data_dir: &Path) -> anyhow::Resul
 }
 
 async fn open_postgres(
-    _settings: &DatabaseSettings,
+    settings: &DatabaseSettings,
     url: &DatabaseUrl,
 ) -> anyhow::Result<Arc<dyn Store>> {
-    anyhow::bail!(
-        "{}: this build has no PostgreSQL backend yet",
-        url.describe()
-    )
+    let DatabaseUrl::Postgres(secret) = url else {
+        anyhow::bail!("not a PostgreSQL URL");
+    };
+    let options = PostgresOptions {
+        pool_size: settings.postgres.pool_size,
+        ..PostgresOptions::default()
+    };
+    let store = PostgresStore::connect(secret.expose_secret(), &options)
+        .await
+        .with_context(|| format!("opening {}", url.describe()))?;
+    Ok(store)
 }
 
 #[cfg(test)]

@@ -11,6 +11,13 @@ pub fn now_millis() -> Millis {
     (now.unix_timestamp_nanos() / 1_000_000) as Millis
 }
 
+/// The UTC day (YYYY-MM-DD) of a timestamp: the key of the dashboard's daily figures.
+pub fn day_of(at: Millis) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000))
+        .map(|t| t.date().to_string())
+        .unwrap_or_default()
+}
+
 pub const SECOND: Millis = 1_000;
 pub const HOUR: Millis = 3_600 * SECOND;
 pub const DAY: Millis = 24 * HOUR;

@@ -4,6 +4,7 @@ mod confirm;
 pub mod export;
 pub mod import;
 mod invites;
+pub mod rules;
 mod signup;
 
 use std::sync::Arc;

@@ -152,3 +152,51 @@ fn a_sqlite_url_puts_the_database_where_it_names() {
     );
     drop(node);
 }
+
+/// The deployment files the README shows are the files in deploy/, word for word.
+#[test]
+fn the_readme_shows_the_deployment_files_as_they_are() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for (file, fence) in [
+        ("deploy/quietlist.service", "```ini\n"),
+        ("deploy/nginx.conf", "```nginx\n"),
+        ("deploy/Caddyfile", "```\n"),
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        assert!(
+            readme.contains(&format!("{fence}{text}```")),
+            "README does not show {file} as it is"
+        );
+    }
+}
+
+/// systemd accepts the unit (syntax, options, sandboxing directives), where it is
+/// installed.
+#[test]
+fn systemd_accepts_the_unit_file() {
+    let Ok(status) = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("systemd-analyze is not installed: the unit file was not checked");
+        return;
+    };
+    assert!(status.status.success());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let unit = std::fs::read_to_string(root.join("deploy/quietlist.service")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quietlist.service");
+    std::fs::write(
+        &path,
+        unit.replace("/usr/local/bin/quietlist", env!("CARGO_BIN_EXE_quietlist")),
+    )
+    .unwrap();
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.trim().is_empty(), "{stderr}");
+}

@@ -9,10 +9,12 @@ use super::owner::add_one;
 use super::owner::day_of;
 use super::signup::{insert_token, queue_mail};
 use crate::domain::{Status, TokenPurpose};
+use crate::mail::rules::at_cap;
 use crate::store::{
     CohortRow, InvitationInfo, InviteReport, InviteRequest, InviteResponse, MailKind, Millis,
     NewToken, StoreResult,
 };
+use crate::waitlist::rules;
 
 /// Creates the cohort, or updates its capacity and start.
 pub fn ensure_cohort(
@@ -76,11 +78,7 @@ pub fn invite_next(conn: &Connection, r: &InviteRequest) -> StoreResult<Option<I
         .find_map(|(status, people)| (status == Status::Confirmed.as_str()).then_some(people))
         .unwrap_or(0);
     let free = cohort.free_seats();
-    let count = if r.overbook {
-        i64::from(r.count)
-    } else {
-        i64::from(r.count).min(free)
-    };
+    let count = rules::invite_count(r.count, free, r.overbook);
     // The line in order; a person at the cap is passed over (their invitation could not
     // be sent, and they would silently lose their seat), keeps their place and is counted
     // for the owner. Looking further than `count` is bounded, so a line of people all at
@@ -112,7 +110,7 @@ pub fn invite_next(conn: &Connection, r: &InviteRequest) -> StoreResult<Option<I
             r.now,
             r.now,
         )?;
-        if recent.all >= i64::from(r.cap) {
+        if at_cap(&recent, r.cap) {
             held_back += 1;
             continue;
         }
@@ -206,7 +204,7 @@ pub fn respond(
         )
         .and_then(|mut st| st.query_row([cohort_id], |r| Ok((r.get(0)?, r.get(1)?))))
         .sql("counting seats")?;
-    if accepted >= capacity {
+    if !rules::seat_left(capacity, accepted) {
         // Back in line at their old place: the invitation simply lapses.
         conn.prepare_cached(
             "UPDATE invitations SET state = 'expired', responded_at = ?2 WHERE id = ?1",

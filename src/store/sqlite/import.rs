@@ -7,6 +7,7 @@ use super::errors::SqlContext;
 use super::owner::{add_one, day_of};
 use super::signup::queue_mail;
 use crate::store::{ImportBatch, ImportReport, MailKind, StoreResult};
+use crate::waitlist::rules::line_key;
 
 pub fn import_batch(conn: &Connection, b: &ImportBatch) -> StoreResult<ImportReport> {
     let mut report = ImportReport::default();
@@ -54,7 +55,7 @@ pub fn import_batch(conn: &Connection, b: &ImportBatch) -> StoreResult<ImportRep
                     .prepare_cached(
                         "INSERT INTO subscribers (list, email_index, email_sealed, name_sealed, fields_sealed,
                              status, signed_up_at, last_signup_at, confirmed_at, line_seq, line_key)
-                         VALUES (?1, ?2, ?3, ?4, ?5, 'confirmed', ?6, ?6, ?7, ?8, ?8 * 1000) RETURNING id",
+                         VALUES (?1, ?2, ?3, ?4, ?5, 'confirmed', ?6, ?6, ?7, ?8, ?9) RETURNING id",
                     )
                     .and_then(|mut st| {
                         st.query_row(
@@ -66,7 +67,8 @@ pub fn import_batch(conn: &Connection, b: &ImportBatch) -> StoreResult<ImportRep
                                 row.fields_sealed,
                                 consent.submitted_at,
                                 b.now,
-                                seq
+                                seq,
+                                line_key(seq)
                             ],
                             |r| r.get(0),
                         )

@@ -6,7 +6,7 @@ use super::errors::SqlContext;
 use super::privacy::bump;
 use super::signup::place_in_line;
 use crate::domain::{Status, TokenPurpose};
-use crate::mail::rules::refusal;
+use crate::mail::rules::{refusal, with_erased_mails};
 use crate::store::{MailAttempt, MailClaim, MailJob, MailKind, Millis, RecentMails, StoreResult};
 
 pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJob>> {
@@ -180,10 +180,13 @@ pub(super) fn recent_mails(
         let times: Vec<Millis> = mails
             .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default();
-        recent.all += times.iter().filter(|t| **t > cap_since).count() as i64;
-        if last_confirmation.is_some_and(|at| at > confirmation_since) {
-            recent.confirmations += 1;
-        }
+        recent = with_erased_mails(
+            recent,
+            &times,
+            last_confirmation,
+            cap_since,
+            confirmation_since,
+        );
     }
     Ok(recent)
 }

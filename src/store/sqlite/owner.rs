@@ -4,10 +4,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::errors::SqlContext;
 use super::signup::queue_mail;
+use crate::admin::rules::{login_throttled_until, session_alive};
 use crate::domain::Status;
+pub use crate::store::day_of;
 use crate::store::{
     AdminRow, DailyStat, LoginAttempt, MailKind, Millis, NewToken, PersonRow, StoreResult,
 };
+use crate::waitlist::rules;
 
 pub fn admin_upsert(
     conn: &Connection,
@@ -134,7 +137,7 @@ pub fn session_check(
     let Some((admin_id, created_at, last_seen_at)) = row else {
         return Ok(None);
     };
-    if now - last_seen_at > idle || now - created_at > absolute {
+    if !session_alive(now, created_at, last_seen_at, idle, absolute) {
         return Ok(None);
     }
     if touch {
@@ -168,10 +171,8 @@ pub fn begin_login_attempt(
             )
             .and_then(|mut st| st.query_row(params![key, since], |r| Ok((r.get(0)?, r.get(1)?))))
             .sql("counting sign-in attempts")?;
-        if attempts as u64 >= *limit {
-            return Ok(LoginAttempt::Throttled {
-                until: oldest.unwrap_or(now) + (now - since),
-            });
+        if let Some(until) = login_throttled_until(attempts, *limit, oldest, now, since) {
+            return Ok(LoginAttempt::Throttled { until });
         }
     }
     let mut attempt_ids = Vec::with_capacity(keys.len());
@@ -272,11 +273,9 @@ pub fn resend_confirmation(
     let Some((status, last)) = row else {
         return Ok(false);
     };
-    let awaiting = matches!(
-        Status::parse(&status),
-        Some(Status::Pending | Status::Unsubscribed)
-    );
-    if !awaiting || last.is_some_and(|at| at > now - interval) {
+    if !rules::awaits_confirmation(Status::parse(&status))
+        || !rules::may_send_confirmation(last, now, interval)
+    {
         return Ok(false);
     }
     conn.prepare_cached(
@@ -329,11 +328,4 @@ pub fn daily_stats(conn: &Connection, since_day: &str) -> StoreResult<Vec<DailyS
         .collect()
     })
     .sql("reading dashboard figures")
-}
-
-/// The UTC day (YYYY-MM-DD) of a timestamp.
-pub fn day_of(at: Millis) -> String {
-    time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000))
-        .map(|t| t.date().to_string())
-        .unwrap_or_default()
 }

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::errors::SqlContext;
 use super::signup::{insert_token, place_in_line, queue_mail};
 use crate::domain::{Status, TokenPurpose};
+use crate::mail::rules::CAP_WINDOW;
 use crate::store::{
     AccessRequest, AuditEntry, ConsentRecord, MailKind, MailRecord, Millis, RetentionPolicy,
     RetentionReport, StoreResult, SubscriberRecord, UnsubscribeOutcome,
@@ -217,9 +218,6 @@ pub fn erase(
     bump(conn, "erasures", 1)?;
     Ok(Some(list))
 }
-
-/// The cap's window: what an erased address's recent mails are kept for.
-const CAP_WINDOW: Millis = 30 * crate::store::DAY;
 
 pub fn request_access(conn: &Connection, request: &AccessRequest) -> StoreResult<u64> {
     let mut people = Vec::new();

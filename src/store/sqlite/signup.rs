@@ -9,6 +9,7 @@ use crate::store::{
     ConfirmOutcome, Confirmation, MailKind, Millis, NewSignup, NewToken, SignupOutcome,
     StoreResult, StoredToken,
 };
+use crate::waitlist::rules::{self, ConfirmVerdict};
 
 /// `store_consent_text` is false when the text is known to be stored already.
 pub fn record_signup(
@@ -28,7 +29,7 @@ pub fn record_signup(
     // One confirmation mail per address per interval, counted by the keyed hash of the
     // address across every list and the suppression list (so erasure does not reset it).
     let last_confirmation = last_confirmation_at(conn, s)?;
-    let may_mail = last_confirmation.is_none_or(|at| at <= s.now - s.confirmation_interval);
+    let may_mail = rules::may_send_confirmation(last_confirmation, s.now, s.confirmation_interval);
 
     // Every address takes this same statement, new or known, so the work done (and the
     // time taken) does not depend on who is on the list. An unconfirmed person's row takes
@@ -92,10 +93,7 @@ pub fn record_signup(
 
     set_referral_index(conn, subscriber_id, &s.referral_index)?;
 
-    let awaiting_confirmation = matches!(
-        Status::parse(&status),
-        Some(Status::Pending | Status::Unsubscribed)
-    );
+    let awaiting_confirmation = rules::awaits_confirmation(Status::parse(&status));
     add_one(conn, &day_of(s.now), &s.list, "submissions", 1)?;
     if !awaiting_confirmation {
         return Ok(SignupOutcome::AlreadyConsented { subscriber_id });
@@ -278,24 +276,16 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
     let Some((expires_at, status, list, link_sent_at, unsubscribed_at)) = row else {
         return Ok(ConfirmOutcome::Unknown);
     };
-    // A link from before the person unsubscribed does not sign them up again: only a
-    // new signup's confirmation mail does.
-    if let (Some(sent), Some(left)) = (link_sent_at, unsubscribed_at)
-        && status == Status::Unsubscribed.as_str()
-        && sent <= left
-    {
-        return Ok(ConfirmOutcome::Expired { list });
-    }
-    let expires_at = expires_at.unwrap_or(0);
     let status = Status::parse(&status).unwrap_or(Status::Pending);
-    if status.has_standing_consent() {
-        return Ok(ConfirmOutcome::AlreadyConfirmed {
-            subscriber_id,
-            list,
-        });
-    }
-    if c.now > expires_at {
-        return Ok(ConfirmOutcome::Expired { list });
+    match rules::confirm_verdict(status, expires_at, link_sent_at, unsubscribed_at, c.now) {
+        ConfirmVerdict::Expired => return Ok(ConfirmOutcome::Expired { list }),
+        ConfirmVerdict::AlreadyConfirmed => {
+            return Ok(ConfirmOutcome::AlreadyConfirmed {
+                subscriber_id,
+                list,
+            });
+        }
+        ConfirmVerdict::Confirm => {}
     }
 
     let next_seq: i64 = conn
@@ -315,12 +305,19 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
 
     conn.prepare_cached(
         "UPDATE subscribers SET status = 'confirmed', confirmed_at = ?2,
-             line_seq = ?3, line_key = ?3 * 1000,
+             line_seq = ?3, line_key = ?4,
              pending_form = NULL, pending_text_hash = NULL,
              pending_client_ip = NULL, pending_submitted_at = NULL
          WHERE id = ?1",
     )
-    .and_then(|mut st| st.execute(params![subscriber_id, c.now, next_seq]))
+    .and_then(|mut st| {
+        st.execute(params![
+            subscriber_id,
+            c.now,
+            next_seq,
+            rules::line_key(next_seq)
+        ])
+    })
     .sql("confirming")?;
 
     credit_referrer(conn, subscriber_id, c.referral_boost)?;
@@ -361,8 +358,7 @@ fn credit_referrer(conn: &Connection, subscriber_id: i64, boost: i64) -> StoreRe
     let Some(Some(referrer)) = referrer else {
         return Ok(());
     };
-    if boost <= 0
-        || referrer == subscriber_id
+    if !rules::referral_may_count(boost, referrer, subscriber_id)
         || same_inbox_already_counted(conn, subscriber_id, referrer)?
     {
         return Ok(());
@@ -371,10 +367,10 @@ fn credit_referrer(conn: &Connection, subscriber_id: i64, boost: i64) -> StoreRe
         .and_then(|mut st| st.execute([subscriber_id]))
         .sql("marking a referral credited")?;
     conn.prepare_cached(
-        "UPDATE subscribers SET referral_credits = referral_credits + 1, line_key = line_key - ?2 * 1000 - 1
+        "UPDATE subscribers SET referral_credits = referral_credits + 1, line_key = line_key - ?2
          WHERE id = ?1 AND status = 'confirmed'",
     )
-    .and_then(|mut st| st.execute(params![referrer, boost]))
+    .and_then(|mut st| st.execute(params![referrer, rules::referral_move(boost)]))
     .sql("moving a referrer up")?;
     Ok(())
 }

@@ -5,6 +5,9 @@
 #[path = "../support/smtp_sink.rs"]
 mod smtp_sink;
 
+#[path = "../support/postgres.rs"]
+mod pg;
+
 mod abuse;
 mod bad_input;
 mod confirm;

@@ -30,6 +30,9 @@ macro_rules! contract {
     };
 }
 
+#[path = "../support/postgres.rs"]
+mod pg;
+
 mod backends;
 mod cohorts;
 mod fixtures;

@@ -73,18 +73,62 @@ struct Figures {
     mails: AtomicU64,
 }
 
+/// Where a case runs: a fresh store of a backend, or (PostgreSQL) one database shared by
+/// the cases of a run, emptied before each with a new store on it. A fresh database per
+/// case costs 0.8 s here (CREATE DATABASE and the migrations): 3.5 minutes for 256
+/// cases, against 16 s emptied.
+#[derive(Clone)]
+enum Target {
+    Fresh(Backend),
+    Emptied(String),
+}
+
 async fn run(
     ops: Vec<Op>,
     site: Arc<Published>,
-    backend: Backend,
+    target: &Target,
     figures: &Figures,
 ) -> Result<(), TestCaseError> {
-    let Some((store, guard)) = backends::open(backend).await else {
-        return Ok(());
-    };
-    let result = check(ops, site, store, figures).await;
-    backends::close(guard).await;
-    result
+    match target {
+        Target::Fresh(backend) => {
+            let Some((store, guard)) = backends::open(*backend).await else {
+                return Ok(());
+            };
+            let result = check(ops, site, store, figures).await;
+            backends::close(guard).await;
+            result
+        }
+        Target::Emptied(url) => {
+            crate::pg::empty_database(url).await;
+            let store = backends::open_postgres_url(url).await.unwrap();
+            check(ops, site, store, figures).await
+        }
+    }
+}
+
+/// The target for a whole run, and what to drop at its end.
+fn target(
+    backend: Backend,
+    runtime: &tokio::runtime::Runtime,
+) -> Option<(Target, Option<(String, String)>)> {
+    match backend {
+        Backend::Sqlite => Some((Target::Fresh(backend), None)),
+        Backend::Postgres => {
+            let admin_url = backends::postgres_admin_url()?;
+            let (url, name) = runtime.block_on(async {
+                let (url, name) = crate::pg::create_database(&admin_url).await;
+                crate::pg::answer_before_flush(&admin_url, &name).await;
+                (url, name)
+            });
+            Some((Target::Emptied(url), Some((admin_url, name))))
+        }
+    }
+}
+
+fn finish(runtime: &tokio::runtime::Runtime, database: Option<(String, String)>) {
+    if let Some((admin_url, name)) = database {
+        runtime.block_on(crate::pg::drop_database(&admin_url, &name));
+    }
 }
 
 async fn check(
@@ -292,9 +336,13 @@ fn claim(now: Millis, lists: &[String]) -> MailClaim {
 }
 
 fn every_mail_goes_to_someone_who_may_get_it_and_never_beyond_the_cap(backend: Backend) {
-    if backend == Backend::Postgres && backends::postgres_admin_url().is_none() {
+    let setup = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let Some((target, database)) = target(backend, &setup) else {
         return;
-    }
+    };
     let figures = Figures::default();
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: 256,
@@ -306,8 +354,9 @@ fn every_mail_goes_to_someone_who_may_get_it_and_never_beyond_the_cap(backend: B
             .enable_all()
             .build()
             .unwrap();
-        runtime.block_on(run(ops, site.clone(), backend, &figures))
+        runtime.block_on(run(ops, site.clone(), &target, &figures))
     });
+    finish(&setup, database);
     eprintln!(
         "property test ({backend:?}): {} cases, {} mails checked, result {:?}",
         figures.cases.load(Ordering::Relaxed),
@@ -320,9 +369,6 @@ fn every_mail_goes_to_someone_who_may_get_it_and_never_beyond_the_cap(backend: B
 /// The sequences this property test found broken once, kept as fixed cases.
 fn sequences_that_once_broke_the_promise(backend: Backend) {
     use Op::*;
-    if backend == Backend::Postgres && backends::postgres_admin_url().is_none() {
-        return;
-    }
     let figures = Figures::default();
     let site = Arc::new(Published::build(Site::load(&SiteFiles::demo()).unwrap()).unwrap());
     let cases = [
@@ -361,9 +407,11 @@ fn sequences_that_once_broke_the_promise(backend: Backend) {
         .enable_all()
         .build()
         .unwrap();
+    // A fresh database for each of these few cases, as every contract test has.
+    let target = Target::Fresh(backend);
     for ops in cases {
         runtime
-            .block_on(run(ops.clone(), site.clone(), backend, &figures))
+            .block_on(run(ops.clone(), site.clone(), &target, &figures))
             .unwrap_or_else(|e| panic!("{ops:?}: {e}"));
     }
 }

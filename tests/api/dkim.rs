@@ -161,9 +161,8 @@ async fn one_of_each_kind(app: &TestApp, email: &str) -> Vec<(&'static str, Rece
         .unwrap();
     assert_eq!(asked.status().as_u16(), 200);
     let access = mail_with_subject(app, email, "manage your data").await;
-    let invited = quietlist_command()
+    let invited = quietlist_command_on(&app.data_dir)
         .args(["invite", LIST, "--next", "1"])
-        .envs(crate::helpers::store_env(&app.data_dir))
         .output()
         .unwrap();
     assert!(

@@ -104,7 +104,10 @@ async fn every_acknowledged_signup_survives_kill_9_mid_load() {
             all_acked.len(),
             &missing[..missing.len().min(3)]
         );
-        assert_eq!(integrity_check(&data), "ok", "cycle {cycle}");
+        // PostgreSQL checks its own pages; SQLite's file is checked here.
+        if !on_postgres() {
+            assert_eq!(integrity_check(&data), "ok", "cycle {cycle}");
+        }
         eprintln!(
             "crash cycle {cycle}: {} acknowledged in all, 0 lost, integrity ok",
             all_acked.len()
@@ -143,6 +146,9 @@ async fn the_crash_check_catches_a_server_that_acknowledges_before_commit() {
 
 #[tokio::test]
 async fn a_locked_database_answers_503_loses_nothing_and_recovers_without_a_restart() {
+    if skip_on_postgres("another process locking the SQLite file") {
+        return;
+    }
     let app = spawn_app_with(|c| {
         c.database.sqlite.busy_timeout = Duration::from_millis(200);
         c.rate_limit = false;
@@ -198,6 +204,9 @@ const DISK_FULL_OK: &str = "DISK-FULL-SCENARIO-OK";
 /// directory is a 16 MiB tmpfs, so the disk can fill up without root.
 #[test]
 fn a_full_disk_answers_503_loses_nothing_and_recovers_without_a_restart() {
+    if skip_on_postgres("the SQLite file's disk filling up (PostgreSQL's disk is the server's)") {
+        return;
+    }
     let mount_point = tempfile::tempdir().unwrap();
     let test_binary = std::env::current_exe().unwrap();
     let output = std::process::Command::new("unshare")

@@ -1,8 +1,9 @@
 //! `spawn_app()`: the real application on port 0, with its own data directory and a real
 //! SMTP server on loopback. Tests drive it over HTTP and read the mail it sends.
 
-use std::path::PathBuf;
-use std::sync::Once;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, Once};
 use std::time::Duration;
 
 use quietlist::config::Config;
@@ -111,8 +112,10 @@ async fn start_in(
     // Tests post forms as API clients do, without the page's time stamp and at once;
     // tests/api/abuse.rs turns the check back on.
     config.abuse.form_min_seconds = 0;
-    if let Some(url) = test_database(&data_dir).await {
+    if let Some(url) = database_url_for(&data_dir) {
         config.database.url = Some(SecretString::from(url));
+        // Two tests at a time, each with an app or two: well within the server's limit.
+        config.database.postgres.pool_size = 4;
     }
     configure(&mut config);
     let app = Application::build(config).await.expect("the app builds");
@@ -331,11 +334,59 @@ impl Drop for TestApp {
     }
 }
 
+/// The backend the apps of this run store their data in: SQLite in their data directory
+/// (the default), or `QUIETLIST_TEST_DATABASE_BACKEND=postgres`: a fresh PostgreSQL
+/// database per data directory on the server named by `QUIETLIST_TEST_POSTGRES_URL`.
+pub fn on_postgres() -> bool {
+    match std::env::var("QUIETLIST_TEST_DATABASE_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("QUIETLIST_TEST_DATABASE_BACKEND={other:?}: sqlite or postgres"),
+    }
+}
+
+/// For a test about SQLite itself (its file, its locks, its recovery): true, with the
+/// reason printed, when this run is on PostgreSQL, where the test has nothing to check.
+pub fn skip_on_postgres(reason: &str) -> bool {
+    if on_postgres() {
+        eprintln!("skipped on PostgreSQL: {reason}");
+    }
+    on_postgres()
+}
+
+/// On PostgreSQL, the URL of the database that belongs to `data_dir` (made on first
+/// use, so that the app, its restarts and the CLI run on it all see the same data).
+pub fn database_url_for(data_dir: &Path) -> Option<String> {
+    static DATABASES: Mutex<Option<HashMap<PathBuf, String>>> = Mutex::new(None);
+    if !on_postgres() {
+        return None;
+    }
+    let mut databases = DATABASES.lock().unwrap_or_else(|e| e.into_inner());
+    let databases = databases.get_or_insert_with(HashMap::new);
+    if let Some(url) = databases.get(data_dir) {
+        return Some(url.clone());
+    }
+    let admin = crate::pg::admin_url()
+        .expect("QUIETLIST_TEST_DATABASE_BACKEND=postgres needs QUIETLIST_TEST_POSTGRES_URL");
+    let (url, _) = crate::pg::create_database_blocking(&admin);
+    databases.insert(data_dir.to_path_buf(), url.clone());
+    Some(url)
+}
+
+/// The real binary on `data_dir` (and its PostgreSQL database when the run is on one).
+pub fn quietlist_command_on(data_dir: &Path) -> std::process::Command {
+    let mut command = quietlist_command();
+    command.env("QUIETLIST_DATA_DIR", data_dir);
+    if let Some(url) = database_url_for(data_dir) {
+        command.env("QUIETLIST_DATABASE_URL", url);
+    }
+    command
+}
+
 /// `quietlist export LIST` on `data_dir`, run as the real binary.
 pub fn export_csv(data_dir: &std::path::Path, list: &str) -> String {
-    let output = quietlist_command()
+    let output = quietlist_command_on(data_dir)
         .args(["export", list])
-        .envs(crate::helpers::store_env(data_dir))
         .output()
         .expect("run quietlist export");
     assert!(
@@ -353,49 +404,6 @@ pub fn exported_emails(data_dir: &std::path::Path, list: &str) -> Vec<String> {
         .skip(1)
         .map(|line| line.split(',').next().unwrap_or("").to_owned())
         .collect()
-}
-
-/// The same tests against PostgreSQL when `QUIETLIST_TEST_DATABASE_URL` names a server:
-/// each data directory gets a database of its own (the same one again on a restart).
-pub async fn test_database(data_dir: &std::path::Path) -> Option<String> {
-    let server = std::env::var("QUIETLIST_TEST_DATABASE_URL").ok()?;
-    if let Some(url) = registered_database(data_dir) {
-        return Some(url);
-    }
-    let url = quietlist::store::postgres::testing::fresh_database(&server)
-        .await
-        .expect("a new PostgreSQL test database");
-    TEST_DATABASES
-        .lock()
-        .expect("the registry of test databases")
-        .insert(data_dir.to_owned(), url.clone());
-    Some(url)
-}
-
-static TEST_DATABASES: std::sync::LazyLock<
-    std::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
-> = std::sync::LazyLock::new(Default::default);
-
-fn registered_database(data_dir: &std::path::Path) -> Option<String> {
-    TEST_DATABASES
-        .lock()
-        .expect("the registry of test databases")
-        .get(data_dir)
-        .cloned()
-}
-
-/// The settings that point a command of the binary at a data directory and, in a
-/// PostgreSQL run, at that directory's database.
-pub fn store_env(data_dir: impl AsRef<std::path::Path>) -> Vec<(String, std::ffi::OsString)> {
-    let data_dir = data_dir.as_ref();
-    let mut env = vec![(
-        "QUIETLIST_DATA_DIR".to_owned(),
-        data_dir.as_os_str().to_owned(),
-    )];
-    if let Some(url) = registered_database(data_dir) {
-        env.push(("QUIETLIST_DATABASE_URL".to_owned(), url.into()));
-    }
-    env
 }
 
 /// The real binary, with no QUIETLIST_* settings inherited from the environment.
@@ -514,9 +522,8 @@ pub fn link_in(mail: &ReceivedMail, path_prefix: &str) -> String {
 /// `quietlist invite LIST --next N` on the app's data directory, with the mail cap the
 /// app runs with; returns what it printed.
 pub fn invite_next(app: &TestApp, n: &str, cap: &str) -> String {
-    let out = quietlist_command()
+    let out = quietlist_command_on(&app.data_dir)
         .args(["invite", LIST, "--next", n])
-        .envs(crate::helpers::store_env(&app.data_dir))
         .env("QUIETLIST_MAIL_CAP", cap)
         .output()
         .expect("quietlist invite");
@@ -547,10 +554,9 @@ pub fn copy_demo_site(to: &std::path::Path) {
 /// `quietlist serve` on a free loopback port with `data_dir`, JSON logs on a piped
 /// stderr, and `env` on top.
 pub fn serve_command(data_dir: &std::path::Path, env: &[(&str, &str)]) -> std::process::Command {
-    let mut command = quietlist_command();
+    let mut command = quietlist_command_on(data_dir);
     command
         .args(["serve", "--listen", "127.0.0.1:0"])
-        .envs(crate::helpers::store_env(data_dir))
         .env("QUIETLIST_LOG_FORMAT", "json")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());

@@ -5,6 +5,9 @@
 #[path = "../support/smtp_sink.rs"]
 mod smtp_sink;
 
+#[path = "../support/postgres.rs"]
+mod pg;
+
 mod abuse;
 mod architecture;
 mod bad_input;
@@ -24,6 +27,5 @@ mod owner;
 mod pages;
 mod postgres;
 mod promise;
-mod property;
 mod signup;
 mod timing;

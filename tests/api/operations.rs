@@ -124,7 +124,7 @@ fn a_database_url_with_an_unknown_scheme_stops_the_start_and_keeps_its_password_
     let data = tempfile::tempdir().unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_quietlist"))
         .arg("serve")
-        .envs(crate::helpers::store_env(data.path()))
+        .env("QUIETLIST_DATA_DIR", data.path())
         .env("QUIETLIST_DATABASE_URL", "mysql://root:hunter2@db/q")
         .env("QUIETLIST_LISTEN", "127.0.0.1:0")
         .output()

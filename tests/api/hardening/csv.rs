@@ -6,28 +6,31 @@ use quietlist::privacy::{MasterKey, SealedKind, Vault};
 
 use crate::helpers::*;
 
-/// (email, name) of everyone on the list, decrypted from the database with its key.
-fn people(data_dir: &std::path::Path) -> Vec<(String, String)> {
+/// (email, name) of everyone on the list, read through the store (of either backend)
+/// and decrypted with the data directory's key.
+async fn people(data_dir: &std::path::Path) -> Vec<(String, String)> {
     let key = std::fs::read_to_string(data_dir.join("secret.key")).unwrap();
     let vault = Vault::new(&MasterKey::parse(&key).unwrap()).unwrap();
-    let conn = rusqlite::Connection::open(data_dir.join("quietlist.sqlite3")).unwrap();
-    let mut st = conn
-        .prepare("SELECT email_sealed, name_sealed FROM subscribers WHERE list = ?1")
-        .unwrap();
-    let mut rows: Vec<(String, String)> = st
-        .query_map([LIST], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<Vec<u8>>>(1)?))
-        })
-        .unwrap()
-        .map(|row| {
-            let (email, name) = row.unwrap();
-            (
-                vault.open_email(&email).unwrap().as_str().to_owned(),
-                name.map(|n| vault.open_string(SealedKind::Name, &n).unwrap())
-                    .unwrap_or_default(),
-            )
-        })
-        .collect();
+    let settings = quietlist::store::DatabaseSettings {
+        url: database_url_for(data_dir).map(secrecy::SecretString::from),
+        ..Default::default()
+    };
+    let store = quietlist::store::open(&settings, data_dir).await.unwrap();
+    let mut rx = store.export(LIST).await.unwrap();
+    let mut rows = Vec::new();
+    while let Some(row) = rx.recv().await {
+        let row = row.unwrap();
+        rows.push((
+            vault
+                .open_email(&row.email_sealed)
+                .unwrap()
+                .as_str()
+                .to_owned(),
+            row.name_sealed
+                .map(|n| vault.open_string(SealedKind::Name, &n).unwrap())
+                .unwrap_or_default(),
+        ));
+    }
     rows.sort();
     rows
 }
@@ -47,7 +50,7 @@ async fn an_export_with_formula_guarded_cells_imports_back_to_itself() {
             .await;
         assert_eq!(response.status().as_u16(), 303, "{email}");
     }
-    let before = people(&app.data_dir);
+    let before = people(&app.data_dir).await;
     assert_eq!(before.len(), 5);
     let csv = app.export_csv(LIST);
     assert!(
@@ -58,10 +61,9 @@ async fn an_export_with_formula_guarded_cells_imports_back_to_itself() {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), &csv).unwrap();
     let other = spawn_app().await;
-    let out = quietlist_command()
+    let out = quietlist_command_on(&other.data_dir)
         .args(["import", LIST])
         .arg(file.path())
-        .envs(crate::helpers::store_env(&other.data_dir))
         .output()
         .unwrap();
     assert!(
@@ -69,5 +71,5 @@ async fn an_export_with_formula_guarded_cells_imports_back_to_itself() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(people(&other.data_dir), before);
+    assert_eq!(people(&other.data_dir).await, before);
 }

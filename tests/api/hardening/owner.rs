@@ -7,9 +7,8 @@ use crate::helpers::*;
 use crate::owner::{OWNER, browser, login_with};
 
 fn admin_add(app: &TestApp, password: &str) {
-    let mut child = quietlist_command()
+    let mut child = quietlist_command_on(&app.data_dir)
         .args(["admin", "add", OWNER, "--password-stdin"])
-        .envs(crate::helpers::store_env(&app.data_dir))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

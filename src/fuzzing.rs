@@ -491,10 +491,18 @@ pub fn mail(data: &[u8]) {
             subscriber_id: 1,
             list: LIST.into(),
             email_sealed: Vec::new(),
-            token: Some((purpose, 1, vec![1; 16])),
+            token: Some(crate::store::MailToken {
+                purpose,
+                id: 1,
+                seed: vec![1; 16],
+            }),
             attempts: 0,
             place_in_line: Some(1),
-            invitation: Some((cohort.clone(), Some(starts.clone()), 1_800_000_000_000)),
+            invitation: Some(crate::store::InvitationMail {
+                cohort: cohort.clone(),
+                starts: Some(starts.clone()),
+                expires_at: 1_800_000_000_000,
+            }),
         };
         let recipient = Mailbox::new(None, to.parse().expect("an accepted address"));
         let composed = match compose(&settings, &site, &w.vault, &job, recipient) {

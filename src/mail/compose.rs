@@ -15,7 +15,7 @@ use crate::config::DkimSettings;
 use crate::domain::TokenPurpose;
 use crate::privacy::Vault;
 use crate::publish::{CONFIRM_HOURS, Published};
-use crate::store::{MailJob, MailKind};
+use crate::store::{InvitationMail, MailJob, MailKind};
 
 /// What every mail needs that does not change from mail to mail.
 pub struct MailSettings {
@@ -88,9 +88,9 @@ pub fn compose(
     let link = |purpose: TokenPurpose, path: &str| -> anyhow::Result<String> {
         job.token
             .as_ref()
-            .filter(|(p, _, _)| *p == purpose)
-            .map(|(_, id, seed)| {
-                let token = vault.link_token(purpose, *id, seed);
+            .filter(|t| t.purpose == purpose)
+            .map(|t| {
+                let token = vault.link_token(purpose, t.id, &t.seed);
                 format!("{}/{path}/{}", settings.base_url, token.as_str())
             })
             .ok_or_else(|| {
@@ -149,8 +149,8 @@ pub fn compose(
             let (id, seed) = job
                 .token
                 .as_ref()
-                .filter(|(p, _, _)| *p == TokenPurpose::Invite)
-                .map(|(_, id, seed)| (*id, seed.clone()))
+                .filter(|t| t.purpose == TokenPurpose::Invite)
+                .map(|t| (t.id, t.seed.clone()))
                 .ok_or_else(|| anyhow::anyhow!("invitation mail {} has no token", job.id))?;
             let answer = |purpose: TokenPurpose, path: &str| {
                 let token = vault.link_token(purpose, id, &seed);
@@ -160,7 +160,11 @@ pub fn compose(
                 answer(TokenPurpose::Accept, "accept"),
                 answer(TokenPurpose::Decline, "decline"),
             );
-            let (cohort, starts, expires_at) = job.invitation.clone().unwrap_or_default();
+            let InvitationMail {
+                cohort,
+                starts,
+                expires_at,
+            } = job.invitation.clone().unwrap_or_default();
             (
                 format!("A seat is open for you: {title}"),
                 "mail/invite",

@@ -192,13 +192,13 @@ pub struct MailJob {
     pub subscriber_id: i64,
     pub list: String,
     pub email_sealed: Vec<u8>,
-    /// The token the mail's links carry: (purpose, token id, seed).
-    pub token: Option<(TokenPurpose, i64, Vec<u8>)>,
+    /// The token the mail's links carry.
+    pub token: Option<MailToken>,
     /// Attempts made before this one.
     pub attempts: u32,
     pub place_in_line: Option<u64>,
-    /// For an invitation: (cohort, its start, when the invitation expires).
-    pub invitation: Option<(String, Option<String>, Millis)>,
+    /// For an invitation: what the mail says about the cohort.
+    pub invitation: Option<InvitationMail>,
 }
 
 #[derive(Debug, Clone)]
@@ -469,7 +469,33 @@ impl ImportReport {
 }
 
 /// The invitation behind a token: (list, cohort, state, the cohort's start).
-pub type InvitationInfo = (String, String, String, Option<String>);
+/// The invitation behind a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationInfo {
+    pub list: String,
+    pub cohort: String,
+    /// `invited`, `accepted`, `declined` or `expired`.
+    pub state: String,
+    /// When the cohort starts, as the site settings give it.
+    pub starts: Option<String>,
+}
+
+/// The link a mail carries: its purpose and the token row it is minted from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailToken {
+    pub purpose: TokenPurpose,
+    pub id: i64,
+    pub seed: Vec<u8>,
+}
+
+/// What an invitation mail says about its cohort.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvitationMail {
+    pub cohort: String,
+    pub starts: Option<String>,
+    /// When the invitation can no longer be answered.
+    pub expires_at: Millis,
+}
 
 /// One day's figure for the dashboard.
 #[derive(Debug, Clone, serde::Serialize)]

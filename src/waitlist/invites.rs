@@ -4,7 +4,9 @@
 use super::Waitlists;
 use crate::domain::TokenPurpose;
 use crate::privacy::audit::{self, Actor, AuditEvent};
-use crate::store::{InviteReport, InviteRequest, InviteResponse, StoreError, now_millis};
+use crate::store::{
+    InvitationInfo, InviteReport, InviteRequest, InviteResponse, StoreError, now_millis,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InviteError {
@@ -118,12 +120,22 @@ impl Waitlists {
             return Ok(InvitePage::Invalid);
         };
         Ok(match self.store.invitation(row.id).await? {
-            Some((list, cohort, state, starts)) if state == "invited" => InvitePage::Open {
+            Some(InvitationInfo {
+                list,
+                cohort,
+                state,
+                starts,
+            }) if state == "invited" => InvitePage::Open {
                 list,
                 cohort,
                 starts,
             },
-            Some((list, cohort, state, _)) => InvitePage::Answered {
+            Some(InvitationInfo {
+                list,
+                cohort,
+                state,
+                ..
+            }) => InvitePage::Answered {
                 list,
                 cohort,
                 state,

@@ -4,7 +4,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use quietlist::domain::{Status, TokenPurpose};
-use quietlist::store::{DAY, InviteReport, InviteRequest, InviteResponse, MailKind, Millis, Store};
+use quietlist::store::{
+    DAY, InvitationInfo, InvitationMail, InviteReport, InviteRequest, InviteResponse, MailKind,
+    MailToken, Millis, Store,
+};
 
 use crate::fixtures::*;
 
@@ -52,7 +55,11 @@ async fn invitations_sent(store: &Arc<dyn Store>, now: Millis) -> Vec<(i64, i64)
         .into_iter()
         .filter(|j| j.kind == MailKind::Invite)
         .map(|j| {
-            let (purpose, token_id, _) = j.token.expect("an invitation has a link");
+            let MailToken {
+                purpose,
+                id: token_id,
+                ..
+            } = j.token.expect("an invitation has a link");
             assert_eq!(purpose, TokenPurpose::Invite);
             (j.subscriber_id, token_id)
         })
@@ -153,17 +160,21 @@ async fn invite_next_invites_the_next_in_line_up_to_the_free_seats(store: Arc<dy
         assert!(ids[..3].contains(&job.subscriber_id));
         assert_eq!(
             job.invitation,
-            Some(("spring".to_owned(), start.clone(), now + INVITE_TTL))
+            Some(InvitationMail {
+                cohort: "spring".to_owned(),
+                starts: start.clone(),
+                expires_at: now + INVITE_TTL
+            })
         );
-        let (_, token_id, _) = job.token.clone().unwrap();
+        let token_id = job.token.clone().unwrap().id;
         assert_eq!(
             store.invitation(token_id).await.unwrap(),
-            Some((
-                LIST.into(),
-                "spring".into(),
-                "invited".into(),
-                start.clone()
-            ))
+            Some(InvitationInfo {
+                list: LIST.into(),
+                cohort: "spring".into(),
+                state: "invited".into(),
+                starts: start.clone()
+            })
         );
     }
     let full = store
@@ -334,7 +345,7 @@ async fn an_invitation_is_answered_once_and_not_after_it_expired(store: Arc<dyn 
     );
     assert_eq!(status(&store, ids[1]).await, Some(Status::Expired));
     assert_eq!(
-        store.invitation(second).await.unwrap().map(|i| i.2),
+        store.invitation(second).await.unwrap().map(|i| i.state),
         Some("expired".into())
     );
     assert_eq!(

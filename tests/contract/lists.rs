@@ -154,7 +154,7 @@ async fn count_by_status_equals_a_real_count_of_the_list(store: Arc<dyn Store>) 
         .await
         .into_iter()
         .filter(|j| j.kind == MailKind::Invite)
-        .filter_map(|j| j.token.map(|(_, token_id, _)| (j.subscriber_id, token_id)))
+        .filter_map(|j| j.token.map(|t| (j.subscriber_id, t.id)))
         .collect();
     let token_of = |id: i64| {
         tokens

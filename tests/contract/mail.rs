@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use quietlist::domain::TokenPurpose;
-use quietlist::store::{AccessRequest, DAY, InviteRequest, MailAttempt, MailKind, Store};
+use quietlist::store::{
+    AccessRequest, DAY, InviteRequest, MailAttempt, MailKind, MailToken, Store,
+};
 
 use crate::fixtures::*;
 
@@ -78,7 +80,14 @@ async fn a_job_carries_its_address_list_and_link(store: Arc<dyn Store>) {
     assert_eq!(job.subscriber_id, id);
     assert_eq!(job.list, OTHER);
     assert_eq!(job.email_sealed, sealed(7));
-    assert_eq!(job.token, Some((TokenPurpose::Confirm, id, seed.to_vec())));
+    assert_eq!(
+        job.token,
+        Some(MailToken {
+            purpose: TokenPurpose::Confirm,
+            id,
+            seed: seed.to_vec(),
+        })
+    );
     assert_eq!(job.place_in_line, None);
     assert!(job.invitation.is_none());
 }

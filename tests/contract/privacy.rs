@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use quietlist::domain::Status;
 use quietlist::store::{
-    AccessRequest, AuditEntry, ConfirmOutcome, DAY, HOUR, KeyCheck, Millis, RetentionPolicy,
-    RetentionReport, Store, UnsubscribeOutcome,
+    AccessRequest, AuditEntry, ConfirmOutcome, DAY, HOUR, KeyCheck, MailToken, Millis,
+    RetentionPolicy, RetentionReport, Store, UnsubscribeOutcome,
 };
 
 use crate::fixtures::*;
@@ -170,7 +170,11 @@ async fn a_new_manage_link_goes_once_a_day_to_each_confirmed_person_with_the_add
         .collect();
     assert!(!access.is_empty());
     for job in access {
-        let (purpose, token_id, _) = job.token.clone().unwrap();
+        let MailToken {
+            purpose,
+            id: token_id,
+            ..
+        } = job.token.clone().unwrap();
         assert_eq!(purpose, quietlist::domain::TokenPurpose::Manage);
         let token = store.token(token_id).await.unwrap().unwrap();
         assert_eq!(token.subscriber_id, job.subscriber_id);

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use quietlist::domain::{Status, TokenPurpose};
-use quietlist::store::{ConfirmOutcome, DAY, HOUR, SignupOutcome, Store};
+use quietlist::store::{ConfirmOutcome, DAY, HOUR, MailToken, SignupOutcome, Store};
 
 use crate::fixtures::*;
 
@@ -218,7 +218,11 @@ async fn confirming_records_consent_and_queues_the_welcome_with_a_manage_link(
         .iter()
         .find(|j| j.kind == quietlist::store::MailKind::Welcome)
         .expect("the welcome mail is claimed");
-    let (purpose, token_id, _) = welcome.token.clone().expect("a manage link");
+    let MailToken {
+        purpose,
+        id: token_id,
+        ..
+    } = welcome.token.clone().expect("a manage link");
     assert_eq!((purpose, token_id), (TokenPurpose::Manage, manage_token_id));
     assert_eq!(welcome.place_in_line, Some(1));
 }

@@ -329,6 +329,13 @@ pub async fn invitation(tx: &Tx<'_>, token_id: i64) -> StoreResult<Option<Invita
         "reading an invitation",
     )
     .await?
-    .map(|r| Ok((col(&r, 0)?, col(&r, 1)?, col(&r, 2)?, col(&r, 3)?)))
+    .map(|r| {
+        Ok(InvitationInfo {
+            list: col(&r, 0)?,
+            cohort: col(&r, 1)?,
+            state: col(&r, 2)?,
+            starts: col(&r, 3)?,
+        })
+    })
     .transpose()
 }

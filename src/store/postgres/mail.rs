@@ -7,7 +7,10 @@ use super::privacy::bump;
 use super::signup::place_in_line;
 use crate::domain::{Status, TokenPurpose};
 use crate::mail::rules::{refusal, with_erased_mails};
-use crate::store::{MailAttempt, MailClaim, MailJob, MailKind, Millis, RecentMails, StoreResult};
+use crate::store::{
+    InvitationMail, MailAttempt, MailClaim, MailJob, MailKind, MailToken, Millis, RecentMails,
+    StoreResult,
+};
 
 pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJob>> {
     // The cap and the interval are counted under each address's lock, so two nodes cannot
@@ -92,8 +95,11 @@ pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJ
         )
         .await?;
         let token = match (kind, token_id) {
-            (MailKind::Confirmation, _) => col::<Option<Vec<u8>>>(&row, 8)?
-                .map(|seed| (TokenPurpose::Confirm, subscriber_id, seed)),
+            (MailKind::Confirmation, _) => col::<Option<Vec<u8>>>(&row, 8)?.map(|seed| MailToken {
+                purpose: TokenPurpose::Confirm,
+                id: subscriber_id,
+                seed,
+            }),
             (_, Some(token_id)) => mail_token(tx, token_id).await?,
             (_, None) => None,
         };
@@ -110,7 +116,13 @@ pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJ
                 "reading an invitation",
             )
             .await?
-            .map(|r| Ok::<_, crate::store::StoreError>((col(&r, 0)?, col(&r, 1)?, col(&r, 2)?)))
+            .map(|r| {
+                Ok::<_, crate::store::StoreError>(InvitationMail {
+                    cohort: col(&r, 0)?,
+                    starts: col(&r, 1)?,
+                    expires_at: col(&r, 2)?,
+                })
+            })
             .transpose()?,
             _ => None,
         };
@@ -195,10 +207,7 @@ async fn skip(tx: &Tx<'_>, id: i64, reason: &str) -> StoreResult<()> {
     Ok(())
 }
 
-async fn mail_token(
-    tx: &Tx<'_>,
-    token_id: i64,
-) -> StoreResult<Option<(TokenPurpose, i64, Vec<u8>)>> {
+async fn mail_token(tx: &Tx<'_>, token_id: i64) -> StoreResult<Option<MailToken>> {
     let Some(row) = opt(
         tx,
         "SELECT purpose, seed FROM tokens WHERE id = $1",
@@ -211,7 +220,13 @@ async fn mail_token(
     };
     let purpose: String = col(&row, 0)?;
     TokenPurpose::parse(&purpose)
-        .map(|p| col(&row, 1).map(|seed| (p, token_id, seed)))
+        .map(|purpose| {
+            col(&row, 1).map(|seed| MailToken {
+                purpose,
+                id: token_id,
+                seed,
+            })
+        })
         .transpose()
 }
 

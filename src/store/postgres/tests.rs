@@ -207,9 +207,9 @@ async fn a_person_goes_from_signup_to_erasure_and_every_step_is_kept() {
     );
     let invite = store.claim_mail(claim(NOW + 60)).await.unwrap();
     assert_eq!(invite[0].kind, MailKind::Invite);
-    let (_, invite_token, _) = invite[0].token.clone().unwrap();
+    let invite_token = invite[0].token.clone().unwrap().id;
     assert_eq!(
-        store.invitation(invite_token).await.unwrap().unwrap().2,
+        store.invitation(invite_token).await.unwrap().unwrap().state,
         "invited"
     );
     assert!(matches!(
@@ -347,7 +347,7 @@ async fn the_last_seat_goes_to_one_of_two_people_accepting_on_two_nodes() {
     let mut tokens = Vec::new();
     for job in stores[0].claim_mail(claim(NOW + 20)).await.unwrap() {
         if job.kind == MailKind::Invite {
-            tokens.push(job.token.unwrap().1);
+            tokens.push(job.token.unwrap().id);
         }
     }
     assert_eq!(tokens.len(), 6);

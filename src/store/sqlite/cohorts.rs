@@ -272,6 +272,16 @@ pub fn invitation(conn: &Connection, token_id: i64) -> StoreResult<Option<Invita
         "SELECT c.list, c.name, i.state, c.starts FROM invitations i JOIN cohorts c ON c.id = i.cohort_id
          WHERE i.token_id = ?1",
     )
-    .and_then(|mut st| st.query_row([token_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional())
+    .and_then(|mut st| {
+        st.query_row([token_id], |r| {
+            Ok(InvitationInfo {
+                list: r.get(0)?,
+                cohort: r.get(1)?,
+                state: r.get(2)?,
+                starts: r.get(3)?,
+            })
+        })
+        .optional()
+    })
     .sql("reading an invitation")
 }

@@ -7,7 +7,10 @@ use super::privacy::bump;
 use super::signup::place_in_line;
 use crate::domain::{Status, TokenPurpose};
 use crate::mail::rules::{refusal, with_erased_mails};
-use crate::store::{MailAttempt, MailClaim, MailJob, MailKind, Millis, RecentMails, StoreResult};
+use crate::store::{
+    InvitationMail, MailAttempt, MailClaim, MailJob, MailKind, MailToken, Millis, RecentMails,
+    StoreResult,
+};
 
 pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJob>> {
     type Row = (
@@ -94,9 +97,11 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
         .and_then(|mut st| st.execute(params![id, claim.now + claim.lease_ms, claim.now]))
         .sql("leasing a mail")?;
         let token = match (kind, token_id) {
-            (MailKind::Confirmation, _) => {
-                confirm_seed.map(|seed| (TokenPurpose::Confirm, subscriber_id, seed))
-            }
+            (MailKind::Confirmation, _) => confirm_seed.map(|seed| MailToken {
+                purpose: TokenPurpose::Confirm,
+                id: subscriber_id,
+                seed,
+            }),
             (_, Some(token_id)) => mail_token(conn, token_id)?,
             (_, None) => None,
         };
@@ -111,8 +116,14 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
                      JOIN cohorts c ON c.id = i.cohort_id WHERE i.token_id = ?1",
                 )
                 .and_then(|mut st| {
-                    st.query_row([token_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                        .optional()
+                    st.query_row([token_id], |r| {
+                        Ok(InvitationMail {
+                            cohort: r.get(0)?,
+                            starts: r.get(1)?,
+                            expires_at: r.get(2)?,
+                        })
+                    })
+                    .optional()
                 })
                 .sql("reading an invitation")?,
             _ => None,
@@ -200,10 +211,7 @@ fn skip(conn: &Connection, id: i64, reason: &str) -> StoreResult<()> {
     Ok(())
 }
 
-fn mail_token(
-    conn: &Connection,
-    token_id: i64,
-) -> StoreResult<Option<(TokenPurpose, i64, Vec<u8>)>> {
+fn mail_token(conn: &Connection, token_id: i64) -> StoreResult<Option<MailToken>> {
     let row: Option<(String, Vec<u8>)> = conn
         .prepare_cached("SELECT purpose, seed FROM tokens WHERE id = ?1")
         .and_then(|mut st| {
@@ -211,7 +219,13 @@ fn mail_token(
                 .optional()
         })
         .sql("reading a mail's token")?;
-    Ok(row.and_then(|(purpose, seed)| TokenPurpose::parse(&purpose).map(|p| (p, token_id, seed))))
+    Ok(row.and_then(|(purpose, seed)| {
+        TokenPurpose::parse(&purpose).map(|purpose| MailToken {
+            purpose,
+            id: token_id,
+            seed,
+        })
+    }))
 }
 
 /// A failed attempt gets a row of its own in `outbox_attempts`; a success is recorded on

@@ -79,6 +79,24 @@ pub fn parse_url(url: &str, options: &PostgresOptions) -> anyhow::Result<ParsedU
     Ok(ParsedUrl { config, root_cert })
 }
 
+/// For logs, errors, the audit log and `db copy`'s report: the host, port and database
+/// as the connection itself reads them (tokio-postgres's parser, not the `url` crate's:
+/// the two split an unescaped `/` in a password differently, and the `url` crate's
+/// reading put part of the password in the "path"). Never the user or the password.
+pub fn describe_url(url: &str) -> Option<String> {
+    use tokio_postgres::config::Host;
+    let (url, _) = split_libpq_extras(url).ok()?;
+    let config = tokio_postgres::Config::from_str(&url).ok()?;
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(host)) => host.clone(),
+        Some(Host::Unix(path)) => path.display().to_string(),
+        None => "(socket)".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let database = config.get_dbname().unwrap_or("");
+    Some(format!("PostgreSQL at {host}:{port}/{database}"))
+}
+
 pub struct ParsedUrl {
     pub config: tokio_postgres::Config,
     pub root_cert: Option<String>,

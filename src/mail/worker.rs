@@ -150,6 +150,8 @@ impl OutboxWorker {
         let (error, retry_at) = match result {
             Ok(()) => (None, None),
             Err((message, permanent)) => {
+                // What the server said may name the recipient: never logged nor kept.
+                let message = crate::mail::redact::without_addresses(&message);
                 let attempts = job.attempts + 1;
                 let give_up = permanent || attempts >= MAX_ATTEMPTS;
                 tracing::warn!(

@@ -195,9 +195,12 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                 data.push_str(unstuffed);
             }
             if take_one(&shared.fail_permanent) {
-                write
-                    .write_all(b"550 5.1.1 mailbox unavailable\r\n")
-                    .await?;
+                // As Postfix words it: the refusal names the recipient.
+                let refusal = format!(
+                    "550 5.1.1 {}: Recipient address rejected: User unknown\r\n",
+                    rcpt_to.first().map(String::as_str).unwrap_or("<>")
+                );
+                write.write_all(refusal.as_bytes()).await?;
             } else if take_one(&shared.fail_transient) {
                 write.write_all(b"451 4.3.0 try again later\r\n").await?;
             } else {

@@ -119,8 +119,8 @@ impl OutboxWorker {
     }
 
     /// Records a round's attempts. While the database is out of reach (a node cut off
-    /// from it, a failover), the attempts are kept and recorded once it is back, for up to
-    /// as long as the claim's lease lasts: a mail that went out is then not sent again by
+    /// from it, a failover), the attempts are kept and recorded once it is back, while the
+    /// claim's lease lasts: a mail that went out is then not sent again by
     /// another node. Past the lease another node may have the mail, so the attempts are
     /// dropped (the store also ignores a failure for a mail no longer in flight).
     /// Recording is safe to repeat (a mail already marked sent stays as it is).

@@ -63,10 +63,14 @@ pub fn parse_url(url: &str, options: &PostgresOptions) -> anyhow::Result<ParsedU
     config.keepalives_idle(Duration::from_secs(10));
     config.keepalives_interval(Duration::from_secs(2));
     config.keepalives_retries(3);
+    // A node cut off in the middle of a transaction leaves it open on the server with
+    // its locks (a list's line lock stops every confirmation on every node): the server
+    // ends such a transaction soon after the node's own limit has given up on it.
     let session = format!(
-        "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout=300000",
+        "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={}",
         options.statement_timeout.as_millis(),
-        options.lock_timeout.as_millis()
+        options.lock_timeout.as_millis(),
+        (options.operation_timeout * 2).as_millis()
     );
     let combined = match config.get_options() {
         Some(own) if !own.is_empty() => format!("{own} {session}"),
@@ -206,6 +210,14 @@ mod tests {
                 .get_options()
                 .unwrap()
                 .contains("statement_timeout=5000")
+        );
+        assert!(
+            parsed
+                .config
+                .get_options()
+                .unwrap()
+                .contains("idle_in_transaction_session_timeout=16000"),
+            "a transaction left open by a node cut off ends soon on the server"
         );
     }
 

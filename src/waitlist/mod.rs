@@ -62,16 +62,40 @@ pub struct Waitlists {
     pub site: Arc<ArcSwap<Published>>,
     pub mail_wake: Arc<Notify>,
     pub policy: WaitlistPolicy,
+    /// The last answer to "is the database ready?", shared by every probe.
+    pub readiness: Arc<Readiness>,
 }
+
+/// `/readyz` is open to anyone and each check is a database transaction: one check at a
+/// time, and its answer reused for a second, whatever the number of probes.
+#[derive(Default)]
+pub struct Readiness {
+    last: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
+}
+
+/// How long a readiness answer is reused.
+const READINESS_REUSED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Waitlists {
     /// Whether this node can serve signups: the database answers within `within` (for
     /// the load balancer's `/readyz`).
     pub async fn database_ready(&self, within: std::time::Duration) -> Result<(), String> {
-        match tokio::time::timeout(within, self.store.ready()).await {
+        // Probes that come while a check runs wait for it and take its answer.
+        let mut last = self.readiness.last.lock().await;
+        if let Some((at, answer)) = last.as_ref()
+            && at.elapsed() < READINESS_REUSED_FOR
+        {
+            return answer.clone();
+        }
+        let answer = match tokio::time::timeout(within, self.store.ready()).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err(format!("the database did not answer within {within:?}")),
+        };
+        if let Err(problem) = &answer {
+            tracing::warn!(%problem, "not ready");
         }
+        *last = Some((std::time::Instant::now(), answer.clone()));
+        answer
     }
 }

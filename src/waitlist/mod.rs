@@ -67,23 +67,24 @@ pub struct Waitlists {
 }
 
 /// `/readyz` is open to anyone and each check is a database transaction: one check at a
-/// time, and its answer reused for a second, whatever the number of probes.
+/// time per node, whatever the number of probes, each answered by a check that ended
+/// after it came.
 #[derive(Default)]
 pub struct Readiness {
     last: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
 }
 
-/// How long a readiness answer is reused.
-const READINESS_REUSED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
-
 impl Waitlists {
     /// Whether this node can serve signups: the database answers within `within` (for
     /// the load balancer's `/readyz`).
     pub async fn database_ready(&self, within: std::time::Duration) -> Result<(), String> {
-        // Probes that come while a check runs wait for it and take its answer.
+        // Probes that come while a check runs wait for it and take its answer; a probe
+        // after it gets a check of its own (an answer from before it came could hide a
+        // database that has just gone away).
+        let arrived = std::time::Instant::now();
         let mut last = self.readiness.last.lock().await;
-        if let Some((at, answer)) = last.as_ref()
-            && at.elapsed() < READINESS_REUSED_FOR
+        if let Some((checked_at, answer)) = last.as_ref()
+            && *checked_at >= arrived
         {
             return answer.clone();
         }

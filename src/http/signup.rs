@@ -388,7 +388,10 @@ pub fn json_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, JsonProblem> {
             let field = text
                 .strip_prefix(DUPLICATE_KEY)
                 .and_then(|rest| rest.rsplit_once(" at line "))
-                .map_or("body", |(key, _)| key)
+                .map(|(key, _)| key)
+                // An empty key names no field a client could find: the body is at fault.
+                .filter(|key| !key.is_empty())
+                .unwrap_or("body")
                 .to_owned();
             return Err((
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -38,6 +38,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../../../migrations/postgres/0008_token_expiry.sql"),
     ),
+    (
+        9,
+        include_str!("../../../migrations/postgres/0009_announcements.sql"),
+    ),
 ];
 
 /// The one-key advisory lock of migrations ("quietlist" in ASCII, as a number).

@@ -93,6 +93,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../../../migrations/sqlite/0008_token_expiry.sql"),
     ),
+    (
+        9,
+        include_str!("../../../migrations/sqlite/0009_announcements.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

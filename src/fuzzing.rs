@@ -66,6 +66,7 @@ fn world() -> &'static World {
             vault: vault.clone(),
             site: Arc::new(ArcSwap::from_pointee(published())),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
+            readiness: Default::default(),
             policy: WaitlistPolicy {
                 confirmation_interval: 24 * 3_600_000,
                 confirm_link_ttl: 48 * 3_600_000,

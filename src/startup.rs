@@ -86,6 +86,7 @@ impl Core {
             site: self.site.clone(),
             mail_wake: Arc::new(Notify::new()),
             policy: policy(config),
+            readiness: Default::default(),
         }
     }
 
@@ -155,6 +156,7 @@ impl Application {
             site: core.site.clone(),
             mail_wake: mail_wake.clone(),
             policy: policy(&config),
+            readiness: Default::default(),
         };
         let worker = OutboxWorker {
             store,

@@ -170,8 +170,8 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         .await
     {
         Ok(()) => "ready".into_response(),
-        Err(problem) => {
-            tracing::warn!(%problem, "not ready");
+        Err(_) => {
+            // Logged once per check by the use case, not once per probe.
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [

@@ -2,6 +2,7 @@
 
 pub mod compose;
 pub mod dkim;
+pub mod redact;
 pub mod rules;
 pub mod smtp;
 pub mod transport;

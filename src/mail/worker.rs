@@ -67,6 +67,7 @@ impl OutboxWorker {
                 all_lists: this.site.load().site.waitlists.keys().cloned().collect(),
                 confirmation_interval: this.confirmation_interval,
             };
+            let claimed_at = claim.now;
             let jobs = match this.store.claim_mail(claim).await {
                 Ok(jobs) => jobs,
                 Err(e) => {
@@ -112,18 +113,25 @@ impl OutboxWorker {
                     attempts.push(attempt);
                 }
             }
-            this.record(attempts, &mut shutdown).await;
+            this.record(attempts, claimed_at, &mut shutdown).await;
         }
         tracing::info!("outbox worker stopped");
     }
 
     /// Records a round's attempts. While the database is out of reach (a node cut off
-    /// from it, a failover), the attempts are kept and recorded once it is back, for up to
-    /// a lease: a mail that went out is then not sent again by another node. Recording is
-    /// safe to repeat (a mail already marked sent stays as it is).
-    async fn record(&self, attempts: Vec<MailAttempt>, shutdown: &mut watch::Receiver<bool>) {
+    /// from it, a failover), the attempts are kept and recorded once it is back, while the
+    /// claim's lease lasts: a mail that went out is then not sent again by
+    /// another node. Past the lease another node may have the mail, so the attempts are
+    /// dropped (the store also ignores a failure for a mail no longer in flight).
+    /// Recording is safe to repeat (a mail already marked sent stays as it is).
+    async fn record(
+        &self,
+        attempts: Vec<MailAttempt>,
+        claimed_at: i64,
+        shutdown: &mut watch::Receiver<bool>,
+    ) {
         let count = attempts.len();
-        let give_up_at = now_millis() + self.lease_ms;
+        let give_up_at = claimed_at + self.lease_ms;
         let mut wait = Duration::from_millis(250);
         loop {
             match self.store.record_attempts(attempts.clone()).await {
@@ -150,6 +158,8 @@ impl OutboxWorker {
         let (error, retry_at) = match result {
             Ok(()) => (None, None),
             Err((message, permanent)) => {
+                // What the server said may name the recipient: never logged nor kept.
+                let message = crate::mail::redact::without_addresses(&message);
                 let attempts = job.attempts + 1;
                 let give_up = permanent || attempts >= MAX_ATTEMPTS;
                 tracing::warn!(

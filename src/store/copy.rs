@@ -121,7 +121,7 @@ const fn plain(
     }
 }
 
-/// Every table of the schema (migrations 0001-0009 of both trees), parents before
+/// Every table of the schema (migrations 0001-0010 of both trees), parents before
 /// children. A table missing here makes the copy refuse to start (see
 /// [`BOOKKEEPING_TABLES`]), so a migration that adds one cannot be forgotten silently.
 pub static TABLES: &[Table] = &[

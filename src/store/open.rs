@@ -84,15 +84,8 @@ impl DatabaseUrl {
     pub fn describe(&self) -> String {
         match self {
             Self::Sqlite(path) => format!("SQLite at {}", path.display()),
-            Self::Postgres(url) => match url::Url::parse(url.expose_secret()) {
-                Ok(u) => format!(
-                    "PostgreSQL at {}:{}{}",
-                    u.host_str().unwrap_or("(socket)"),
-                    u.port().unwrap_or(5432),
-                    u.path()
-                ),
-                Err(_) => "PostgreSQL".into(),
-            },
+            Self::Postgres(url) => super::postgres::describe_url(url.expose_secret())
+                .unwrap_or_else(|| "PostgreSQL".into()),
         }
     }
 }
@@ -213,5 +206,22 @@ mod tests {
         let text = url.describe();
         assert_eq!(text, "PostgreSQL at db.internal:6432/q");
         assert!(!format!("{url:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_password_with_a_slash_stays_out_of_the_description() {
+        // The `url` crate reads `u:1234/hunter2@db...` as host `u`, port 1234 and a path
+        // that holds the rest of the password; the connection (tokio-postgres) reads
+        // user `u`, password `1234/hunter2`, host `db.internal`.
+        for raw in [
+            "postgres://u:1234/hunter2@db.internal:6432/q",
+            "postgres://u:1234/hunter2@db.internal:6432/q?sslmode=disable",
+        ] {
+            let url = DatabaseUrl::parse(Some(raw), Path::new("/"))
+                .unwrap_or(DatabaseUrl::Sqlite(PathBuf::new()));
+            let text = url.describe();
+            assert!(!text.contains("hunter2"), "{text}");
+            assert_eq!(text, "PostgreSQL at db.internal:6432/q");
+        }
     }
 }

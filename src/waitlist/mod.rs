@@ -62,16 +62,41 @@ pub struct Waitlists {
     pub site: Arc<ArcSwap<Published>>,
     pub mail_wake: Arc<Notify>,
     pub policy: WaitlistPolicy,
+    /// The last answer to "is the database ready?", shared by every probe.
+    pub readiness: Arc<Readiness>,
+}
+
+/// `/readyz` is open to anyone and each check is a database transaction: one check at a
+/// time per node, whatever the number of probes, each answered by a check that ended
+/// after it came.
+#[derive(Default)]
+pub struct Readiness {
+    last: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
 }
 
 impl Waitlists {
     /// Whether this node can serve signups: the database answers within `within` (for
     /// the load balancer's `/readyz`).
     pub async fn database_ready(&self, within: std::time::Duration) -> Result<(), String> {
-        match tokio::time::timeout(within, self.store.ready()).await {
+        // Probes that come while a check runs wait for it and take its answer; a probe
+        // after it gets a check of its own (an answer from before it came could hide a
+        // database that has just gone away).
+        let arrived = std::time::Instant::now();
+        let mut last = self.readiness.last.lock().await;
+        if let Some((checked_at, answer)) = last.as_ref()
+            && *checked_at >= arrived
+        {
+            return answer.clone();
+        }
+        let answer = match tokio::time::timeout(within, self.store.ready()).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err(format!("the database did not answer within {within:?}")),
+        };
+        if let Err(problem) = &answer {
+            tracing::warn!(%problem, "not ready");
         }
+        *last = Some((std::time::Instant::now(), answer.clone()));
+        answer
     }
 }

@@ -128,3 +128,44 @@ async fn a_relay_that_defers_with_451_loses_no_confirmation_welcome_or_invitatio
         assert_eq!(app.status_of(person).as_deref(), Some("invited"));
     }
 }
+
+/// The database out of reach just as a mail is handed over (a node cut off from
+/// PostgreSQL, a lock held too long on SQLite): the worker keeps the attempt and records
+/// it once the database is back, so the mail is not sent a second time when its lease
+/// runs out. Before the fix the attempt was dropped and the person got the mail twice.
+#[tokio::test]
+async fn a_mail_handed_over_while_the_database_is_locked_is_recorded_later_and_not_sent_twice() {
+    if skip_on_postgres("another process locking the SQLite file") {
+        return;
+    }
+    const LEASE_MS: i64 = 3_000;
+    let smtp = SmtpSink::start().await;
+    smtp.hold_acceptances(true);
+    let url = smtp.url();
+    let app = spawn_app_with_sink(smtp.clone(), move |c| {
+        c.smtp_url = Some(secrecy::SecretString::from(url));
+        c.database.sqlite.busy_timeout = Duration::from_millis(200);
+        c.mail_lease = LEASE_MS;
+    })
+    .await;
+    app.sign_up("held-over@example.org").await;
+    // The mail is in the sink; its 250 waits.
+    assert_eq!(smtp.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+    let lock = rusqlite::Connection::open(app.data_dir.join("quietlist.sqlite3")).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    smtp.hold_acceptances(false);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    lock.execute_batch("ROLLBACK").unwrap();
+    // Past the lease: a dropped record would have the mail claimed and sent again.
+    tokio::time::sleep(Duration::from_millis(LEASE_MS as u64 + 3_000)).await;
+    let got = smtp
+        .mails()
+        .iter()
+        .filter(|m| {
+            m.rcpt_to
+                .iter()
+                .any(|r| r.contains("held-over@example.org"))
+        })
+        .count();
+    assert_eq!(got, 1, "the confirmation went {got} times");
+}

@@ -730,3 +730,86 @@ async fn mail_is_dkim_signed_over_the_unsubscribe_headers_when_a_key_is_set() {
         );
     }
 }
+
+/// A server that refuses a recipient often names them ("550 5.1.1 <ana@example.org>:
+/// Recipient address rejected"). Neither the log nor any file in the data directory may
+/// keep that address in clear. Before the fix both did (found in review).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_that_names_the_address_leaves_it_in_no_log_and_no_file() {
+    use std::io::BufRead;
+    if skip_on_postgres("searches the SQLite file for the address") {
+        return;
+    }
+    const REFUSED: &str = "refused-person@example.org";
+    let smtp = SmtpSink::start().await;
+    smtp.fail_next_permanent(1);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let url = smtp.url();
+    let mut child = serve_command(
+        &data,
+        &[
+            ("QUIETLIST_SMTP_URL", url.as_str()),
+            ("QUIETLIST_FORM_MIN_SECONDS", "0"),
+            ("QUIETLIST_LOG", "debug"),
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    let address = loop {
+        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        log.push(line.clone());
+        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
+            && event["fields"]["message"] == "quietlist is serving"
+        {
+            break event["fields"]["address"].as_str().unwrap().to_owned();
+        }
+    };
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("http://{address}/waitlists/{LIST}/signups"))
+        .form(&[("email", REFUSED)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 303);
+    // The refusal is logged as a failed delivery.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !log.iter().any(|l| l.contains("mail delivery failed")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no failed delivery logged: {log:#?}"
+        );
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            log.push(line);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    log.extend(rx.try_iter());
+    let failure = log
+        .iter()
+        .find(|l| l.contains("mail delivery failed"))
+        .unwrap();
+    assert!(failure.contains("550"), "{failure}");
+    let named: Vec<_> = log
+        .iter()
+        .filter(|l| l.contains("refused-person"))
+        .collect();
+    assert!(named.is_empty(), "the log names the address: {named:?}");
+    let hits = clear_text_hits(&data, &["refused-person"]);
+    assert!(hits.is_empty(), "{hits:?}");
+}

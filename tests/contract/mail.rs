@@ -13,6 +13,7 @@ use crate::fixtures::*;
 
 contract! {
     a_claimed_mail_is_not_claimed_again_until_its_lease_expires,
+    a_late_failure_from_a_lapsed_claim_never_reopens_a_sent_mail,
     parallel_claims_never_hand_out_one_mail_twice,
     a_job_carries_its_address_list_and_link,
     a_successful_attempt_marks_the_mail_sent_and_counts_it_once,
@@ -45,6 +46,42 @@ async fn a_claimed_mail_is_not_claimed_again_until_its_lease_expires(store: Arc<
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].id, first[0].id);
     assert_eq!(again[0].attempts, 1, "the first try is counted");
+}
+
+/// Node A claims a mail and fails to hand it over, but cannot record that (cut off from
+/// the database); its lease runs out, node B sends the mail and records it. A's failure
+/// arriving afterwards must not put the mail back in the queue: it would go again, and
+/// stop counting against the person's cap (found in review).
+async fn a_late_failure_from_a_lapsed_claim_never_reopens_a_sent_mail(store: Arc<dyn Store>) {
+    sign_up(&store, LIST, 1, T0).await;
+    let by_a = store.claim_mail(claim(T0)).await.unwrap();
+    assert_eq!(by_a.len(), 1);
+    let by_b = store.claim_mail(claim(T0 + LEASE + 1)).await.unwrap();
+    assert_eq!(by_b.len(), 1);
+    store
+        .record_attempts(vec![sent(by_b[0].id, T0 + LEASE + 2)])
+        .await
+        .unwrap();
+    for retry_at in [Some(T0 + LEASE + 3), None] {
+        store
+            .record_attempts(vec![MailAttempt {
+                mail_id: by_a[0].id,
+                at: T0 + LEASE + 3,
+                error: Some("451 4.3.0 try again later".into()),
+                retry_at,
+            }])
+            .await
+            .unwrap();
+        assert!(
+            store
+                .claim_mail(claim(T0 + 2 * LEASE))
+                .await
+                .unwrap()
+                .is_empty(),
+            "the sent mail was put back in the queue"
+        );
+    }
+    assert_eq!(counter(&store, "mails.confirmation").await, 1);
 }
 
 async fn parallel_claims_never_hand_out_one_mail_twice(store: Arc<dyn Store>) {

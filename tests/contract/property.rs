@@ -144,6 +144,7 @@ async fn check(
         vault: vault.clone(),
         site: Arc::new(ArcSwap::new(site)),
         mail_wake: Arc::new(tokio::sync::Notify::new()),
+        readiness: Default::default(),
         policy: WaitlistPolicy {
             confirmation_interval: DAY,
             confirm_link_ttl: 48 * HOUR,

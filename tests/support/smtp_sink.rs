@@ -35,7 +35,17 @@ struct Shared {
     fail_greetings: AtomicUsize,
     /// Keep only a count, not the mails (benchmarks).
     count_only: std::sync::atomic::AtomicBool,
+    /// While true, a mail is kept at once but its 250 waits (see `hold_acceptances`).
+    hold: HoldGate,
     received: AtomicUsize,
+}
+
+struct HoldGate(tokio::sync::watch::Sender<bool>);
+
+impl Default for HoldGate {
+    fn default() -> Self {
+        Self(tokio::sync::watch::Sender::new(false))
+    }
 }
 
 #[derive(Clone)]
@@ -67,6 +77,13 @@ impl SmtpSink {
 
     pub fn url(&self) -> String {
         format!("smtp://{}", self.addr)
+    }
+
+    /// `true`: every mail from now on is kept (and counted) at once, but the sink answers
+    /// its DATA with 250 only once this is set back to `false`: a mail that has reached
+    /// the inbox while the sender still waits to hear so.
+    pub fn hold_acceptances(&self, hold: bool) {
+        self.shared.hold.0.send_replace(hold);
     }
 
     pub fn fail_next_transient(&self, n: usize) {
@@ -178,9 +195,12 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                 data.push_str(unstuffed);
             }
             if take_one(&shared.fail_permanent) {
-                write
-                    .write_all(b"550 5.1.1 mailbox unavailable\r\n")
-                    .await?;
+                // As Postfix words it: the refusal names the recipient.
+                let refusal = format!(
+                    "550 5.1.1 {}: Recipient address rejected: User unknown\r\n",
+                    rcpt_to.first().map(String::as_str).unwrap_or("<>")
+                );
+                write.write_all(refusal.as_bytes()).await?;
             } else if take_one(&shared.fail_transient) {
                 write.write_all(b"451 4.3.0 try again later\r\n").await?;
             } else {
@@ -192,8 +212,10 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                     });
                 }
                 shared.received.fetch_add(1, Ordering::SeqCst);
-                write.write_all(b"250 OK queued\r\n").await?;
                 shared.arrived.notify_waiters();
+                let mut held = shared.hold.0.subscribe();
+                let _ = held.wait_for(|hold| !*hold).await;
+                write.write_all(b"250 OK queued\r\n").await?;
             }
         } else if upper == "RSET" {
             mail_from.clear();

@@ -63,10 +63,14 @@ pub fn parse_url(url: &str, options: &PostgresOptions) -> anyhow::Result<ParsedU
     config.keepalives_idle(Duration::from_secs(10));
     config.keepalives_interval(Duration::from_secs(2));
     config.keepalives_retries(3);
+    // A node cut off in the middle of a transaction leaves it open on the server with
+    // its locks (a list's line lock stops every confirmation on every node): the server
+    // ends such a transaction soon after the node's own limit has given up on it.
     let session = format!(
-        "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout=300000",
+        "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={}",
         options.statement_timeout.as_millis(),
-        options.lock_timeout.as_millis()
+        options.lock_timeout.as_millis(),
+        (options.operation_timeout * 2).as_millis()
     );
     let combined = match config.get_options() {
         Some(own) if !own.is_empty() => format!("{own} {session}"),
@@ -77,6 +81,24 @@ pub fn parse_url(url: &str, options: &PostgresOptions) -> anyhow::Result<ParsedU
         config.application_name("quietlist");
     }
     Ok(ParsedUrl { config, root_cert })
+}
+
+/// For logs, errors, the audit log and `db copy`'s report: the host, port and database
+/// as the connection itself reads them (tokio-postgres's parser, not the `url` crate's:
+/// the two split an unescaped `/` in a password differently, and the `url` crate's
+/// reading put part of the password in the "path"). Never the user or the password.
+pub fn describe_url(url: &str) -> Option<String> {
+    use tokio_postgres::config::Host;
+    let (url, _) = split_libpq_extras(url).ok()?;
+    let config = tokio_postgres::Config::from_str(&url).ok()?;
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(host)) => host.clone(),
+        Some(Host::Unix(path)) => path.display().to_string(),
+        None => "(socket)".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let database = config.get_dbname().unwrap_or("");
+    Some(format!("PostgreSQL at {host}:{port}/{database}"))
 }
 
 pub struct ParsedUrl {
@@ -188,6 +210,14 @@ mod tests {
                 .get_options()
                 .unwrap()
                 .contains("statement_timeout=5000")
+        );
+        assert!(
+            parsed
+                .config
+                .get_options()
+                .unwrap()
+                .contains("idle_in_transaction_session_timeout=16000"),
+            "a transaction left open by a node cut off ends soon on the server"
         );
     }
 

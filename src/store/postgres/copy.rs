@@ -39,7 +39,10 @@ impl PostgresCopy {
             .await
             .with_context(|| format!("connecting to {describe}"))?;
         client
-            .batch_execute("SET statement_timeout = 0; SET lock_timeout = 0")
+            .batch_execute(
+                "SET statement_timeout = 0; SET lock_timeout = 0; \
+                 SET idle_in_transaction_session_timeout = 0",
+            )
             .await
             .context("lifting the request timeouts for the copy")?;
         Ok(Self {

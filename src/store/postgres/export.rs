@@ -38,6 +38,11 @@ async fn stream_inner(
         .start()
         .await
         .sql("starting the export")?;
+    // A reader may take its time (a download over a slow line): this transaction holds no
+    // lock anyone waits on, so it may sit idle past the usual limit.
+    tx.batch_execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+        .await
+        .sql("letting the export wait for its reader")?;
     let in_line = format!(
         "SELECT {COLUMNS} FROM subscribers
          WHERE list = $1 AND status = 'confirmed' AND line_seq IS NOT NULL

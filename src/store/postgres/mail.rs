@@ -282,9 +282,11 @@ pub async fn record_attempt(tx: &Tx<'_>, a: &MailAttempt) -> StoreResult<()> {
         (Some(error), Some(retry_at)) => {
             exec(
                 tx,
+                // Only a mail still in flight: a late record from a claim that lapsed
+                // must not reopen a mail another node has sent since.
                 "UPDATE outbox SET state = 'queued', due_at = $2, lease_until = NULL,
                      last_error = $3
-                 WHERE id = $1",
+                 WHERE id = $1 AND state = 'sending'",
                 &[&a.mail_id, &retry_at, error],
                 "updating a mail's state",
             )
@@ -294,7 +296,7 @@ pub async fn record_attempt(tx: &Tx<'_>, a: &MailAttempt) -> StoreResult<()> {
             exec(
                 tx,
                 "UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = $2
-                 WHERE id = $1",
+                 WHERE id = $1 AND state = 'sending'",
                 &[&a.mail_id, error],
                 "updating a mail's state",
             )

@@ -40,7 +40,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (
         9,
-        include_str!("../../../migrations/postgres/0009_announcements.sql"),
+        include_str!("../../../migrations/postgres/0009_no_address_in_errors.sql"),
+    ),
+    (
+        10,
+        include_str!("../../../migrations/postgres/0010_announcements.sql"),
     ),
 ];
 

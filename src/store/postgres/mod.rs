@@ -41,7 +41,7 @@ use async_trait::async_trait;
 use deadpool_postgres::Pool;
 use tokio::sync::mpsc;
 
-pub use connection::PostgresOptions;
+pub use connection::{PostgresOptions, describe_url};
 use errors::{PgContext, map_pool_error};
 
 use super::{

@@ -259,31 +259,43 @@ pub async fn confirm(tx: &Tx<'_>, c: &Confirmation) -> StoreResult<ConfirmOutcom
     let Some(list) = list_of(tx, subscriber_id).await? else {
         return Ok(ConfirmOutcome::Unknown);
     };
-    // Numbering the line takes the list's turn (the line lock, then the person's row):
-    // two confirmations on two nodes never get the same place.
-    lock_line(tx, &list).await?;
-    let Some(row) = opt(
-        tx,
-        "SELECT confirm_expires_at, status, last_confirmation_at, unsubscribed_at
-         FROM subscribers WHERE id = $1 FOR UPDATE",
-        &[&subscriber_id],
-        "looking up a confirmation",
-    )
-    .await?
-    else {
-        return Ok(ConfirmOutcome::Unknown);
-    };
-    let status: String = col(&row, 1)?;
-    let status = Status::parse(&status).unwrap_or(Status::Pending);
-    match rules::confirm_verdict(status, col(&row, 0)?, col(&row, 2)?, col(&row, 3)?, c.now) {
-        ConfirmVerdict::Expired => return Ok(ConfirmOutcome::Expired { list }),
-        ConfirmVerdict::AlreadyConfirmed => {
-            return Ok(ConfirmOutcome::AlreadyConfirmed {
-                subscriber_id,
-                list,
-            });
+    // A link used again, or expired, changes nothing: it is answered without taking the
+    // list's turn, which every confirmation on every node waits for (a replayed link
+    // would otherwise hold up everyone's).
+    for locked in [false, true] {
+        if locked {
+            // Numbering the line takes the list's turn (the line lock, then the person's
+            // row): two confirmations on two nodes never get the same place.
+            lock_line(tx, &list).await?;
         }
-        ConfirmVerdict::Confirm => {}
+        let Some(row) = opt(
+            tx,
+            if locked {
+                "SELECT confirm_expires_at, status, last_confirmation_at, unsubscribed_at
+                 FROM subscribers WHERE id = $1 FOR UPDATE"
+            } else {
+                "SELECT confirm_expires_at, status, last_confirmation_at, unsubscribed_at
+                 FROM subscribers WHERE id = $1"
+            },
+            &[&subscriber_id],
+            "looking up a confirmation",
+        )
+        .await?
+        else {
+            return Ok(ConfirmOutcome::Unknown);
+        };
+        let status: String = col(&row, 1)?;
+        let status = Status::parse(&status).unwrap_or(Status::Pending);
+        match rules::confirm_verdict(status, col(&row, 0)?, col(&row, 2)?, col(&row, 3)?, c.now) {
+            ConfirmVerdict::Expired => return Ok(ConfirmOutcome::Expired { list }),
+            ConfirmVerdict::AlreadyConfirmed => {
+                return Ok(ConfirmOutcome::AlreadyConfirmed {
+                    subscriber_id,
+                    list,
+                });
+            }
+            ConfirmVerdict::Confirm => {}
+        }
     }
     let next_seq = next_line_seq(tx, &list).await?;
     exec(

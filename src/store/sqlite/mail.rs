@@ -279,15 +279,17 @@ pub fn record_attempt(conn: &Connection, a: &MailAttempt) -> StoreResult<()> {
         }
         (Some(error), Some(retry_at)) => conn
             .prepare_cached(
+                // Only a mail still in flight: a late record from a claim that lapsed
+                // must not reopen a mail another node has sent since.
                 "UPDATE outbox SET state = 'queued', due_at = ?2, lease_until = NULL,
                      last_error = ?3
-                 WHERE id = ?1",
+                 WHERE id = ?1 AND state = 'sending'",
             )
             .and_then(|mut st| st.execute(params![a.mail_id, retry_at, error])),
         (Some(error), None) => conn
             .prepare_cached(
                 "UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ?2
-                 WHERE id = ?1",
+                 WHERE id = ?1 AND state = 'sending'",
             )
             .and_then(|mut st| st.execute(params![a.mail_id, error])),
     };

@@ -8,10 +8,14 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
-use crate::admin::{InviteRound, OwnerActions};
+use crate::admin::announce::describe as describe_announcement;
+use crate::admin::{AnnouncementAudience, InviteRound, OwnerActions, TestCopy};
 use crate::config::{Config, DkimSettings, parse_base_url};
+use crate::domain::EmailAddress;
+use crate::mail::Transport;
 use crate::privacy::audit::{Actor, ExportTarget};
-use crate::startup::{Application, Core};
+use crate::publish::announcement::Announcement;
+use crate::startup::{Application, Core, mail_settings};
 use crate::store::sqlite::Durability;
 use crate::store::{DAY, HOUR};
 use crate::waitlist::export::timestamp;
@@ -135,6 +139,10 @@ pub enum Command {
         #[arg(long)]
         overbook: bool,
     },
+    /// Send an announcement to a list: a Markdown file with TOML front matter (`subject`,
+    /// optional `id`) between +++ lines. Each person gets it once, ever, and only within
+    /// the mail cap; the running server's outbox sends it.
+    Announce(Box<AnnounceArgs>),
     /// Print the audit log: every export, import, admin view of a person, erasure and
     /// setting change.
     Audit {
@@ -148,6 +156,40 @@ pub enum Command {
     /// The database itself: copy it into another one (SQLite to PostgreSQL and back).
     #[command(subcommand)]
     Db(DbCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct AnnounceArgs {
+    /// The waitlist's name, e.g. pilot-course.
+    pub list: String,
+    /// The announcement: Markdown with TOML front matter.
+    pub file: PathBuf,
+    /// Who gets it: confirmed, invited, accepted (comma-separated). Never pending,
+    /// unsubscribed or erased people.
+    #[arg(long, default_value = "confirmed")]
+    pub to: String,
+    /// Print how many would get it and how many would be skipped and why; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send one copy to this address now, and nothing to the list (it counts against no
+    /// one's cap). Needs QUIETLIST_SMTP_URL.
+    #[arg(long, value_name = "ADDRESS")]
+    pub test_to: Option<String>,
+    /// For --test-to: as `serve --smtp-url`.
+    #[arg(long, env = "QUIETLIST_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// For --test-to: as `serve --base-url`.
+    #[arg(long, env = "QUIETLIST_BASE_URL", value_parser = parse_base_url)]
+    pub base_url: Option<String>,
+    /// For --test-to: as `serve --mail-from`.
+    #[arg(long, env = "QUIETLIST_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// For --test-to: as `serve --dkim-key`.
+    #[arg(long, env = "QUIETLIST_DKIM_KEY")]
+    pub dkim_key: Option<PathBuf>,
+    /// For --test-to: as `serve --dkim-selector`.
+    #[arg(long, env = "QUIETLIST_DKIM_SELECTOR")]
+    pub dkim_selector: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -462,19 +504,7 @@ impl Cli {
             config.retention.pending = i64::from(s.retention_pending_days) * DAY;
             config.retention.mail_history = i64::from(s.retention_mail_days) * DAY;
             config.retention.consent_after_erasure = i64::from(s.retention_consent_days) * DAY;
-            config.dkim = match (&s.dkim_key, &s.dkim_selector) {
-                (Some(path), Some(selector)) => Some(DkimSettings {
-                    key_pem: SecretString::from(
-                        std::fs::read_to_string(path)
-                            .with_context(|| format!("reading the DKIM key {}", path.display()))?,
-                    ),
-                    selector: selector.clone(),
-                }),
-                (None, None) => None,
-                _ => {
-                    anyhow::bail!("DKIM needs both QUIETLIST_DKIM_KEY and QUIETLIST_DKIM_SELECTOR")
-                }
-            };
+            config.dkim = dkim_settings(s.dkim_key.as_deref(), s.dkim_selector.as_deref())?;
             config.unsafe_ack_before_commit = cfg!(debug_assertions)
                 && std::env::var("QUIETLIST_TEST_ONLY_ACK_BEFORE_COMMIT").is_ok_and(|v| v == "1");
             config.client_ip = match s.client_ip {
@@ -484,6 +514,24 @@ impl Cli {
             };
         }
         Ok(config)
+    }
+}
+
+/// The DKIM key and selector, both or neither.
+fn dkim_settings(
+    key: Option<&Path>,
+    selector: Option<&str>,
+) -> anyhow::Result<Option<DkimSettings>> {
+    match (key, selector) {
+        (Some(path), Some(selector)) => Ok(Some(DkimSettings {
+            key_pem: SecretString::from(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the DKIM key {}", path.display()))?,
+            ),
+            selector: selector.to_owned(),
+        })),
+        (None, None) => Ok(None),
+        _ => anyhow::bail!("DKIM needs both QUIETLIST_DKIM_KEY and QUIETLIST_DKIM_SELECTOR"),
     }
 }
 
@@ -540,6 +588,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Db(DbCommand::Copy { to }) => db_copy(&cli, to).await,
         Command::Audit { json } => audit(&cli, *json).await,
+        Command::Announce(args) => announce(&cli, args).await,
     }
 }
 
@@ -710,6 +759,80 @@ async fn invite(cli: &Cli, list: &str, round: InviteRound) -> anyhow::Result<()>
     println!(
         "invited {} of {asked} asked into cohort {cohort} ({free}, {waiting}); the mails go out from the running server",
         report.invited
+    );
+    Ok(())
+}
+
+/// `quietlist announce LIST FILE.md [--to STATUS,...] [--dry-run] [--test-to ADDRESS]`.
+async fn announce(cli: &Cli, args: &AnnounceArgs) -> anyhow::Result<()> {
+    let source = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let announcement =
+        Announcement::parse(&source).with_context(|| format!("{}", args.file.display()))?;
+    let audience = AnnouncementAudience::parse(&args.to)
+        .map_err(|problem| anyhow::anyhow!("--to: {problem}"))?;
+    let actions = owner_actions(cli).await?;
+    if let Some(address) = &args.test_to {
+        return send_test_announcement(cli, args, &actions, &announcement, address).await;
+    }
+    let report = if args.dry_run {
+        actions
+            .announce_dry_run(&cli_actor(), &args.list, &announcement, &audience)
+            .await?
+    } else {
+        actions
+            .announce(&cli_actor(), &args.list, &announcement, &audience)
+            .await?
+    };
+    println!(
+        "{} {:?}: {}",
+        announcement.key(),
+        announcement.subject(),
+        describe_announcement(&report, args.dry_run)
+    );
+    if !args.dry_run {
+        println!("the mails go out from the running server");
+    }
+    Ok(())
+}
+
+/// `--test-to`: one copy, through the SMTP server the running server uses.
+async fn send_test_announcement(
+    cli: &Cli,
+    args: &AnnounceArgs,
+    actions: &OwnerActions,
+    announcement: &Announcement,
+    address: &str,
+) -> anyhow::Result<()> {
+    let to = EmailAddress::parse(address).map_err(|e| anyhow::anyhow!("--test-to: {e}"))?;
+    let mut config = cli.config(None)?;
+    config.mail_from = args.mail_from.clone();
+    config.dkim = dkim_settings(args.dkim_key.as_deref(), args.dkim_selector.as_deref())?;
+    let smtp_url = args
+        .smtp_url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .map(SecretString::from)
+        .context(
+            "--test-to needs QUIETLIST_SMTP_URL (the server the running quietlist sends through)",
+        )?;
+    let base_url = args
+        .base_url
+        .clone()
+        .context("--test-to needs QUIETLIST_BASE_URL (the public origin of the links in mail)")?;
+    let settings = mail_settings(&config, &base_url)?;
+    let transport = Transport::smtp(&smtp_url, 1)?;
+    let copy = TestCopy {
+        to: &to,
+        transport: &transport,
+        settings: &settings,
+    };
+    actions
+        .send_test_announcement(&cli_actor(), &args.list, announcement, copy)
+        .await?;
+    println!(
+        "sent a test copy of {} to {address}; nothing went to the list",
+        announcement.key()
     );
     Ok(())
 }

@@ -483,7 +483,9 @@ pub fn mail(data: &[u8]) {
     for kind in MailKind::ALL {
         let purpose = match kind {
             MailKind::Confirmation => crate::domain::TokenPurpose::Confirm,
-            MailKind::Welcome | MailKind::Access => crate::domain::TokenPurpose::Manage,
+            MailKind::Welcome | MailKind::Access | MailKind::Announcement => {
+                crate::domain::TokenPurpose::Manage
+            }
             MailKind::Invite => crate::domain::TokenPurpose::Invite,
         };
         let job = MailJob {
@@ -504,6 +506,12 @@ pub fn mail(data: &[u8]) {
                 starts: Some(starts.clone()),
                 expires_at: 1_800_000_000_000,
             }),
+            announcement: Some(crate::store::AnnouncementMail {
+                key: "id:fuzz".into(),
+                subject: title.clone(),
+                markdown: "there\nHello {{ name }}.".into(),
+            }),
+            name_sealed: None,
         };
         let recipient = Mailbox::new(None, to.parse().expect("an accepted address"));
         let composed = match compose(&settings, &site, &w.vault, &job, recipient) {

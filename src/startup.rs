@@ -143,28 +143,7 @@ impl Application {
                 Transport::dev_mailbox(dir)?
             }
         };
-        let mail_domain = mail_domain(&base_url);
-        let from: Mailbox = match &config.mail_from {
-            Some(from) => from
-                .parse()
-                .with_context(|| format!("QUIETLIST_MAIL_FROM {from:?} is not a valid mailbox"))?,
-            None => format!("waitlist@{mail_domain}").parse().with_context(|| {
-                format!("no valid default From for {base_url}; set QUIETLIST_MAIL_FROM")
-            })?,
-        };
-        let dkim = config
-            .dkim
-            .as_ref()
-            .map(|settings| crate::mail::compose::dkim_config(settings, &from))
-            .transpose()?;
-        let mail_settings = MailSettings {
-            base_url: base_url.clone(),
-            from,
-            message_id_domain: mail_domain,
-            dkim,
-            cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
-            referral_boost: u32::try_from(config.referral_boost.max(0)).unwrap_or(u32::MAX),
-        };
+        let mail_settings = mail_settings(&config, &base_url)?;
 
         let store = core.store();
         seed_cohorts(store.as_ref(), &core.site.load()).await?;
@@ -405,6 +384,33 @@ async fn retention_job(
 
 /// A domain for Message-IDs and the default From: the base URL's host, or `localhost`
 /// when that is an IP address (which mail addresses cannot use bare).
+/// What every mail needs (From, List-Id domain, DKIM, the cap), from the settings and the
+/// public origin: the server's outbox and `quietlist announce --test-to` build it alike.
+pub fn mail_settings(config: &Config, base_url: &str) -> anyhow::Result<MailSettings> {
+    let mail_domain = mail_domain(base_url);
+    let from: Mailbox = match &config.mail_from {
+        Some(from) => from
+            .parse()
+            .with_context(|| format!("QUIETLIST_MAIL_FROM {from:?} is not a valid mailbox"))?,
+        None => format!("waitlist@{mail_domain}").parse().with_context(|| {
+            format!("no valid default From for {base_url}; set QUIETLIST_MAIL_FROM")
+        })?,
+    };
+    let dkim = config
+        .dkim
+        .as_ref()
+        .map(|settings| crate::mail::compose::dkim_config(settings, &from))
+        .transpose()?;
+    Ok(MailSettings {
+        base_url: base_url.to_owned(),
+        from,
+        message_id_domain: mail_domain,
+        dkim,
+        cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
+        referral_boost: u32::try_from(config.referral_boost.max(0)).unwrap_or(u32::MAX),
+    })
+}
+
 fn mail_domain(base_url: &str) -> String {
     let host = host_of(base_url);
     if host.parse::<std::net::IpAddr>().is_ok() || host.is_empty() {

@@ -2,6 +2,7 @@
 //! owner's use cases ([`OwnerActions`]).
 
 mod actions;
+pub mod announce;
 pub mod cohorts;
 pub mod dashboard;
 pub mod db_copy;
@@ -14,6 +15,7 @@ pub mod people;
 pub mod rules;
 
 pub use actions::{OwnerActionError, OwnerActions};
+pub use announce::{AnnouncementAudience, TestCopy};
 pub use cohorts::{CohortSeats, InviteRound, NewCohort, seed_cohorts};
 pub use dashboard::Dashboard;
 pub use export::CsvStream;

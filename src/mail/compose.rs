@@ -14,6 +14,7 @@ use super::dkim::Signer;
 use crate::config::DkimSettings;
 use crate::domain::TokenPurpose;
 use crate::privacy::Vault;
+use crate::publish::announcement::{Announcement, AnnouncementParts};
 use crate::publish::{CONFIRM_HOURS, Published};
 use crate::store::{InvitationMail, MailJob, MailKind};
 
@@ -73,6 +74,17 @@ fn header_text(text: &str) -> String {
 pub fn unsubscribe_url(settings: &MailSettings, vault: &Vault, subscriber_id: i64) -> String {
     let token = vault.link_token(TokenPurpose::Unsubscribe, subscriber_id, &[]);
     format!("{}/unsubscribe/{}", settings.base_url, token.as_str())
+}
+
+/// What the announcement templates are given: the owner's text, as text and as the
+/// site renderer's HTML (marked safe: raw HTML in it was already escaped), and the
+/// person's manage link.
+fn announcement_context(parts: &AnnouncementParts, manage_url: &str) -> serde_json::Value {
+    json!({
+        "body_text": parts.text,
+        "body_html": parts.html,
+        "manage_url": manage_url,
+    })
 }
 
 pub fn compose(
@@ -143,6 +155,26 @@ pub fn compose(
                 "mail/access",
                 vec![manage_url.clone()],
                 json!({ "manage_url": manage_url }),
+            )
+        }
+        MailKind::Announcement => {
+            let manage_url = link(TokenPurpose::Manage, "manage")?;
+            let stored = job.announcement.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("announcement mail {} has no announcement", job.id)
+            })?;
+            let name = job
+                .name_sealed
+                .as_deref()
+                .map(|sealed| vault.open_string(crate::privacy::SealedKind::Name, sealed))
+                .transpose()?;
+            let announcement =
+                Announcement::from_stored(&stored.key, &stored.subject, &stored.markdown);
+            let parts = announcement.parts_for(name.as_deref())?;
+            (
+                header_text(announcement.subject()),
+                "mail/announcement",
+                vec![manage_url.clone()],
+                announcement_context(&parts, &manage_url),
             )
         }
         MailKind::Invite => {

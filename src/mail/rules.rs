@@ -13,6 +13,7 @@ pub fn refusal(
     recent: &RecentMails,
     cap: u32,
 ) -> Option<&'static str> {
+    let places = cap;
     let cap = i64::from(cap);
     match kind {
         MailKind::Confirmation if status.has_standing_consent() => Some("already confirmed"),
@@ -28,12 +29,23 @@ pub fn refusal(
         MailKind::Access if recent.all + RESERVED_FOR_INVITATION >= cap => {
             Some("the last mail under the cap is kept for the person's invitation")
         }
+        // Nor does an announcement: the owner's news never costs anyone their invitation.
+        MailKind::Announcement if !announcement_fits(recent, places) => {
+            Some("the last mail under the cap is kept for the person's invitation")
+        }
         _ => None,
     }
 }
 
 /// Places under the cap that mail a visitor can trigger never uses.
 pub const RESERVED_FOR_INVITATION: i64 = 1;
+
+/// Whether an announcement may go to an address: it takes neither the cap's last place
+/// (kept for an invitation) nor any place over it. Checked when it is queued (to count
+/// who is skipped) and again at hand-off.
+pub fn announcement_fits(recent: &RecentMails, cap: u32) -> bool {
+    recent.all + RESERVED_FOR_INVITATION < i64::from(cap)
+}
 
 /// Whether an address has had as many mails as the cap allows (an invitation round
 /// passes over such a person: their invitation could not be sent).
@@ -109,6 +121,19 @@ mod tests {
         assert!(refusal(MailKind::Welcome, confirmed, &recent(4, 1), 4).is_some());
         assert!(at_cap(&recent(4, 0), 4));
         assert!(!at_cap(&recent(3, 0), 4));
+    }
+
+    #[test]
+    fn an_announcement_never_takes_the_last_place_under_the_cap() {
+        let confirmed = Status::Confirmed;
+        let kind = MailKind::Announcement;
+        assert_eq!(refusal(kind, confirmed, &recent(2, 1), 4), None);
+        assert!(refusal(kind, confirmed, &recent(3, 1), 4).is_some());
+        assert!(refusal(kind, confirmed, &recent(0, 0), 1).is_some());
+        assert!(refusal(kind, Status::Pending, &recent(0, 0), 4).is_some());
+        assert!(refusal(kind, Status::Unsubscribed, &recent(0, 0), 4).is_some());
+        assert!(announcement_fits(&recent(2, 0), 4));
+        assert!(!announcement_fits(&recent(3, 0), 4));
     }
 
     #[test]

@@ -106,6 +106,21 @@ pub enum AuditEvent {
     OwnerAccountCreated {
         owner_id: i64,
     },
+    /// An owner sent an announcement: to how many people it was queued, of how many in
+    /// the chosen statuses.
+    Announced {
+        list: String,
+        /// `id:<id>` or `sha256:<hash>`.
+        announcement: String,
+        subject: String,
+        audience: u64,
+        queued: u64,
+    },
+    /// An owner sent a test copy of an announcement to their own address.
+    AnnouncementTestSent {
+        list: String,
+        announcement: String,
+    },
     OwnerPasswordSet {
         owner_id: i64,
     },
@@ -234,6 +249,26 @@ impl AuditEvent {
                 "site".to_owned(),
                 0,
                 format!("the site folder {folder} changed and was published again"),
+            ),
+            Self::Announced {
+                list,
+                announcement,
+                subject,
+                audience,
+                queued,
+            } => (
+                "announce",
+                list_subject(&list),
+                clamp(queued),
+                format!(
+                    "announcement {announcement} ({subject:?}): queued for {queued} of {audience} people in the chosen statuses"
+                ),
+            ),
+            Self::AnnouncementTestSent { list, announcement } => (
+                "announce",
+                list_subject(&list),
+                0,
+                format!("test copy of announcement {announcement} sent to the owner's address"),
             ),
             Self::OwnerAccountCreated { owner_id } => (
                 "account",

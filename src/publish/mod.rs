@@ -3,6 +3,7 @@
 //! Every public page is rendered once (at start, and again when the site changes) and
 //! kept in memory precompressed. Requests never render a report.
 
+pub mod announcement;
 pub mod compressed;
 mod demo;
 pub mod markdown;

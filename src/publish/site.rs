@@ -452,7 +452,7 @@ fn load_page(kind: PageKind, file: &str, text: &str, display: &str) -> anyhow::R
 }
 
 /// Splits `+++\n<toml>\n+++\n<markdown>`.
-fn split_front_matter(text: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_front_matter(text: &str) -> Option<(&str, &str)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let rest = text.strip_prefix("+++")?;
     let rest = rest

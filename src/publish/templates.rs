@@ -58,6 +58,14 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/mail/access.txt"),
     ),
     (
+        "mail/announcement.html",
+        include_str!("../../templates/mail/announcement.html"),
+    ),
+    (
+        "mail/announcement.txt",
+        include_str!("../../templates/mail/announcement.txt"),
+    ),
+    (
         "mail/confirmation.html",
         include_str!("../../templates/mail/confirmation.html"),
     ),

@@ -121,7 +121,7 @@ const fn plain(
     }
 }
 
-/// Every table of the schema (migrations 0001-0008 of both trees), parents before
+/// Every table of the schema (migrations 0001-0010 of both trees), parents before
 /// children. A table missing here makes the copy refuse to start (see
 /// [`BOOKKEEPING_TABLES`]), so a migration that adds one cannot be forgotten silently.
 pub static TABLES: &[Table] = &[
@@ -307,6 +307,30 @@ pub static TABLES: &[Table] = &[
         ],
         &["id"],
         Some("id"),
+    ),
+    plain(
+        "announcements",
+        &[
+            int("id"),
+            text("list"),
+            text("key"),
+            text("subject"),
+            text("markdown"),
+            int("created_at"),
+            text("sent_by"),
+        ],
+        &["id"],
+        Some("id"),
+    ),
+    plain(
+        "announcement_mails",
+        &[
+            int("announcement_id"),
+            int("subscriber_id"),
+            int("outbox_id"),
+        ],
+        &["announcement_id", "subscriber_id"],
+        None,
     ),
     Table {
         name: "daily_stats",

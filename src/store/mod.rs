@@ -221,5 +221,11 @@ pub trait Store: Send + Sync + 'static {
     async fn check_key(&self, fingerprint: String, now: Millis) -> StoreResult<KeyCheck>;
 
     async fn add_daily(&self, stats: Vec<DailyStat>) -> StoreResult<()>;
+
+    /// Queues an announcement for the chosen people of a list, in one transaction: at most
+    /// once per (announcement, person), whatever runs it again; never for someone whose
+    /// next mail would use the last place under the cap. A dry run counts the same and
+    /// writes nothing.
+    async fn announce(&self, request: AnnouncementRequest) -> StoreResult<AnnouncementReport>;
     async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>>;
 }

@@ -128,14 +128,17 @@ pub enum MailKind {
     Invite,
     /// A fresh link to manage one's data, asked for on `/manage`.
     Access,
+    /// The owner's announcement to a list (`quietlist announce`).
+    Announcement,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 4] = [
+    pub const ALL: [MailKind; 5] = [
         MailKind::Confirmation,
         MailKind::Welcome,
         MailKind::Invite,
         MailKind::Access,
+        MailKind::Announcement,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -144,6 +147,7 @@ impl MailKind {
             Self::Welcome => "welcome",
             Self::Invite => "invite",
             Self::Access => "access",
+            Self::Announcement => "announcement",
         }
     }
 
@@ -153,6 +157,7 @@ impl MailKind {
             "welcome" => Self::Welcome,
             "invite" => Self::Invite,
             "access" => Self::Access,
+            "announcement" => Self::Announcement,
             _ => return None,
         })
     }
@@ -199,6 +204,10 @@ pub struct MailJob {
     pub place_in_line: Option<u64>,
     /// For an invitation: what the mail says about the cohort.
     pub invitation: Option<InvitationMail>,
+    /// For an announcement: what the owner wrote.
+    pub announcement: Option<AnnouncementMail>,
+    /// The person's name, sealed (only an announcement's `{{ name }}` reads it).
+    pub name_sealed: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -529,4 +538,51 @@ pub enum KeyCheck {
     /// Another key's value is stored and data written with that key is there: nothing
     /// was changed, and the caller must refuse to go on.
     Differs,
+}
+
+/// An announcement as the store keeps it (the owner's text; nothing about a person).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnouncementMail {
+    /// `id:<id>` or `sha256:<hash>`: the announcement's identity on its list.
+    pub key: String,
+    pub subject: String,
+    pub markdown: String,
+}
+
+/// "Send this announcement to these people on this list" (or, with `dry_run`, count who
+/// would get it and change nothing: the same pass, so the figures are the same).
+#[derive(Clone)]
+pub struct AnnouncementRequest {
+    pub list: String,
+    pub announcement: AnnouncementMail,
+    /// The chosen audience: only statuses with standing consent are ever mailed.
+    pub statuses: Vec<Status>,
+    /// Who sent it, for the announcement's row (the audit log has it too).
+    pub sent_by: String,
+    /// The seed of each person's manage link in the mail.
+    pub manage_token: NewToken,
+    pub now: Millis,
+    /// The promise's cap, counted across every list and across erasure.
+    pub cap: u32,
+    pub cap_window: Millis,
+    pub all_lists: Vec<String>,
+    pub dry_run: bool,
+}
+
+/// Who gets an announcement, and who is skipped and why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AnnouncementReport {
+    /// People in the chosen statuses.
+    pub audience: u64,
+    /// Mails queued now (or, on a dry run, that would be).
+    pub queued: u64,
+    /// Got (or have queued) this announcement already: never a second time.
+    pub already_sent: u64,
+    /// Skipped: one more mail would use the last place under the cap, which is kept for
+    /// the invitation they may be owed.
+    pub skipped_cap: u64,
+    /// Not in the audience: they unsubscribed.
+    pub skipped_unsubscribed: u64,
+    /// Skipped: the last mail to their address was refused for good by its server.
+    pub skipped_refused: u64,
 }

@@ -9,6 +9,7 @@ mod smtp_sink;
 mod pg;
 
 mod abuse;
+mod announce;
 mod architecture;
 mod bad_input;
 mod confirm;

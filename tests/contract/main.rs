@@ -33,6 +33,7 @@ macro_rules! contract {
 #[path = "../support/postgres.rs"]
 mod pg;
 
+mod announce;
 mod backends;
 mod cohorts;
 mod fixtures;

@@ -1,6 +1,7 @@
 //! The outbox: claiming due mail (each mail by one node: `FOR UPDATE SKIP LOCKED`, and a
 //! lease that another node may take over once it has expired) and recording attempts.
 
+use super::announce::announcement_of_mail;
 use super::db::{Tx, all, col, exec, one, opt};
 use super::locks::{LockClass, key_of, lock};
 use super::privacy::bump;
@@ -48,7 +49,7 @@ pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJ
     let rows = all(
         tx,
         "SELECT o.id, o.kind, o.subscriber_id, o.attempts, s.list, s.email_sealed, s.status,
-                o.token_id, s.confirm_seed, s.email_index
+                o.token_id, s.confirm_seed, s.email_index, s.name_sealed
          FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id
          WHERE o.id = ANY($2)
            AND ((o.state = 'queued' AND o.due_at <= $1)
@@ -126,6 +127,15 @@ pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJ
             .transpose()?,
             _ => None,
         };
+        let announcement = match kind {
+            MailKind::Announcement => announcement_of_mail(tx, id).await?,
+            _ => None,
+        };
+        // Only an announcement may say the person's name; no other mail carries it.
+        let name_sealed = match kind {
+            MailKind::Announcement => col::<Option<Vec<u8>>>(&row, 10)?,
+            _ => None,
+        };
         let attempts: i64 = col(&row, 3)?;
         jobs.push(MailJob {
             id,
@@ -137,6 +147,8 @@ pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJ
             attempts: attempts as u32,
             place_in_line,
             invitation,
+            announcement,
+            name_sealed,
         });
     }
     Ok(jobs)

@@ -42,6 +42,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../../../migrations/postgres/0009_no_address_in_errors.sql"),
     ),
+    (
+        10,
+        include_str!("../../../migrations/postgres/0010_announcements.sql"),
+    ),
 ];
 
 /// The one-key advisory lock of migrations ("quietlist" in ASCII, as a number).

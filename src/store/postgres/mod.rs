@@ -15,6 +15,7 @@
 //! `require` use rustls, and the server's certificate is always verified (see
 //! `connection::parse_url`).
 
+mod announce;
 mod cohorts;
 mod connection;
 pub mod copy;
@@ -44,11 +45,12 @@ pub use connection::{PostgresOptions, describe_url};
 use errors::{PgContext, map_pool_error};
 
 use super::{
-    AccessRequest, AdminRow, AuditEntry, CohortRow, ConfirmOutcome, Confirmation, DailyStat,
-    ExportRow, ImportBatch, ImportReport, InvitationInfo, InviteReport, InviteRequest,
-    InviteResponse, KeyCheck, LoginAttempt, MailAttempt, MailClaim, MailJob, Millis, NewSignup,
-    NewToken, PersonRow, RetentionPolicy, RetentionReport, SignupOutcome, Store, StoreError,
-    StoreResult, StoredToken, SubscriberRecord, UnsubscribeOutcome,
+    AccessRequest, AdminRow, AnnouncementReport, AnnouncementRequest, AuditEntry, CohortRow,
+    ConfirmOutcome, Confirmation, DailyStat, ExportRow, ImportBatch, ImportReport, InvitationInfo,
+    InviteReport, InviteRequest, InviteResponse, KeyCheck, LoginAttempt, MailAttempt, MailClaim,
+    MailJob, Millis, NewSignup, NewToken, PersonRow, RetentionPolicy, RetentionReport,
+    SignupOutcome, Store, StoreError, StoreResult, StoredToken, SubscriberRecord,
+    UnsubscribeOutcome,
 };
 use crate::domain::Status;
 
@@ -440,6 +442,13 @@ impl Store for PostgresStore {
 
     async fn add_daily(&self, stats: Vec<DailyStat>) -> StoreResult<()> {
         in_transaction!(self, |tx| owner::add_daily(&tx, &stats))
+    }
+
+    async fn announce(&self, request: AnnouncementRequest) -> StoreResult<AnnouncementReport> {
+        in_transaction!(self, self.options.long_operation_timeout, |tx| async {
+            self.long_statements(&tx).await?;
+            announce::announce(&tx, &request).await
+        })
     }
 
     async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>> {

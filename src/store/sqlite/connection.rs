@@ -97,6 +97,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../../../migrations/sqlite/0009_no_address_in_errors.sql"),
     ),
+    (
+        10,
+        include_str!("../../../migrations/sqlite/0010_announcements.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::announce::announcement_of_mail;
 use super::errors::SqlContext;
 use super::privacy::bump;
 use super::signup::place_in_line;
@@ -24,11 +25,12 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
         Option<i64>,
         Option<Vec<u8>>,
         Vec<u8>,
+        Option<Vec<u8>>,
     );
     let rows: Vec<Row> = conn
         .prepare_cached(
             "SELECT o.id, o.kind, o.subscriber_id, o.attempts, s.list, s.email_sealed, s.status,
-                    o.token_id, s.confirm_seed, s.email_index
+                    o.token_id, s.confirm_seed, s.email_index, s.name_sealed
              FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id
              WHERE (o.state = 'queued' AND o.due_at <= ?1)
                 OR (o.state = 'sending' AND o.lease_until < ?1)
@@ -48,6 +50,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
                     r.get(7)?,
                     r.get(8)?,
                     r.get(9)?,
+                    r.get(10)?,
                 ))
             })?
             .collect()
@@ -66,6 +69,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
         token_id,
         confirm_seed,
         email_index,
+        name_sealed,
     ) in rows
     {
         let status = Status::parse(&status).unwrap_or(Status::Unsubscribed);
@@ -128,6 +132,10 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
                 .sql("reading an invitation")?,
             _ => None,
         };
+        let announcement = match kind {
+            MailKind::Announcement => announcement_of_mail(conn, id)?,
+            _ => None,
+        };
         jobs.push(MailJob {
             id,
             kind,
@@ -138,6 +146,9 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             attempts: attempts as u32,
             place_in_line: place,
             invitation,
+            // Only an announcement may say the person's name; no other mail carries it.
+            name_sealed: name_sealed.filter(|_| kind == MailKind::Announcement),
+            announcement,
         });
     }
     Ok(jobs)

@@ -1,6 +1,7 @@
 //! The SQLite store: WAL, `synchronous=FULL`, one group-committing writer thread and a
 //! pool of readers.
 
+mod announce;
 mod cohorts;
 mod connection;
 pub mod copy;
@@ -30,11 +31,12 @@ use crate::domain::Status;
 pub use writer::{WriterConfig, WriterStats};
 
 use super::{
-    AccessRequest, AdminRow, AuditEntry, CohortRow, ConfirmOutcome, Confirmation, DailyStat,
-    ExportRow, ImportBatch, ImportReport, InvitationInfo, InviteReport, InviteRequest,
-    InviteResponse, KeyCheck, LoginAttempt, MailAttempt, MailClaim, MailJob, Millis, NewSignup,
-    NewToken, PersonRow, RetentionPolicy, RetentionReport, SignupOutcome, Store, StoreError,
-    StoreResult, StoredToken, SubscriberRecord, UnsubscribeOutcome,
+    AccessRequest, AdminRow, AnnouncementReport, AnnouncementRequest, AuditEntry, CohortRow,
+    ConfirmOutcome, Confirmation, DailyStat, ExportRow, ImportBatch, ImportReport, InvitationInfo,
+    InviteReport, InviteRequest, InviteResponse, KeyCheck, LoginAttempt, MailAttempt, MailClaim,
+    MailJob, Millis, NewSignup, NewToken, PersonRow, RetentionPolicy, RetentionReport,
+    SignupOutcome, Store, StoreError, StoreResult, StoredToken, SubscriberRecord,
+    UnsubscribeOutcome,
 };
 
 pub const DATABASE_FILE: &str = "quietlist.sqlite3";
@@ -429,6 +431,12 @@ impl Store for SqliteStore {
     async fn add_daily(&self, stats: Vec<DailyStat>) -> StoreResult<()> {
         self.writer
             .write(move |c| owner::add_daily(c, &stats))
+            .await
+    }
+
+    async fn announce(&self, request: AnnouncementRequest) -> StoreResult<AnnouncementReport> {
+        self.writer
+            .write(move |c| announce::announce(c, &request))
             .await
     }
 

@@ -102,14 +102,7 @@ async fn a_list_of_everyone(app: &TestApp) {
         200
     );
     let (_, manage) = confirmed_person(app, "erased@example.com").await;
-    let erased = app
-        .client
-        .post(format!("{manage}/erase"))
-        .form(&[("confirm", "yes")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(erased.status().as_u16(), 200);
+    erase_through(app, &manage).await;
 }
 
 #[tokio::test]

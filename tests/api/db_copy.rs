@@ -70,21 +70,14 @@ async fn lived_in_app() -> TestApp {
     let left = app.client.post(&unsubscribe).send().await.unwrap();
     assert_eq!(left.status().as_u16(), 200);
     let (_, manage) = confirmed_person(&app, "erased@example.com").await;
-    let erased = app
-        .client
-        .post(format!("{manage}/erase"))
-        .form(&[("confirm", "yes")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(erased.status().as_u16(), 200);
+    erase_through(&app, &manage).await;
     let invited = invite_next(&app, "4", "4");
     assert!(invited.contains("invited 4"), "{invited}");
     for (email, answer) in [
         ("line0@example.com", "/accept/"),
         ("line1@example.com", "/decline/"),
     ] {
-        let mail = eventually_mail(&app, email, "seat is open").await;
+        let mail = mail_with_subject(&app, email, "seat is open").await;
         let response = app
             .client
             .post(link_in(&mail, answer))
@@ -128,24 +121,6 @@ async fn lived_in_app() -> TestApp {
     assert_eq!(right.status().as_u16(), 303);
     app.export_csv(LIST);
     app
-}
-
-async fn eventually_mail(app: &TestApp, email: &str, subject: &str) -> ReceivedMail {
-    let deadline = tokio::time::Instant::now() + MAIL_WAIT;
-    loop {
-        if let Some(mail) = app
-            .mails_to(email)
-            .into_iter()
-            .find(|m| header(m, "Subject").is_some_and(|s| s.contains(subject)))
-        {
-            return mail;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no {subject} mail to {email}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
 }
 
 fn assert_copied(output: &std::process::Output, what: &str) {

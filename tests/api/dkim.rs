@@ -127,25 +127,6 @@ fn dkimpy(mail: &ReceivedMail, selector: &str, domain: &str, record: &str) -> (b
     )
 }
 
-/// The mail whose subject contains `subject`, once it has arrived.
-async fn mail_with_subject(app: &TestApp, email: &str, subject: &str) -> ReceivedMail {
-    let deadline = tokio::time::Instant::now() + MAIL_WAIT;
-    loop {
-        if let Some(mail) = app
-            .mails_to(email)
-            .into_iter()
-            .find(|m| header(m, "Subject").is_some_and(|s| s.contains(subject)))
-        {
-            return mail;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no mail about {subject:?} to {email}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
 /// One of every kind of mail the app sends, as the SMTP server received them:
 /// confirmation, welcome, manage link, invitation.
 async fn one_of_each_kind(app: &TestApp, email: &str) -> Vec<(&'static str, ReceivedMail)> {

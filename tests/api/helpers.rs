@@ -565,3 +565,34 @@ pub fn serve_command(data_dir: &std::path::Path, env: &[(&str, &str)]) -> std::p
     }
     command
 }
+
+/// The mail whose subject contains `subject`, once it has arrived.
+pub async fn mail_with_subject(app: &TestApp, email: &str, subject: &str) -> ReceivedMail {
+    let deadline = tokio::time::Instant::now() + MAIL_WAIT;
+    loop {
+        if let Some(mail) = app
+            .mails_to(email)
+            .into_iter()
+            .find(|m| header(m, "Subject").is_some_and(|s| s.contains(subject)))
+        {
+            return mail;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no mail about {subject:?} to {email}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Erases a person through their manage link, as they would.
+pub async fn erase_through(app: &TestApp, manage: &str) {
+    let erased = app
+        .client
+        .post(format!("{manage}/erase"))
+        .form(&[("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status().as_u16(), 200);
+}

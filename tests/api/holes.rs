@@ -4,17 +4,6 @@
 use crate::helpers::*;
 use crate::promise::confirmed_person;
 
-async fn erase_through(app: &TestApp, manage: &str) {
-    let erased = app
-        .client
-        .post(format!("{manage}/erase"))
-        .form(&[("confirm", "yes")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(erased.status().as_u16(), 200);
-}
-
 #[tokio::test]
 async fn an_erased_persons_old_unsubscribe_link_never_acts_on_whoever_signs_up_next() {
     let app = spawn_app().await;

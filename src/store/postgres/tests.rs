@@ -3,6 +3,8 @@
 //! gets a database of its own. Two stores on one database stand for two nodes: each has
 //! its own pool, so their transactions meet only in PostgreSQL.
 
+use std::time::Duration;
+
 use std::sync::Arc;
 
 use super::{PostgresOptions, PostgresStore};
@@ -28,12 +30,17 @@ async fn fresh_database() -> Option<String> {
 async fn nodes(n: usize) -> Option<Vec<Arc<PostgresStore>>> {
     let url = fresh_database().await?;
     let mut stores = Vec::new();
+    // These tests are about who wins a race, not how fast: on a test machine running
+    // many suites at once, twenty turns on one lock can pass the production limits.
+    let roomy = PostgresOptions {
+        wait_timeout: Duration::from_secs(20),
+        statement_timeout: Duration::from_secs(20),
+        lock_timeout: Duration::from_secs(20),
+        operation_timeout: Duration::from_secs(30),
+        ..PostgresOptions::default()
+    };
     for _ in 0..n {
-        stores.push(
-            PostgresStore::connect(&url, &PostgresOptions::default())
-                .await
-                .unwrap(),
-        );
+        stores.push(PostgresStore::connect(&url, &roomy).await.unwrap());
     }
     Some(stores)
 }

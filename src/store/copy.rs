@@ -382,6 +382,9 @@ pub trait CopyDatabase: Send + Sync {
     /// The names of the database's own tables.
     async fn table_names(&self) -> anyhow::Result<Vec<String>>;
 
+    /// The names of a table's columns, as the database has them.
+    async fn column_names(&self, table: &'static Table) -> anyhow::Result<Vec<String>>;
+
     /// How many rows a table holds now (outside any snapshot).
     async fn count_rows(&self, table: &'static Table) -> anyhow::Result<u64>;
 
@@ -520,6 +523,17 @@ pub enum CopyError {
         "the {side} has a table this build does not know ({table}); upgrade quietlist before copying"
     )]
     UnknownTable { side: &'static str, table: String },
+    /// A column this build does not copy, or one it expects and the database lacks: the
+    /// digests cover only the columns copied, so they could not catch the loss.
+    #[error(
+        "the {side}'s table {table} has columns this build does not expect ({}); copy with the quietlist that made both databases",
+        .columns.join(", ")
+    )]
+    UnexpectedColumns {
+        side: &'static str,
+        table: &'static str,
+        columns: Vec<String>,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -532,7 +546,8 @@ fn describe_counts(counts: &[(String, u64)]) -> String {
         .join(", ")
 }
 
-/// Refuses a table that is neither in [`TABLES`] nor bookkeeping.
+/// Refuses a table that is neither in [`TABLES`] nor bookkeeping, and a known table
+/// whose columns are not exactly the ones the copier reads and writes.
 async fn check_known_tables(db: &dyn CopyDatabase, side: &'static str) -> Result<(), CopyError> {
     for name in db.table_names().await? {
         let known = TABLES.iter().any(|t| t.name == name)
@@ -542,7 +557,36 @@ async fn check_known_tables(db: &dyn CopyDatabase, side: &'static str) -> Result
             return Err(CopyError::UnknownTable { side, table: name });
         }
     }
+    for table in TABLES {
+        let columns = unexpected_columns(table, &db.column_names(table).await?);
+        if !columns.is_empty() {
+            return Err(CopyError::UnexpectedColumns {
+                side,
+                table: table.name,
+                columns,
+            });
+        }
+    }
     Ok(())
+}
+
+/// PostgreSQL stripes summed and derived counters over this column (see
+/// [`TableKind::Summed`]); the copier reads their sums, so it is not a lost column.
+const STRIPE_COLUMN: &str = "slot";
+
+/// The columns the database has and the copier does not know, then those the copier
+/// knows and the database lacks (marked "missing").
+fn unexpected_columns(table: &Table, in_database: &[String]) -> Vec<String> {
+    let extra = in_database
+        .iter()
+        .filter(|name| table.column_type(name).is_none())
+        .filter(|name| !(table.kind != TableKind::Plain && *name == STRIPE_COLUMN))
+        .cloned();
+    let missing = table
+        .column_names()
+        .filter(|name| !in_database.iter().any(|d| d == name))
+        .map(|name| format!("{name} (missing)"));
+    extra.chain(missing).collect()
 }
 
 /// Tables of `db` holding rows (the key check value left out, see [`KEY_CHECK_TABLE`]).

@@ -213,3 +213,34 @@ async fn a_target_holding_anything_is_refused_and_left_as_it_was() {
     assert!(!same.status.success());
     assert!(String::from_utf8_lossy(&same.stderr).contains("configured database itself"));
 }
+
+/// A column the copier does not read would be dropped without a trace (the digests cover
+/// only the columns copied): a migration that adds one without teaching the copier must
+/// stop the copy, naming the table and column, and write nothing.
+#[tokio::test]
+async fn a_column_the_copier_does_not_know_stops_the_copy_before_anything_is_written() {
+    let app = spawn_app().await;
+    app.sign_up_and_confirm("someone@example.com").await;
+    let data_dir = app.data_dir.clone();
+    let database = data_dir.join("quietlist.sqlite3");
+    let _kept = app.stop_keeping_data().await;
+    rusqlite::Connection::open(&database)
+        .unwrap()
+        .execute_batch("ALTER TABLE subscribers ADD COLUMN nickname TEXT; UPDATE subscribers SET nickname = 'kept?';")
+        .unwrap();
+
+    let scratch = tempfile::tempdir().unwrap();
+    let target = sqlite_url(&scratch.path().join("copy.sqlite3"));
+    let output = db_copy(&data_dir, &sqlite_url(&database), &target);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the copy ran: {stderr}");
+    assert!(
+        stderr.contains("subscribers") && stderr.contains("nickname"),
+        "{stderr}"
+    );
+    let rows: i64 = rusqlite::Connection::open(scratch.path().join("copy.sqlite3"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM subscribers", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 0, "the refused copy wrote people");
+}

@@ -140,6 +140,22 @@ impl CopyDatabase for PostgresCopy {
             .collect()
     }
 
+    async fn column_names(&self, table: &'static Table) -> anyhow::Result<Vec<String>> {
+        let rows = self
+            .client
+            .lock()
+            .await
+            .query(
+                "SELECT column_name::TEXT FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = $1",
+                &[&table.name],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<_, String>(0).map_err(Into::into))
+            .collect()
+    }
+
     async fn count_rows(&self, table: &'static Table) -> anyhow::Result<u64> {
         let row = self
             .client

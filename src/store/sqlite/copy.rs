@@ -132,6 +132,17 @@ impl CopyDatabase for SqliteCopy {
         .await
     }
 
+    async fn column_names(&self, table: &'static Table) -> anyhow::Result<Vec<String>> {
+        self.with(move |conn| {
+            let mut st = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
+            let names = st
+                .query_map([table.name], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(names)
+        })
+        .await
+    }
+
     async fn count_rows(&self, table: &'static Table) -> anyhow::Result<u64> {
         self.with(move |conn| {
             let n: i64 =

@@ -19,7 +19,7 @@ use crate::mail::MailSettings;
 use crate::mail::compose::compose;
 use crate::privacy::{MasterKey, Vault};
 use crate::publish::markdown;
-use crate::publish::{Published, Site, SiteFiles};
+use crate::publish::{PublishOptions, Published, Site, SiteFiles};
 use crate::store::sqlite::{Durability, SqliteOptions, SqliteStore};
 use crate::store::{MailJob, MailKind, Store};
 use crate::waitlist::import::ImportOptions;
@@ -58,8 +58,13 @@ fn world() -> &'static World {
         let store: Arc<dyn Store> = store;
         let vault = Arc::new(Vault::new(&MasterKey::from_bytes([7; 32])).expect("a vault"));
         let published = || {
-            Published::build(Site::load(&SiteFiles::demo()).expect("the demo site"))
-                .expect("the demo site renders")
+            Published::build(
+                Site::load(&SiteFiles::demo()).expect("the demo site"),
+                &PublishOptions {
+                    base_url: "https://example.org".into(),
+                },
+            )
+            .expect("the demo site renders")
         };
         let waitlists = Waitlists {
             store,

@@ -20,7 +20,7 @@ use crate::http::rate_limit::RateLimiter;
 use crate::http::{AppContext, AppState, router};
 use crate::mail::{MailSettings, OutboxWorker, Transport};
 use crate::privacy::{Vault, keys};
-use crate::publish::{Published, Site, SiteFiles};
+use crate::publish::{PublishOptions, Published, Site, SiteFiles};
 use crate::store::Store;
 use crate::store::{DAY, HOUR, RetentionPolicy, RetentionReport};
 use crate::waitlist::IpRecording;
@@ -65,7 +65,9 @@ impl Core {
         )?;
         keys::check(store.as_ref(), &key, &config.data_dir).await?;
         let vault = Arc::new(Vault::new(&key.key)?);
-        let published = load_site(config)?;
+        // Before the port is bound, the origin's port may not be known yet (port 0):
+        // `Application::build` publishes again with the bound one.
+        let published = load_site(config, &public_origin(config, config.listen))?;
         Ok(Self {
             vault,
             store,
@@ -108,13 +110,26 @@ impl Core {
     }
 }
 
-pub fn load_site(config: &Config) -> anyhow::Result<Published> {
+/// Loads and renders the site folder (or the demo) for the public origin `base_url`.
+pub fn load_site(config: &Config, base_url: &str) -> anyhow::Result<Published> {
     let files = match &config.site_dir {
         Some(dir) => SiteFiles::read_dir(dir)?,
         None => SiteFiles::demo(),
     };
     let site = Site::load(&files).with_context(|| format!("loading {}", files.origin))?;
-    Published::build(site).with_context(|| format!("rendering {}", files.origin))
+    let options = PublishOptions {
+        base_url: base_url.to_owned(),
+    };
+    Published::build(site, &options).with_context(|| format!("rendering {}", files.origin))
+}
+
+/// The public origin of links in pages and mail: `QUIETLIST_BASE_URL`, or in
+/// development `http://` and the address the server listens on.
+pub fn public_origin(config: &Config, listening_on: SocketAddr) -> String {
+    config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{listening_on}"))
 }
 
 impl Application {
@@ -124,10 +139,11 @@ impl Application {
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
         let local_addr = listener.local_addr()?;
-        let base_url = config
-            .base_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let base_url = public_origin(&config, local_addr);
+        if base_url != public_origin(&config, config.listen) {
+            // Port 0 was asked for: absolute URLs in pages need the port we got.
+            core.site.store(Arc::new(load_site(&config, &base_url)?));
+        }
         let https = base_url.starts_with("https://");
 
         let transport = match &config.smtp_url {
@@ -272,6 +288,7 @@ impl Application {
         ));
         if let Some(dir) = self.config.site_dir.clone() {
             let config = self.config.clone();
+            let base_url = self.base_url.clone();
             let actions = self.state.owner_actions.clone();
             let folder = dir.display().to_string();
             let audit = move || {
@@ -285,7 +302,7 @@ impl Application {
             tokio::spawn(crate::publish::reload::watch_site(
                 dir,
                 self.site.clone(),
-                move || load_site(&config),
+                move || load_site(&config, &base_url),
                 audit,
                 SITE_POLL,
                 shutdown_rx,

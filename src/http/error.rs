@@ -125,6 +125,10 @@ pub struct ErrorPage {
     pub lines: Vec<String>,
 }
 
+/// Marks a plain 404: the middleware answers it with the site's prerendered 404 page.
+#[derive(Debug, Clone, Copy)]
+struct PrerenderedNotFound;
+
 /// The cause of a 5xx, for the log line the middleware writes.
 #[derive(Debug, Clone)]
 struct Cause(Arc<anyhow::Error>);
@@ -248,6 +252,9 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
+        if matches!(self, Self::NotFound) {
+            response.extensions_mut().insert(PrerenderedNotFound);
+        }
         response.extensions_mut().insert(self.page());
         self.decorate(&mut response);
         response
@@ -298,12 +305,29 @@ fn finish(
         }
     }
 
+    let published = state.site.load();
+    if response
+        .extensions_mut()
+        .remove::<PrerenderedNotFound>()
+        .is_some()
+    {
+        let (mut parts, _) = response.into_parts();
+        let page = published.not_found_page();
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(page.content_type),
+        );
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts
+            .headers
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return Response::from_parts(parts, axum::body::Body::from(page.identity.body.clone()));
+    }
     let page = match response.extensions_mut().remove::<ErrorPage>() {
         Some(page) => page,
         None if is_bare(response.headers()) => generic_page(status),
         None => return response,
     };
-    let published = state.site.load();
     let show_id = status.is_server_error();
     let body = published.render(
         "message.html",

@@ -84,6 +84,22 @@ pub fn router(state: AppState) -> Router {
             "/static/{file}",
             get(pages::static_file).fallback(pages::method_not_allowed),
         )
+        .route(
+            "/favicon.ico",
+            get(pages::static_file).fallback(pages::method_not_allowed),
+        )
+        .route(
+            "/robots.txt",
+            get(pages::static_file).fallback(pages::method_not_allowed),
+        )
+        .route(
+            "/sitemap.xml",
+            get(pages::static_file).fallback(pages::method_not_allowed),
+        )
+        .route(
+            "/feed.xml",
+            get(pages::static_file).fallback(pages::method_not_allowed),
+        )
         .route("/healthz", get(pages::health))
         .route("/readyz", get(pages::ready));
 

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::error::{AppError, render_now};
 use super::headers::insert_security_headers;
-use crate::publish::Compressed;
+use crate::publish::{Compressed, Published};
 
 /// Pages change only when the site does; caches revalidate cheaply with the ETag.
 const PAGE_CACHE: &str = "public, max-age=300";
@@ -114,9 +114,39 @@ pub async fn prerendered(State(state): State<AppState>, uri: Uri, headers: Heade
                 None => serve(body, &headers, PAGE_CACHE),
             }
         }
-        None => render_now(&state, AppError::NotFound, &Method::GET, uri.path()),
+        None => missing(&published, uri.path(), &headers),
     };
     secure(response, &state)
+}
+
+/// The answer for an address with no page: 410 with a short page when the site says the
+/// page was removed, else the 404 page. Both are prerendered: a crawler walking dead
+/// links costs a look-up, not a render.
+fn missing(published: &Published, path: &str, request: &HeaderMap) -> Response {
+    match published.gone_page(path) {
+        Some(body) => serve_error(body, StatusCode::GONE, request),
+        None => serve_error(published.not_found_page(), StatusCode::NOT_FOUND, request),
+    }
+}
+
+/// A prerendered error page, compressed as the client accepts, never cached (the
+/// address may have a page by the next request).
+pub fn serve_error(body: &Compressed, status: StatusCode, request: &HeaderMap) -> Response {
+    let accept = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let (variant, encoding) = body.pick(accept);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(body.content_type),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if let Some(coding) = encoding.header_value() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    (status, headers, variant.body.clone()).into_response()
 }
 
 pub async fn static_file(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
@@ -131,7 +161,7 @@ pub async fn static_file(State(state): State<AppState>, uri: Uri, headers: Heade
                 STATIC_CACHE
             },
         ),
-        None => render_now(&state, AppError::NotFound, &Method::GET, uri.path()),
+        None => missing(&published, uri.path(), &headers),
     };
     secure(response, &state)
 }
@@ -151,8 +181,10 @@ fn secure(mut response: Response, state: &AppState) -> Response {
     response
 }
 
-pub async fn not_found() -> AppError {
-    AppError::NotFound
+/// Any address no route takes: 410 for a removed page, else the 404 page (HTML; the
+/// JSON API answers its own 404s).
+pub async fn not_found(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    missing(&state.site.load(), uri.path(), &headers)
 }
 
 /// Live: the process answers (no database involved).

@@ -6,8 +6,11 @@
 pub mod announcement;
 pub mod compressed;
 mod demo;
+pub mod discovery;
 pub mod markdown;
+pub mod references;
 pub mod reload;
+pub mod share;
 pub mod site;
 pub mod templates;
 
@@ -31,28 +34,55 @@ pub struct Asset {
     pub immutable: bool,
 }
 
+/// How a site is published: what its pages cannot know from the site folder.
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// The public origin (`QUIETLIST_BASE_URL`, or the development default), without a
+    /// trailing slash: canonical links, the sitemap, the feed and share tags are absolute.
+    pub base_url: String,
+}
+
 /// The site, rendered.
 #[derive(Debug)]
 pub struct Published {
     pub site: Site,
     pub templates: Templates,
     pub css_url: String,
+    /// The public origin every absolute URL starts with.
+    pub base_url: String,
     pages: HashMap<String, Compressed>,
     assets: HashMap<String, Asset>,
+    /// The 404 and 410 pages, rendered with the site's layout once, like every page.
+    not_found: Compressed,
+    gone: Compressed,
 }
 
 const DEFAULT_CSS: &str = include_str!("../../static/site.css");
+/// The share image and icon a site gets unless its static/ folder has its own
+/// (drawn by scripts/make-default-images.py).
+const DEFAULT_SHARE_IMAGE: &[u8] = include_bytes!("../../static/share.png");
+const DEFAULT_FAVICON: &[u8] = include_bytes!("../../static/favicon.ico");
+
+/// A content-hashed address for a static file: it never changes, so caches keep it.
+fn hashed_url(stem: &str, extension: &str, bytes: &[u8]) -> String {
+    let hash = hex::encode(&Sha256::digest(bytes)[..8]);
+    format!("/static/{stem}.{hash}.{extension}")
+}
 
 impl Published {
-    pub fn build(site: Site) -> anyhow::Result<Self> {
+    pub fn build(site: Site, options: &PublishOptions) -> anyhow::Result<Self> {
         let templates = Templates::new(&site.templates)?;
-        let css = site
-            .static_files
-            .get("site.css")
-            .cloned()
-            .unwrap_or_else(|| DEFAULT_CSS.as_bytes().to_vec());
-        let css_hash = hex::encode(&Sha256::digest(&css)[..8]);
-        let css_url = format!("/static/site.{css_hash}.css");
+        let site_file = |name: &str, default: &[u8]| {
+            site.static_files
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| default.to_vec())
+        };
+        let css = site_file("site.css", DEFAULT_CSS.as_bytes());
+        let css_url = hashed_url("site", "css", &css);
+        let share_image = site_file("share.png", DEFAULT_SHARE_IMAGE);
+        let share_image_url = hashed_url("share", "png", &share_image);
+        let favicon = site_file("favicon.ico", DEFAULT_FAVICON);
 
         let mut assets = HashMap::new();
         assets.insert(
@@ -62,8 +92,25 @@ impl Published {
                 immutable: true,
             },
         );
+        assets.insert(
+            share_image_url.clone(),
+            Asset {
+                body: Compressed::new("image/png", share_image),
+                immutable: true,
+            },
+        );
+        // Browsers ask for /favicon.ico whatever the page says; it answers at both.
+        for path in ["/favicon.ico", "/static/favicon.ico"] {
+            assets.insert(
+                path.to_owned(),
+                Asset {
+                    body: Compressed::new("image/x-icon", favicon.clone()),
+                    immutable: false,
+                },
+            );
+        }
         for (name, bytes) in &site.static_files {
-            if name == "site.css" {
+            if ["site.css", "share.png", "favicon.ico"].contains(&name.as_str()) {
                 continue;
             }
             assets.insert(
@@ -75,19 +122,63 @@ impl Published {
             );
         }
 
+        let base_url = options.base_url.trim_end_matches('/').to_owned();
+        let published_at = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned());
+        for (path, content_type, body) in [
+            (
+                "/robots.txt",
+                "text/plain; charset=utf-8",
+                discovery::robots_txt(&base_url),
+            ),
+            (
+                "/sitemap.xml",
+                "application/xml; charset=utf-8",
+                discovery::sitemap_xml(&site, &base_url),
+            ),
+            (
+                "/feed.xml",
+                "application/atom+xml; charset=utf-8",
+                discovery::atom_feed(&site, &base_url, &published_at),
+            ),
+        ] {
+            assets.insert(
+                path.to_owned(),
+                Asset {
+                    body: Compressed::new(content_type, body.into_bytes()),
+                    immutable: false,
+                },
+            );
+        }
+
         let mut published = Self {
             site,
             templates,
             css_url,
+            base_url,
             pages: HashMap::new(),
             assets,
+            not_found: Compressed::new("text/html; charset=utf-8", Vec::new()),
+            gone: Compressed::new("text/html; charset=utf-8", Vec::new()),
         };
-        published.render_pages()?;
+        published.render_pages(&share_image_url)?;
         Ok(published)
     }
 
-    fn render_pages(&mut self) -> anyhow::Result<()> {
+    fn render_pages(&mut self, share_image_path: &str) -> anyhow::Result<()> {
         let mut pages = HashMap::new();
+        let image_url = format!("{}{share_image_path}", self.base_url);
+        let share = share::Share {
+            site: &self.site.settings,
+            base_url: &self.base_url,
+            image_url: &image_url,
+        };
         let reports: Vec<_> = self
             .site
             .pages
@@ -102,9 +193,17 @@ impl Published {
             .collect();
         let home = self.render(
             "home.html",
-            json!({ "reports": reports, "courses": courses, "description": self.site.settings.tagline }),
+            json!({
+                "reports": reports,
+                "courses": courses,
+                "description": self.site.settings.tagline,
+                "meta": share.home(),
+            }),
         )?;
         pages.insert("/".to_owned(), html(home));
+        let way_back = json!({ "reports": reports, "courses": courses });
+        let not_found = self.render("not_found.html", way_back.clone())?;
+        let gone = self.render("gone.html", way_back)?;
 
         for page in &self.site.pages {
             let waitlist = page
@@ -120,17 +219,20 @@ impl Published {
                     "waitlist": waitlist,
                     "form_id": format!("{}:{}", match page.kind { PageKind::Report => "report", PageKind::Course => "course" }, page.slug),
                     "form": { "values": {}, "errors": {} },
+                    "meta": share.page(page),
                 }),
             )?;
             pages.insert(page.url.clone(), html(body));
         }
 
         for waitlist in self.site.waitlists.values() {
-            let body = self.render_signup_form(waitlist, &Map::new(), &Map::new(), None)?;
+            let mut context = signup_context(waitlist, &Map::new(), &Map::new(), None);
+            context["meta"] = json!(share.waitlist(waitlist));
+            let body = self.render("signup.html", context)?;
             pages.insert(format!("/waitlists/{}", waitlist.settings.name), html(body));
             let inbox = self.render(
                 "check_inbox.html",
-                json!({ "waitlist": waitlist, "confirm_hours": CONFIRM_HOURS }),
+                json!({ "waitlist": waitlist, "confirm_hours": CONFIRM_HOURS, "noindex": true }),
             )?;
             pages.insert(
                 format!("/waitlists/{}/check-your-inbox", waitlist.settings.name),
@@ -138,6 +240,8 @@ impl Published {
             );
         }
         self.pages = pages;
+        self.not_found = html(not_found);
+        self.gone = html(gone);
         Ok(())
     }
 
@@ -149,19 +253,14 @@ impl Published {
         errors: &Map<String, Json>,
         form_id: Option<&str>,
     ) -> anyhow::Result<String> {
-        let default_form = format!("waitlist:{}", waitlist.settings.name);
         self.render(
             "signup.html",
-            json!({
-                "waitlist": waitlist,
-                "form_id": form_id.unwrap_or(&default_form),
-                "form": { "values": values, "errors": errors },
-                "referral": values.get("ref"),
-            }),
+            signup_context(waitlist, values, errors, form_id),
         )
     }
 
-    /// Renders a template with the context every page shares (`site`, `css_url`).
+    /// Renders a template with the context every page shares (`site`, `css_url`,
+    /// `base_url`).
     pub fn render(&self, template: &str, context: Json) -> anyhow::Result<String> {
         let mut map = match context {
             Json::Object(map) => map,
@@ -169,6 +268,7 @@ impl Published {
         };
         map.insert("site".into(), json!(self.site.settings));
         map.insert("css_url".into(), json!(self.css_url));
+        map.insert("base_url".into(), json!(self.base_url));
         // Forms carry a time stamp; prerendered pages hold a placeholder of its length
         // that each request fills in (`Compressed::with_slot`), as do dynamic renders.
         map.entry("form_stamp")
@@ -188,10 +288,40 @@ impl Published {
         self.assets.get(path)
     }
 
+    /// The 404 page: the site's layout and a way back to the home page and the reports.
+    pub fn not_found_page(&self) -> &Compressed {
+        &self.not_found
+    }
+
+    /// The 410 page, when `path` is one the site says was removed.
+    pub fn gone_page(&self, path: &str) -> Option<&Compressed> {
+        let path = if path.len() > 1 {
+            path.trim_end_matches('/')
+        } else {
+            path
+        };
+        self.site.gone.contains(path).then_some(&self.gone)
+    }
+
     /// Every prerendered path, for tests and for warming caches.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.pages.keys().map(String::as_str)
     }
+}
+
+fn signup_context(
+    waitlist: &Waitlist,
+    values: &Map<String, Json>,
+    errors: &Map<String, Json>,
+    form_id: Option<&str>,
+) -> Json {
+    let default_form = format!("waitlist:{}", waitlist.settings.name);
+    json!({
+        "waitlist": waitlist,
+        "form_id": form_id.unwrap_or(&default_form),
+        "form": { "values": values, "errors": errors },
+        "referral": values.get("ref"),
+    })
 }
 
 fn html(body: String) -> Compressed {
@@ -223,9 +353,16 @@ fn content_type_for(name: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    fn options() -> PublishOptions {
+        PublishOptions {
+            base_url: "https://example.org".into(),
+        }
+    }
+
     #[test]
     fn the_demo_site_renders_every_page_with_its_form() {
-        let published = Published::build(Site::load(&SiteFiles::demo()).unwrap()).unwrap();
+        let published =
+            Published::build(Site::load(&SiteFiles::demo()).unwrap(), &options()).unwrap();
         let report = published
             .page("/reports/ketamine-rapid-antidepressant")
             .unwrap();
@@ -235,7 +372,12 @@ mod tests {
         assert!(html.contains(r#"id="mechanism-of-action""#));
         assert!(html.contains(r#"id="clinical-findings""#));
         assert!(html.contains(r#"id="future-directions""#));
-        assert!(!html.contains("<script"));
+        // The only script element is data (JSON-LD), which no browser runs.
+        assert_eq!(
+            html.matches("<script").count(),
+            html.matches("<script type=\"application/ld+json\">")
+                .count()
+        );
         assert!(published.page("/").is_some());
         assert!(
             published
@@ -250,7 +392,7 @@ mod tests {
     fn text_from_settings_is_escaped() {
         let mut site = Site::load(&SiteFiles::demo()).unwrap();
         site.settings.title = "<script>x</script>".into();
-        let published = Published::build(site).unwrap();
+        let published = Published::build(site, &options()).unwrap();
         let html = String::from_utf8(published.page("/").unwrap().identity.body.to_vec()).unwrap();
         assert!(!html.contains("<script>x"));
         assert!(html.contains("&lt;script&gt;x"));

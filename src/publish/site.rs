@@ -1,7 +1,7 @@
 //! A site: its settings file, its reports and course pages. Loaded from a folder
 //! (`QUIETLIST_SITE_DIR`) or from the demo compiled into the binary.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::markdown::{self, TocEntry};
+use super::references::{self, Reference};
 use crate::domain::{FieldSpec, Slug};
 
 /// `site.toml`.
@@ -27,6 +28,16 @@ pub struct SiteSettings {
     pub owner: String,
     #[serde(default)]
     pub lists: Vec<ListSettings>,
+    /// Addresses of pages taken down on purpose: they answer 410 Gone, not 404.
+    #[serde(default)]
+    pub gone: Vec<GonePage>,
+}
+
+/// A removed page, under `[[gone]]`: `path = "/reports/old-slug"`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GonePage {
+    pub path: String,
 }
 
 fn default_language() -> String {
@@ -87,6 +98,9 @@ pub struct FrontMatter {
     /// Drafts are not published.
     #[serde(default)]
     pub draft: bool,
+    /// A page taken down on purpose: not published, and its address answers 410 Gone.
+    #[serde(default)]
+    pub gone: bool,
     /// Orders pages on the home page (lower first); then by date, newest first.
     #[serde(default)]
     pub weight: i64,
@@ -130,6 +144,8 @@ pub struct Page {
     pub date_display: Option<String>,
     pub html: String,
     pub toc: Vec<TocEntry>,
+    /// The entries of its References section, for structured data.
+    pub references: Vec<Reference>,
 }
 
 /// A list with what its form needs at hand.
@@ -155,6 +171,8 @@ pub struct Site {
     pub templates: BTreeMap<String, String>,
     /// Static files from the site folder: name -> bytes.
     pub static_files: BTreeMap<String, Vec<u8>>,
+    /// Paths that answer 410 Gone: `[[gone]]` in site.toml and pages with `gone = true`.
+    pub gone: BTreeSet<String>,
 }
 
 /// Files of a site, by path relative to its root.
@@ -295,6 +313,7 @@ impl Site {
             }
         }
         pages.retain(|p| !p.front.draft);
+        let gone = gone_paths(&settings, &mut pages)?;
         pages.sort_by(|a, b| {
             a.front
                 .weight
@@ -340,6 +359,7 @@ impl Site {
             waitlists,
             templates,
             static_files,
+            gone,
         })
     }
 
@@ -352,6 +372,40 @@ impl Site {
     pub fn waitlist(&self, name: &str) -> Option<&Waitlist> {
         self.waitlists.get(name)
     }
+}
+
+/// Takes the pages marked `gone` out of `pages` and returns every address that answers
+/// 410: theirs and the ones site.toml lists. A gone address that is also published is a
+/// mistake the owner should hear about, not a page that silently wins.
+fn gone_paths(settings: &SiteSettings, pages: &mut Vec<Page>) -> anyhow::Result<BTreeSet<String>> {
+    let mut gone = BTreeSet::new();
+    for entry in &settings.gone {
+        let path = entry.path.trim();
+        anyhow::ensure!(
+            path.starts_with('/')
+                && path.len() > 1
+                && !path.contains(|c: char| c.is_whitespace() || c == '?' || c == '#'),
+            "site.toml: [[gone]] path {:?} must be an address on this site such as \"/reports/old-slug\"",
+            entry.path
+        );
+        gone.insert(path.trim_end_matches('/').to_owned());
+    }
+    pages.retain(|page| {
+        if page.front.gone {
+            gone.insert(page.url.clone());
+        }
+        !page.front.gone
+    });
+    if let Some(page) = pages.iter().find(|p| gone.contains(&p.url)) {
+        anyhow::bail!(
+            "site.toml: [[gone]] path {:?} is the address of {}/{}.md, which is published; \
+             remove one or the other",
+            page.url,
+            page.kind.folder(),
+            page.slug
+        );
+    }
+    Ok(gone)
 }
 
 fn date_key(page: &Page) -> String {
@@ -448,6 +502,7 @@ fn load_page(kind: PageKind, file: &str, text: &str, display: &str) -> anyhow::R
         date_display,
         html: rendered.html,
         toc: rendered.toc,
+        references: references::from_markdown(body),
     })
 }
 

@@ -40,6 +40,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "confirmed.html",
         include_str!("../../templates/confirmed.html"),
     ),
+    ("gone.html", include_str!("../../templates/gone.html")),
     ("home.html", include_str!("../../templates/home.html")),
     (
         "invitation.html",
@@ -99,12 +100,20 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/manage_request.html"),
     ),
     ("message.html", include_str!("../../templates/message.html")),
+    (
+        "not_found.html",
+        include_str!("../../templates/not_found.html"),
+    ),
     ("page.html", include_str!("../../templates/page.html")),
     ("privacy.html", include_str!("../../templates/privacy.html")),
     ("signup.html", include_str!("../../templates/signup.html")),
     (
         "unsubscribed.html",
         include_str!("../../templates/unsubscribed.html"),
+    ),
+    (
+        "way_back.html",
+        include_str!("../../templates/way_back.html"),
     ),
     (
         "waitlist_form.html",

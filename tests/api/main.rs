@@ -17,6 +17,7 @@ mod db_copy;
 mod dev_mailbox;
 mod dkim;
 mod durability;
+mod found;
 mod hardening;
 mod helpers;
 mod holes;

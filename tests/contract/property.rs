@@ -11,7 +11,7 @@ use arc_swap::ArcSwap;
 use proptest::prelude::*;
 use quietlist::domain::EmailAddress;
 use quietlist::privacy::{MasterKey, Vault};
-use quietlist::publish::{Published, Site, SiteFiles};
+use quietlist::publish::{PublishOptions, Published, Site, SiteFiles};
 use quietlist::store::{
     AccessRequest, ConfirmOutcome, Confirmation, DAY, HOUR, MailAttempt, MailClaim, MailKind,
     Millis, NewToken, SignupOutcome, Store, UnsubscribeOutcome,
@@ -349,7 +349,15 @@ fn every_mail_goes_to_someone_who_may_get_it_and_never_beyond_the_cap(backend: B
         cases: 256,
         ..ProptestConfig::default()
     });
-    let site = Arc::new(Published::build(Site::load(&SiteFiles::demo()).unwrap()).unwrap());
+    let site = Arc::new(
+        Published::build(
+            Site::load(&SiteFiles::demo()).unwrap(),
+            &PublishOptions {
+                base_url: "https://example.org".into(),
+            },
+        )
+        .unwrap(),
+    );
     let result = runner.run(&prop::collection::vec(op(), 1..60), |ops| {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -371,7 +379,15 @@ fn every_mail_goes_to_someone_who_may_get_it_and_never_beyond_the_cap(backend: B
 fn sequences_that_once_broke_the_promise(backend: Backend) {
     use Op::*;
     let figures = Figures::default();
-    let site = Arc::new(Published::build(Site::load(&SiteFiles::demo()).unwrap()).unwrap());
+    let site = Arc::new(
+        Published::build(
+            Site::load(&SiteFiles::demo()).unwrap(),
+            &PublishOptions {
+                base_url: "https://example.org".into(),
+            },
+        )
+        .unwrap(),
+    );
     let cases = [
         // Two confirmation mails queued a day apart were sent together.
         vec![SignUp(0), Wait(24), SignUp(0), Send],

@@ -1,0 +1,263 @@
+//! What search engines and feed readers fetch: `/robots.txt`, `/sitemap.xml` and the
+//! Atom feed of reports at `/feed.xml`. Rendered once per site, with absolute URLs on
+//! the site's public origin.
+
+use std::fmt::Write as _;
+
+use toml::value::Datetime;
+
+use super::site::{Page, PageKind, Site};
+
+/// Link pages (their paths carry a token), the owner's pages and the API: never worth a
+/// crawl, and a crawler following a leaked link must not press anything. The link pages
+/// act only on POST anyway; this keeps them out of indexes.
+const NOT_FOR_CRAWLERS: &[&str] = &[
+    "/admin",
+    "/api/",
+    "/manage",
+    "/confirm/",
+    "/unsubscribe/",
+    "/accept/",
+    "/decline/",
+    "/waitlists/*/join/",
+    "/waitlists/*/check-your-inbox",
+];
+
+/// `/robots.txt`: everything else is open, and the sitemap is named.
+pub fn robots_txt(base_url: &str) -> String {
+    let mut out = String::from("User-agent: *\nAllow: /\n");
+    for path in NOT_FOR_CRAWLERS {
+        let _ = writeln!(out, "Disallow: {path}");
+    }
+    let _ = writeln!(out, "\nSitemap: {base_url}/sitemap.xml");
+    out
+}
+
+/// `/sitemap.xml` (sitemaps.org 0.9): the home page, every report and course page, each
+/// with the date it last changed when its front matter gives one.
+pub fn sitemap_xml(site: &Site, base_url: &str) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let newest = site
+        .pages
+        .iter()
+        .filter_map(last_modified)
+        .max_by_key(|d| instant(d));
+    push_url(&mut out, &format!("{base_url}/"), newest);
+    for page in &site.pages {
+        push_url(
+            &mut out,
+            &format!("{base_url}{}", page.url),
+            last_modified(page),
+        );
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+fn push_url(out: &mut String, location: &str, last_modified: Option<&Datetime>) {
+    let _ = write!(out, "  <url><loc>{}</loc>", xml_escape(location));
+    if let Some(date) = last_modified.and_then(w3c_datetime) {
+        let _ = write!(out, "<lastmod>{date}</lastmod>");
+    }
+    out.push_str("</url>\n");
+}
+
+/// The Atom 1.0 feed (RFC 4287) of dated reports, newest first. Atom needs a date on
+/// every entry, so an undated report is left out (as Zola does). `published_at` dates a
+/// feed that has no entry to take its date from.
+pub fn atom_feed(site: &Site, base_url: &str, published_at: &str) -> String {
+    let settings = &site.settings;
+    let mut reports: Vec<(&Page, String)> = site
+        .pages
+        .iter()
+        .filter(|p| p.kind == PageKind::Report)
+        .filter_map(|p| Some((p, rfc3339(p.front.date.as_ref()?)?)))
+        .collect();
+    reports.sort_by(|(a, _), (b, _)| {
+        let published = |page: &Page| page.front.date.as_ref().and_then(instant);
+        published(b)
+            .cmp(&published(a))
+            .then_with(|| a.slug.cmp(&b.slug))
+    });
+    let entry_updated = |page: &Page, published: &str| {
+        page.front
+            .updated
+            .as_ref()
+            .and_then(rfc3339)
+            .unwrap_or_else(|| published.to_owned())
+    };
+    let updated = reports
+        .iter()
+        .filter_map(|(page, _)| last_modified(page))
+        .max_by_key(|d| instant(d))
+        .and_then(rfc3339)
+        .unwrap_or_else(|| published_at.to_owned());
+    let site_author = if settings.owner.trim().is_empty() {
+        &settings.title
+    } else {
+        &settings.owner
+    };
+
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">",
+        xml_escape(&settings.language)
+    );
+    let _ = writeln!(out, "  <title>{}</title>", xml_escape(&settings.title));
+    if !settings.tagline.trim().is_empty() {
+        let _ = writeln!(
+            out,
+            "  <subtitle>{}</subtitle>",
+            xml_escape(&settings.tagline)
+        );
+    }
+    let _ = writeln!(out, "  <id>{}/</id>", xml_escape(base_url));
+    let _ = writeln!(
+        out,
+        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}/feed.xml\"/>",
+        xml_escape(base_url)
+    );
+    let _ = writeln!(
+        out,
+        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}/\"/>",
+        xml_escape(base_url)
+    );
+    let _ = writeln!(out, "  <updated>{updated}</updated>");
+    let _ = writeln!(
+        out,
+        "  <author><name>{}</name></author>",
+        xml_escape(site_author)
+    );
+    out.push_str("  <generator>quietlist</generator>\n");
+    for (page, published) in &reports {
+        let url = xml_escape(&format!("{base_url}{}", page.url));
+        out.push_str("  <entry>\n");
+        let _ = writeln!(out, "    <title>{}</title>", xml_escape(&page.front.title));
+        let _ = writeln!(out, "    <id>{url}</id>");
+        let _ = writeln!(
+            out,
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>"
+        );
+        let _ = writeln!(out, "    <published>{published}</published>");
+        let _ = writeln!(
+            out,
+            "    <updated>{}</updated>",
+            entry_updated(page, published)
+        );
+        for author in &page.front.authors {
+            let _ = writeln!(
+                out,
+                "    <author><name>{}</name></author>",
+                xml_escape(author)
+            );
+        }
+        let summary = if page.front.description.trim().is_empty() {
+            &page.front.title
+        } else {
+            &page.front.description
+        };
+        let _ = writeln!(out, "    <summary>{}</summary>", xml_escape(summary));
+        out.push_str("  </entry>\n");
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+/// When a page last changed, by its front matter: `updated`, else `date`.
+pub fn last_modified(page: &Page) -> Option<&Datetime> {
+    page.front.updated.as_ref().or(page.front.date.as_ref())
+}
+
+/// The moment a date or date-time stands for (a date: its midnight UTC), to order
+/// them whatever their offsets.
+fn instant(datetime: &Datetime) -> Option<time::OffsetDateTime> {
+    let text = rfc3339(datetime)?;
+    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// RFC 3339, as Atom requires: a date alone becomes its midnight UTC, and a date-time
+/// without an offset is taken as UTC.
+pub fn rfc3339(datetime: &Datetime) -> Option<String> {
+    let date = datetime.date?;
+    Some(match (datetime.time, datetime.offset) {
+        (None, _) => format!("{date}T00:00:00Z"),
+        (Some(time), Some(offset)) => format!("{date}T{time}{offset}"),
+        (Some(time), None) => format!("{date}T{time}Z"),
+    })
+}
+
+/// The W3C profile of ISO 8601 that sitemaps take: a date alone, or a date-time with
+/// its offset (taken as UTC when the front matter gives none).
+fn w3c_datetime(datetime: &Datetime) -> Option<String> {
+    match datetime.time {
+        None => datetime.date.map(|d| d.to_string()),
+        Some(_) => rfc3339(datetime),
+    }
+}
+
+/// Text and attribute values for XML: the five special characters escaped, and the
+/// control characters XML 1.0 cannot carry at all dropped.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn datetime(text: &str) -> Datetime {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn dates_become_rfc_3339_for_atom_and_w3c_dates_for_sitemaps() {
+        assert_eq!(
+            rfc3339(&datetime("2026-11-20")).unwrap(),
+            "2026-11-20T00:00:00Z"
+        );
+        assert_eq!(
+            rfc3339(&datetime("2026-11-20T08:30:00+02:00")).unwrap(),
+            "2026-11-20T08:30:00+02:00"
+        );
+        assert_eq!(
+            rfc3339(&datetime("2026-11-20T08:30:00")).unwrap(),
+            "2026-11-20T08:30:00Z"
+        );
+        assert_eq!(w3c_datetime(&datetime("2026-11-20")).unwrap(), "2026-11-20");
+        assert_eq!(rfc3339(&datetime("08:30:00")), None);
+    }
+
+    #[test]
+    fn xml_text_is_escaped_and_control_characters_are_dropped() {
+        assert_eq!(
+            xml_escape("a<b & \"c\" 'd'>\u{1}e"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;e"
+        );
+    }
+
+    #[test]
+    fn robots_names_the_sitemap_and_keeps_crawlers_off_link_pages() {
+        let robots = robots_txt("https://example.org");
+        assert!(robots.contains("Sitemap: https://example.org/sitemap.xml\n"));
+        for path in ["/admin", "/manage", "/unsubscribe/", "/confirm/"] {
+            assert!(robots.contains(&format!("Disallow: {path}\n")), "{path}");
+        }
+    }
+}

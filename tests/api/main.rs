@@ -30,3 +30,4 @@ mod postgres;
 mod promise;
 mod signup;
 mod timing;
+mod undeliverable;

@@ -79,3 +79,27 @@ impl Transport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(permanent: bool, stage: Option<SmtpStage>) -> SendError {
+        SendError {
+            permanent,
+            stage,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_a_5xx_to_rcpt_to_refuses_the_address() {
+        assert!(failure(true, Some(SmtpStage::RcptTo)).refuses_address());
+        // A 4xx is never for good; a 5xx elsewhere is about the mail or the sender.
+        assert!(!failure(false, Some(SmtpStage::RcptTo)).refuses_address());
+        for stage in [SmtpStage::Connection, SmtpStage::MailFrom, SmtpStage::Data] {
+            assert!(!failure(true, Some(stage)).refuses_address(), "{stage:?}");
+        }
+        assert!(!failure(true, None).refuses_address());
+    }
+}

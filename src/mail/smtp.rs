@@ -219,8 +219,11 @@ impl SmtpClient {
         if let Err(e) = &result
             && !e.permanent
             && !fresh_tried
+            && connection.has_broken()
         {
-            // The server may have closed an idle connection; try once on a new one.
+            // The server may have closed an idle connection; try once on a new one. (A
+            // refusal on a connection that still works is the server's answer: the outbox
+            // tries again later.)
             connection = self.connect().await?;
             result = self.send_on(&mut connection, envelope, body).await;
         }

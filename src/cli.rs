@@ -748,6 +748,17 @@ async fn invite(cli: &Cli, list: &str, round: InviteRound) -> anyhow::Result<()>
             report.held_back
         );
     }
+    if report.undeliverable > 0 {
+        println!(
+            "{} of those invited {} marked undeliverable (their mail server refused the address for good): the invitation is queued all the same, as the mailbox may be back (each one's page in the admin says why)",
+            report.undeliverable,
+            if report.undeliverable == 1 {
+                "is"
+            } else {
+                "are"
+            }
+        );
+    }
     let free = match report.free_seats_before {
         1 => "1 seat was free".to_owned(),
         n => format!("{n} seats were free"),

@@ -45,6 +45,8 @@ pub struct PersonSummary {
     pub signed_up_at: String,
     pub confirmed_at: Option<String>,
     pub referrals: i64,
+    /// Since when the address's server has refused it for good, if it does.
+    pub undeliverable_since: Option<String>,
 }
 
 /// One page of a list's people, newest first.
@@ -104,6 +106,7 @@ impl OwnerActions {
                 signed_up_at: timestamp(r.signed_up_at),
                 confirmed_at: r.confirmed_at.map(timestamp),
                 referrals: r.referral_credits,
+                undeliverable_since: r.undeliverable_since.map(timestamp),
             })
             .collect();
         Ok(PeoplePage { people, next })

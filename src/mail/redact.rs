@@ -34,9 +34,36 @@ pub fn without_addresses(text: &str) -> String {
     out
 }
 
+/// The longest reason kept on a person for an address its server refused.
+const MAX_REASON_CHARS: usize = 300;
+
+/// What is kept on a person whose address its server refused for good, and shown to the
+/// owner: the server's words without any address, of a bounded length.
+pub fn refusal_reason(said: &str) -> String {
+    let kept = without_addresses(said.trim());
+    match kept.char_indices().nth(MAX_REASON_CHARS) {
+        Some((end, _)) => format!("{}…", &kept[..end]),
+        None => kept,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_reason_keeps_the_words_not_the_address_and_is_bounded() {
+        let reason = refusal_reason(
+            "550 5.1.1 <ana@example.org>: Recipient address rejected: User unknown\r\n",
+        );
+        assert_eq!(
+            reason,
+            "550 5.1.1 <<address>>: Recipient address rejected: User unknown"
+        );
+        let long = refusal_reason(&format!("550 {}", "é".repeat(1_000)));
+        assert_eq!(long.chars().count(), MAX_REASON_CHARS + 1);
+        assert!(long.ends_with('…'));
+    }
 
     #[test]
     fn a_rejected_recipient_is_not_repeated() {

@@ -15,7 +15,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -122,24 +123,57 @@ fn percent_decode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A failed delivery: `permanent` when the server refused the mail for good (5xx).
+/// Where in the exchange an SMTP server answered no. Only a refusal at `RcptTo` says
+/// anything about the address; one at `Data` is about this mail (a spam filter, a size
+/// limit), one at `MailFrom` about the sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpStage {
+    /// Before a mail was begun: connecting, TLS, greeting, login.
+    Connection,
+    MailFrom,
+    RcptTo,
+    Data,
+}
+
+impl SmtpStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connection => "connection",
+            Self::MailFrom => "MAIL FROM",
+            Self::RcptTo => "RCPT TO",
+            Self::Data => "DATA",
+        }
+    }
+}
+
+/// A failed delivery: `permanent` when the server refused the mail for good (5xx), at
+/// `stage`. `message` is the server's own words (`550 5.1.1 ...`) when it answered.
 #[derive(Debug)]
 pub struct SmtpError {
     pub permanent: bool,
+    pub stage: SmtpStage,
     pub message: String,
 }
 
 impl SmtpError {
-    fn from_lettre(e: lettre::transport::smtp::Error) -> Self {
+    fn from_lettre(stage: SmtpStage, e: lettre::transport::smtp::Error) -> Self {
+        let message = match (e.status(), std::error::Error::source(&e)) {
+            // The reply code and the server's text, without lettre's framing.
+            (Some(code), Some(text)) => format!("{code} {text}"),
+            _ => e.to_string(),
+        };
         Self {
+            // Only a 5xx reply: a 4xx, a broken connection or a timeout may pass.
             permanent: e.is_permanent(),
-            message: e.to_string(),
+            stage,
+            message,
         }
     }
 
-    fn transient(message: String) -> Self {
+    fn transient(stage: SmtpStage, message: String) -> Self {
         Self {
             permanent: false,
+            stage,
             message,
         }
     }
@@ -154,6 +188,8 @@ pub struct SmtpClient {
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+/// Ending a transaction (RSET) or a connection (QUIT) waits no longer than this.
+const QUIT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl SmtpClient {
     pub fn new(target: SmtpTarget, max_idle: usize) -> anyhow::Result<Self> {
@@ -183,8 +219,11 @@ impl SmtpClient {
         if let Err(e) = &result
             && !e.permanent
             && !fresh_tried
+            && connection.has_broken()
         {
-            // The server may have closed an idle connection; try once on a new one.
+            // The server may have closed an idle connection; try once on a new one. (A
+            // refusal on a connection that still works is the server's answer: the outbox
+            // tries again later.)
             connection = self.connect().await?;
             result = self.send_on(&mut connection, envelope, body).await;
         }
@@ -197,18 +236,36 @@ impl SmtpClient {
         result
     }
 
+    /// One mail on one connection. A refusal (any reply) ends the transaction with RSET
+    /// and keeps the connection; anything else (a broken stream, a timeout) leaves it in an
+    /// unknown state, so it is closed and not reused.
     async fn send_on(
         &self,
         connection: &mut AsyncSmtpConnection,
         envelope: &lettre::address::Envelope,
         body: &[u8],
     ) -> Result<(), SmtpError> {
-        match tokio::time::timeout(SEND_TIMEOUT, connection.send(envelope, body)).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(SmtpError::from_lettre(e)),
-            Err(_) => Err(SmtpError::transient(
-                "the SMTP server did not answer in time".into(),
-            )),
+        let outcome = tokio::time::timeout(SEND_TIMEOUT, transaction(connection, envelope, body))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Failure::Broken(SmtpError::transient(
+                    SmtpStage::Data,
+                    "the SMTP server did not answer in time".into(),
+                )))
+            });
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(Failure::Refused(e)) => {
+                let reset = tokio::time::timeout(QUIT_TIMEOUT, connection.command(Rset)).await;
+                if !matches!(reset, Ok(Ok(_))) {
+                    close(connection).await;
+                }
+                Err(e)
+            }
+            Err(Failure::Broken(e)) => {
+                close(connection).await;
+                Err(e)
+            }
         }
     }
 
@@ -220,11 +277,20 @@ impl SmtpClient {
         )
         .await
         .map_err(|_| {
-            SmtpError::transient(format!("connecting to {}:{} timed out", t.host, t.port))
+            SmtpError::transient(
+                SmtpStage::Connection,
+                format!("connecting to {}:{} timed out", t.host, t.port),
+            )
         })?
-        .map_err(|e| SmtpError::transient(format!("connecting to {}:{}: {e}", t.host, t.port)))?;
-        tcp.set_nodelay(true)
-            .map_err(|e| SmtpError::transient(format!("setting TCP_NODELAY: {e}")))?;
+        .map_err(|e| {
+            SmtpError::transient(
+                SmtpStage::Connection,
+                format!("connecting to {}:{}: {e}", t.host, t.port),
+            )
+        })?;
+        tcp.set_nodelay(true).map_err(|e| {
+            SmtpError::transient(SmtpStage::Connection, format!("setting TCP_NODELAY: {e}"))
+        })?;
         let hello = if t.hello_name.is_empty() {
             ClientId::default()
         } else {
@@ -232,48 +298,145 @@ impl SmtpClient {
         };
         let stream: Box<dyn AsyncTokioStream> = match &self.tls {
             Some(config) => {
-                let name = rustls::pki_types::ServerName::try_from(t.host.clone())
-                    .map_err(|e| SmtpError::transient(format!("{}: {e}", t.host)))?;
+                let name =
+                    rustls::pki_types::ServerName::try_from(t.host.clone()).map_err(|e| {
+                        SmtpError::transient(SmtpStage::Connection, format!("{}: {e}", t.host))
+                    })?;
                 let tls = tokio_rustls::TlsConnector::from(config.clone())
                     .connect(name, tcp)
                     .await
-                    .map_err(|e| SmtpError::transient(format!("TLS with {}: {e}", t.host)))?;
+                    .map_err(|e| {
+                        SmtpError::transient(
+                            SmtpStage::Connection,
+                            format!("TLS with {}: {e}", t.host),
+                        )
+                    })?;
                 Box::new(TlsTcp(tls))
             }
             None => Box::new(tcp),
         };
         let mut connection = AsyncSmtpConnection::connect_with_transport(stream, &hello)
             .await
-            .map_err(SmtpError::from_lettre)?;
+            .map_err(|e| SmtpError::from_lettre(SmtpStage::Connection, e))?;
         let starttls = match t.security {
             Security::StartTls => true,
             Security::Opportunistic => connection.can_starttls(),
             Security::Plain | Security::Implicit => false,
         };
         if starttls {
-            let parameters = TlsParameters::new(t.host.clone()).map_err(SmtpError::from_lettre)?;
+            let parameters = TlsParameters::new(t.host.clone())
+                .map_err(|e| SmtpError::from_lettre(SmtpStage::Connection, e))?;
             connection
                 .starttls(parameters, &hello)
                 .await
-                .map_err(SmtpError::from_lettre)?;
+                .map_err(|e| SmtpError::from_lettre(SmtpStage::Connection, e))?;
         }
         if let Some((user, password)) = &t.credentials {
             // `tls=opportunistic` found no STARTTLS: the password would go out in clear.
             if t.security == Security::Opportunistic && !starttls {
-                return Err(SmtpError::transient(format!(
-                    "{} offers no STARTTLS; the password is not sent in clear (set ?tls=none \
+                return Err(SmtpError::transient(
+                    SmtpStage::Connection,
+                    format!(
+                        "{} offers no STARTTLS; the password is not sent in clear (set ?tls=none \
                      to allow it)",
-                    t.host
-                )));
+                        t.host
+                    ),
+                ));
             }
             let credentials = Credentials::new(user.clone(), password.expose_secret().to_owned());
             connection
                 .auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
                 .await
-                .map_err(SmtpError::from_lettre)?;
+                .map_err(|e| SmtpError::from_lettre(SmtpStage::Connection, e))?;
         }
         Ok(connection)
     }
+}
+
+/// How one transaction went wrong: the server said no (the connection is fine), or the
+/// connection itself failed.
+enum Failure {
+    Refused(SmtpError),
+    Broken(SmtpError),
+}
+
+impl Failure {
+    fn at(stage: SmtpStage) -> impl Fn(lettre::transport::smtp::Error) -> Self {
+        move |e| {
+            let replied = e.status().is_some();
+            let e = SmtpError::from_lettre(stage, e);
+            if replied {
+                Self::Refused(e)
+            } else {
+                Self::Broken(e)
+            }
+        }
+    }
+}
+
+/// MAIL FROM, each RCPT TO, then DATA, one step at a time (lettre's `send` does the same
+/// but does not say which step a refusal answered, and closes the connection after one).
+async fn transaction(
+    connection: &mut AsyncSmtpConnection,
+    envelope: &lettre::address::Envelope,
+    body: &[u8],
+) -> Result<(), Failure> {
+    let mut options = Vec::new();
+    // As lettre's `send`: SMTPUTF8 for addresses beyond ASCII, 8BITMIME for such a body,
+    // and no attempt when the server offers neither.
+    let ascii = |a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii();
+    let addresses_ascii = envelope.from().is_none_or(ascii) && envelope.to().iter().all(ascii);
+    if !addresses_ascii {
+        if !connection
+            .server_info()
+            .supports_feature(Extension::SmtpUtfEight)
+        {
+            return Err(Failure::Refused(SmtpError::transient(
+                SmtpStage::MailFrom,
+                "the address has characters beyond ASCII and the server does not offer SMTPUTF8"
+                    .into(),
+            )));
+        }
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    if !body.is_ascii() {
+        if !connection
+            .server_info()
+            .supports_feature(Extension::EightBitMime)
+        {
+            return Err(Failure::Refused(SmtpError::transient(
+                SmtpStage::MailFrom,
+                "the message has characters beyond ASCII and the server does not offer 8BITMIME"
+                    .into(),
+            )));
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    connection
+        .command(Mail::new(envelope.from().cloned(), options))
+        .await
+        .map_err(Failure::at(SmtpStage::MailFrom))?;
+    for to in envelope.to() {
+        connection
+            .command(Rcpt::new(to.clone(), Vec::new()))
+            .await
+            .map_err(Failure::at(SmtpStage::RcptTo))?;
+    }
+    connection
+        .command(Data)
+        .await
+        .map_err(Failure::at(SmtpStage::Data))?;
+    connection
+        .message(body)
+        .await
+        .map_err(Failure::at(SmtpStage::Data))?;
+    Ok(())
+}
+
+/// Closes a connection that is not to be reused (`has_broken` is true from the start of
+/// `abort`, so a QUIT that hangs costs at most `QUIT_TIMEOUT`).
+async fn close(connection: &mut AsyncSmtpConnection) {
+    let _ = tokio::time::timeout(QUIT_TIMEOUT, connection.abort()).await;
 }
 
 fn implicit_tls_config() -> anyhow::Result<Arc<rustls::ClientConfig>> {

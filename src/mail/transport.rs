@@ -7,7 +7,7 @@ use anyhow::Context;
 use secrecy::SecretString;
 
 use super::compose::Outgoing;
-use super::smtp::{SmtpClient, SmtpTarget};
+use super::smtp::{SmtpClient, SmtpStage, SmtpTarget};
 
 pub enum Transport {
     Smtp(SmtpClient),
@@ -25,11 +25,22 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-/// A failed delivery: `permanent` when the server refused the mail for good (5xx).
+/// A failed delivery: `permanent` when the server refused the mail for good (5xx), and
+/// at which step of SMTP (`None` for the development mailbox).
 #[derive(Debug)]
 pub struct SendError {
     pub permanent: bool,
+    pub stage: Option<SmtpStage>,
     pub message: String,
+}
+
+impl SendError {
+    /// The recipient's server refused the address itself for good: a 5xx to RCPT TO
+    /// ("550 5.1.1 user unknown"). A 4xx is never this, nor a 5xx to DATA, which refuses
+    /// the mail (its content, its size) and says nothing about the mailbox.
+    pub fn refuses_address(&self) -> bool {
+        self.permanent && self.stage == Some(SmtpStage::RcptTo)
+    }
 }
 
 impl Transport {
@@ -52,6 +63,7 @@ impl Transport {
         match self {
             Self::Smtp(smtp) => smtp.send(&message).await.map_err(|e| SendError {
                 permanent: e.permanent,
+                stage: Some(e.stage),
                 message: e.message,
             }),
             Self::DevMailbox(dir) => {
@@ -60,9 +72,34 @@ impl Transport {
                     .await
                     .map_err(|e| SendError {
                         permanent: false,
+                        stage: None,
                         message: format!("writing {}: {e}", path.display()),
                     })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(permanent: bool, stage: Option<SmtpStage>) -> SendError {
+        SendError {
+            permanent,
+            stage,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_a_5xx_to_rcpt_to_refuses_the_address() {
+        assert!(failure(true, Some(SmtpStage::RcptTo)).refuses_address());
+        // A 4xx is never for good; a 5xx elsewhere is about the mail or the sender.
+        assert!(!failure(false, Some(SmtpStage::RcptTo)).refuses_address());
+        for stage in [SmtpStage::Connection, SmtpStage::MailFrom, SmtpStage::Data] {
+            assert!(!failure(true, Some(stage)).refuses_address(), "{stage:?}");
+        }
+        assert!(!failure(true, None).refuses_address());
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::compose::{MailSettings, compose};
-use super::transport::Transport;
+use super::transport::{SendError, Transport};
 use crate::privacy::Vault;
 use crate::publish::Published;
 use crate::store::{MailAttempt, MailClaim, MailJob, SECOND, Store, now_millis};
@@ -155,20 +155,26 @@ impl OutboxWorker {
     async fn deliver(&self, job: MailJob) -> MailAttempt {
         let started = now_millis();
         let result = self.try_deliver(&job).await;
-        let (error, retry_at) = match result {
-            Ok(()) => (None, None),
-            Err((message, permanent)) => {
+        let (error, retry_at, address_refused) = match result {
+            Ok(()) => (None, None, None),
+            Err(failure) => {
                 // What the server said may name the recipient: never logged nor kept.
-                let message = crate::mail::redact::without_addresses(&message);
+                let said = crate::mail::redact::without_addresses(&failure.message);
+                let message = match failure.stage {
+                    Some(stage) => format!("{}: {said}", stage.as_str()),
+                    None => said.clone(),
+                };
                 let attempts = job.attempts + 1;
-                let give_up = permanent || attempts >= MAX_ATTEMPTS;
+                let give_up = failure.permanent || attempts >= MAX_ATTEMPTS;
                 tracing::warn!(
                     mail = job.id, subscriber = job.subscriber_id, kind = job.kind.as_str(),
-                    attempts, give_up, error = %message, "mail delivery failed"
+                    attempts, give_up, address_refused = failure.refuses_address(),
+                    error = %message, "mail delivery failed"
                 );
                 (
                     Some(message),
                     (!give_up).then(|| started + backoff(self.retry_after_first_failure, attempts)),
+                    failure.refuses_address().then_some(said),
                 )
             }
         };
@@ -177,19 +183,23 @@ impl OutboxWorker {
             at: now_millis(),
             error,
             retry_at,
+            address_refused,
         }
     }
 
-    async fn try_deliver(&self, job: &MailJob) -> Result<(), (String, bool)> {
-        let to = self.recipient(job).map_err(|e| (format!("{e:#}"), true))?;
+    async fn try_deliver(&self, job: &MailJob) -> Result<(), SendError> {
+        // A mail that cannot be built fails for good, and says nothing about the address.
+        let cannot_build = |e: anyhow::Error| SendError {
+            permanent: true,
+            stage: None,
+            message: format!("{e:#}"),
+        };
+        let to = self.recipient(job).map_err(cannot_build)?;
         let published = self.site.load();
-        let composed = compose(&self.settings, &published, &self.vault, job, to)
-            .map_err(|e| (format!("{e:#}"), true))?;
+        let composed =
+            compose(&self.settings, &published, &self.vault, job, to).map_err(cannot_build)?;
         let stem = format!("{}-{:06}-{}", now_millis(), job.id, job.kind.as_str());
-        self.transport
-            .send(composed.message, &stem)
-            .await
-            .map_err(|e| (e.message, e.permanent))?;
+        self.transport.send(composed.message, &stem).await?;
         if self.transport.is_dev_mailbox() {
             for link in &composed.links {
                 tracing::info!(

@@ -85,6 +85,8 @@ pub enum AuditEvent {
         asked: u32,
         invited: u32,
         held_back: u32,
+        /// Of those invited, how many have an address marked undeliverable.
+        undeliverable: u32,
     },
     Exported {
         list: String,
@@ -195,12 +197,18 @@ impl AuditEvent {
                 asked,
                 invited,
                 held_back,
+                undeliverable,
             } => {
-                let held = if held_back > 0 {
+                let mut held = if held_back > 0 {
                     format!("; {held_back} passed over at the mail cap (they keep their place)")
                 } else {
                     String::new()
                 };
+                if undeliverable > 0 {
+                    held.push_str(&format!(
+                        "; {undeliverable} of them with an address marked undeliverable"
+                    ));
+                }
                 (
                     "invite",
                     list_subject(&list),
@@ -357,11 +365,19 @@ mod tests {
             asked: 3,
             invited: 2,
             held_back: 1,
+            undeliverable: 1,
         }
         .into_entry(&Actor::System, 0);
         assert_eq!(entry.rows, 2);
         assert!(
             entry.detail.contains("passed over at the mail cap"),
+            "{}",
+            entry.detail
+        );
+        assert!(
+            entry
+                .detail
+                .contains("1 of them with an address marked undeliverable"),
             "{}",
             entry.detail
         );

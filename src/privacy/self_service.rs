@@ -30,6 +30,8 @@ pub struct PersonView {
     pub signed_up_at: String,
     pub confirmed_at: Option<String>,
     pub unsubscribed_at: Option<String>,
+    /// Set while the address's server refuses it for good (see `store::Undeliverable`).
+    pub undeliverable: Option<UndeliverableView>,
     pub consents: Vec<ConsentView>,
     pub mails: Vec<MailView>,
 }
@@ -52,6 +54,14 @@ pub struct ConsentView {
     pub client_ip: Option<String>,
     pub submitted_at: String,
     pub confirmed_at: String,
+}
+
+/// Since when and why mail to the person's address is refused.
+#[derive(Debug, Serialize)]
+pub struct UndeliverableView {
+    pub since: String,
+    /// The server's words, without any address.
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -195,6 +205,10 @@ impl Waitlists {
             signed_up_at: timestamp(r.signed_up_at),
             confirmed_at: r.confirmed_at.map(timestamp),
             unsubscribed_at: r.unsubscribed_at.map(timestamp),
+            undeliverable: r.undeliverable.map(|u| UndeliverableView {
+                since: timestamp(u.since),
+                reason: u.reason,
+            }),
             consents: r.consents.into_iter().map(consent_view).collect(),
             mails: r.mails.into_iter().map(mail_view).collect(),
         })

@@ -153,6 +153,8 @@ pub static TABLES: &[Table] = &[
             int("referral_counted"),
             bytes("referral_index"),
             int("referral_credited"),
+            int("undeliverable_at"),
+            text("undeliverable_reason"),
         ],
         key: &["id"],
         kind: TableKind::Plain,

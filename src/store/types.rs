@@ -218,6 +218,9 @@ pub struct MailAttempt {
     pub error: Option<String>,
     /// When to try again; `None` with an error means give up.
     pub retry_at: Option<Millis>,
+    /// The recipient's server refused the address itself for good (a 5xx to RCPT TO), in
+    /// its own words with every address taken out: the person is marked undeliverable.
+    pub address_refused: Option<String>,
 }
 
 /// One person in an export, still sealed.
@@ -230,6 +233,8 @@ pub struct ExportRow {
     pub position: Option<u64>,
     pub signed_up_at: Millis,
     pub confirmed_at: Option<Millis>,
+    /// Since when the address has been refused for good (see [`Undeliverable`]).
+    pub undeliverable_since: Option<Millis>,
 }
 
 /// A consent record, with the text that was consented to.
@@ -266,10 +271,21 @@ pub struct SubscriberRecord {
     pub signed_up_at: Millis,
     pub confirmed_at: Option<Millis>,
     pub unsubscribed_at: Option<Millis>,
+    /// Why mail cannot reach the address, while it cannot.
+    pub undeliverable: Option<Undeliverable>,
     pub place_in_line: Option<u64>,
     pub referred_by: Option<i64>,
     pub consents: Vec<ConsentRecord>,
     pub mails: Vec<MailRecord>,
+}
+
+/// A person's address was refused for good by its server at RCPT TO; cleared when a
+/// later mail to them is handed over.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Undeliverable {
+    pub since: Millis,
+    /// The server's words, without any address.
+    pub reason: String,
 }
 
 /// What unsubscribing did.
@@ -357,6 +373,8 @@ pub struct PersonRow {
     pub signed_up_at: Millis,
     pub confirmed_at: Option<Millis>,
     pub referral_credits: i64,
+    /// Since when the address has been refused for good (see [`Undeliverable`]).
+    pub undeliverable_since: Option<Millis>,
 }
 
 /// A cohort and how its seats stand.
@@ -400,6 +418,9 @@ pub struct InviteReport {
     pub invited: u32,
     /// Next in line, but at the mail cap: not invited, kept in their place.
     pub held_back: u32,
+    /// Of those invited, how many have an address marked undeliverable: their invitation
+    /// is queued all the same (the mailbox may be back), and the owner is told.
+    pub undeliverable: u32,
     pub free_seats_before: i64,
     /// Confirmed people who were waiting in line before.
     pub waiting_before: u64,
@@ -583,6 +604,7 @@ pub struct AnnouncementReport {
     pub skipped_cap: u64,
     /// Not in the audience: they unsubscribed.
     pub skipped_unsubscribed: u64,
-    /// Skipped: the last mail to their address was refused for good by its server.
+    /// Skipped: their address is marked undeliverable (its server refused it for good at
+    /// RCPT TO, and no mail has reached it since).
     pub skipped_refused: u64,
 }

@@ -11,14 +11,18 @@ use time::format_description::well_known::Rfc3339;
 use crate::privacy::{SealedKind, Vault};
 use crate::store::{ExportRow, Millis, Store};
 
-/// The fixed columns; the list's custom fields follow.
-pub const FIXED_COLUMNS: [&str; 6] = [
+/// The fixed columns; the list's custom fields follow. New columns go at the end of these
+/// (the contract promises the first five, then the custom fields after the fixed ones);
+/// the import reads columns by name and passes over the ones it does not take.
+pub const FIXED_COLUMNS: [&str; 7] = [
     "email",
     "status",
     "position",
     "signed_up_at",
     "confirmed_at",
     "name",
+    // Since when the address's server has refused it for good; empty while mail reaches it.
+    "undeliverable_since",
 ];
 
 /// Writes every person on `list` as CSV to `out`; returns the number of rows.
@@ -92,6 +96,7 @@ fn record(vault: &Vault, row: &ExportRow, custom_fields: &[String]) -> anyhow::R
         timestamp(row.signed_up_at),
         row.confirmed_at.map(timestamp).unwrap_or_default(),
         name,
+        row.undeliverable_since.map(timestamp).unwrap_or_default(),
     ];
     cells.extend(
         custom_fields

@@ -98,13 +98,14 @@ impl Waitlists {
                 asked: count,
                 invited: report.invited,
                 held_back: report.held_back,
+                undeliverable: report.undeliverable,
             },
         )
         .await?;
         if report.invited > 0 {
             self.mail_wake.notify_one();
         }
-        tracing::info!(list, cohort = %cohort.name, invited = report.invited, held_back = report.held_back, "invited the next people in line");
+        tracing::info!(list, cohort = %cohort.name, invited = report.invited, held_back = report.held_back, undeliverable = report.undeliverable, "invited the next people in line");
         Ok(Invited {
             cohort: cohort.name.clone(),
             report,

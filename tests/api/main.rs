@@ -31,3 +31,4 @@ mod postgres;
 mod promise;
 mod signup;
 mod timing;
+mod undeliverable;

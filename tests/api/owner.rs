@@ -84,7 +84,7 @@ pub async fn login_with(
 }
 
 /// Signs the owner in; returns their browser and a CSRF token from the dashboard.
-async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
+pub async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
     let client = browser();
     let response = login_with(app, &client, PASSWORD).await;
     assert_eq!(response.status().as_u16(), 303, "sign-in");

@@ -742,7 +742,9 @@ async fn a_refusal_that_names_the_address_leaves_it_in_no_log_and_no_file() {
     }
     const REFUSED: &str = "refused-person@example.org";
     let smtp = SmtpSink::start().await;
-    smtp.fail_next_permanent(1);
+    // As Postfix refuses a mailbox it does not have, naming it (the reason is also kept on
+    // the person, who is marked undeliverable).
+    smtp.refuse_at_rcpt(REFUSED);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let url = smtp.url();

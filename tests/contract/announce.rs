@@ -181,8 +181,9 @@ async fn an_address_refused_for_good_is_skipped(store: Arc<dyn Store>) {
         .record_attempts(vec![MailAttempt {
             mail_id: welcome[0].id,
             at: T0 + 2,
-            error: Some("550 no such mailbox".into()),
+            error: Some("RCPT TO: 550 5.1.1 no such mailbox".into()),
             retry_at: None,
+            address_refused: Some("550 5.1.1 no such mailbox".into()),
         }])
         .await
         .unwrap();

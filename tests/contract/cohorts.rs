@@ -133,6 +133,7 @@ async fn invite_next_invites_the_next_in_line_up_to_the_free_seats(store: Arc<dy
         Some(InviteReport {
             invited: 3,
             held_back: 0,
+            undeliverable: 0,
             free_seats_before: 3,
             waiting_before: 5,
         })

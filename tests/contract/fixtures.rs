@@ -138,6 +138,7 @@ pub fn sent(mail_id: i64, at: Millis) -> MailAttempt {
         at,
         error: None,
         retry_at: None,
+        address_refused: None,
     }
 }
 

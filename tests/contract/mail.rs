@@ -69,6 +69,7 @@ async fn a_late_failure_from_a_lapsed_claim_never_reopens_a_sent_mail(store: Arc
                 at: T0 + LEASE + 3,
                 error: Some("451 4.3.0 try again later".into()),
                 retry_at,
+                address_refused: None,
             }])
             .await
             .unwrap();
@@ -165,6 +166,7 @@ async fn a_transient_failure_requeues_the_mail_for_its_retry_time(store: Arc<dyn
             at: T0 + 1,
             error: Some("451 4.3.0 try again later".into()),
             retry_at: Some(retry_at),
+            address_refused: None,
         }])
         .await
         .unwrap();
@@ -195,6 +197,7 @@ async fn a_permanent_failure_gives_up_for_good(store: Arc<dyn Store>) {
             at: T0 + 1,
             error: Some("550 5.1.1 no such user".into()),
             retry_at: None,
+            address_refused: None,
         }])
         .await
         .unwrap();

@@ -43,3 +43,4 @@ mod owner;
 mod privacy;
 mod property;
 mod signup;
+mod undeliverable;

@@ -254,6 +254,7 @@ async fn check(
                         at: now,
                         error: Some("451 4.3.0 try again later".into()),
                         retry_at: Some(now),
+                        address_refused: None,
                     })
                     .collect();
                 store.record_attempts(attempts).await.unwrap();
@@ -301,6 +302,7 @@ async fn check(
                         at: now,
                         error: None,
                         retry_at: None,
+                        address_refused: None,
                     });
                 }
                 store.record_attempts(attempts).await.unwrap();

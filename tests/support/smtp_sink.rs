@@ -1,6 +1,7 @@
 //! A real SMTP server for tests and benchmarks: it listens on loopback, speaks SMTP over
 //! TCP (EHLO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT) and keeps what it
-//! receives. It is not a mock of quietlist's mailer: quietlist talks to it through
+//! receives. It can refuse as a real server does: a mailbox at RCPT TO, or a message's
+//! content at the end of DATA. It is not a mock of quietlist's mailer: quietlist talks to it through
 //! lettre exactly as it would talk to Postfix.
 
 #![allow(dead_code)]
@@ -29,8 +30,10 @@ struct Shared {
     arrived: Notify,
     /// Answer this many DATA commands with a transient 451 before accepting.
     fail_transient: AtomicUsize,
-    /// Answer this many DATA commands with a permanent 550.
+    /// Answer this many messages (after DATA) with a permanent 554: the content refused.
     fail_permanent: AtomicUsize,
+    /// Addresses whose RCPT TO is answered with a permanent 550: no such mailbox.
+    unknown_recipients: Mutex<Vec<String>>,
     /// Greet this many connections with 421 (service not available) and close them.
     fail_greetings: AtomicUsize,
     /// Keep only a count, not the mails (benchmarks).
@@ -96,8 +99,37 @@ impl SmtpSink {
         self.shared.fail_greetings.store(n, Ordering::SeqCst);
     }
 
-    pub fn fail_next_permanent(&self, n: usize) {
+    /// The next `n` messages are refused for good once sent, as a spam filter behind
+    /// Postfix refuses a message's content: `554 5.7.1` at the end of DATA. It says nothing
+    /// about the mailbox.
+    pub fn refuse_next_at_data(&self, n: usize) {
         self.shared.fail_permanent.store(n, Ordering::SeqCst);
+    }
+
+    /// As [`Self::refuse_next_at_data`] (the name older tests use).
+    pub fn fail_next_permanent(&self, n: usize) {
+        self.refuse_next_at_data(n);
+    }
+
+    /// From now on, RCPT TO naming `address` is refused for good, as Postfix refuses a
+    /// mailbox it does not have: `550 5.1.1 <address>: Recipient address rejected: User
+    /// unknown in local recipient table`.
+    pub fn refuse_at_rcpt(&self, address: &str) {
+        self.shared
+            .unknown_recipients
+            .lock()
+            .expect("sink lock")
+            .push(address.to_ascii_lowercase());
+    }
+
+    /// `address` has a mailbox again: its RCPT TO is accepted.
+    pub fn accept_at_rcpt(&self, address: &str) {
+        let address = address.to_ascii_lowercase();
+        self.shared
+            .unknown_recipients
+            .lock()
+            .expect("sink lock")
+            .retain(|a| *a != address);
     }
 
     pub fn count_only(&self) {
@@ -170,16 +202,27 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
             rcpt_to.clear();
             write.write_all(b"250 OK\r\n").await?;
         } else if upper.starts_with("RCPT TO:") {
-            rcpt_to.push(
-                command[8..]
-                    .trim()
-                    .trim_start_matches('<')
-                    .split('>')
-                    .next()
-                    .unwrap_or("")
-                    .to_string(),
-            );
-            write.write_all(b"250 OK\r\n").await?;
+            let recipient = command[8..]
+                .trim()
+                .trim_start_matches('<')
+                .split('>')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let unknown = shared
+                .unknown_recipients
+                .lock()
+                .expect("sink lock")
+                .contains(&recipient.to_ascii_lowercase());
+            if unknown {
+                let refusal = format!(
+                    "550 5.1.1 <{recipient}>: Recipient address rejected: User unknown in local recipient table\r\n"
+                );
+                write.write_all(refusal.as_bytes()).await?;
+            } else {
+                rcpt_to.push(recipient);
+                write.write_all(b"250 OK\r\n").await?;
+            }
         } else if upper == "DATA" {
             write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
             let mut data = String::new();
@@ -195,12 +238,10 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                 data.push_str(unstuffed);
             }
             if take_one(&shared.fail_permanent) {
-                // As Postfix words it: the refusal names the recipient.
-                let refusal = format!(
-                    "550 5.1.1 {}: Recipient address rejected: User unknown\r\n",
-                    rcpt_to.first().map(String::as_str).unwrap_or("<>")
-                );
-                write.write_all(refusal.as_bytes()).await?;
+                // As Postfix words a content filter's refusal (header_checks, a milter).
+                write
+                    .write_all(b"554 5.7.1 Message content rejected\r\n")
+                    .await?;
             } else if take_one(&shared.fail_transient) {
                 write.write_all(b"451 4.3.0 try again later\r\n").await?;
             } else {

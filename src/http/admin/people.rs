@@ -28,6 +28,9 @@ pub struct ListQuery {
     /// People passed over at the mail cap by the last invitation round.
     #[serde(default)]
     held: u32,
+    /// Of those the last round invited, how many have an address marked undeliverable.
+    #[serde(default)]
+    undeliverable: u32,
 }
 
 pub async fn list(
@@ -72,6 +75,7 @@ pub async fn list(
             "cohorts": actions.cohorts(&list).await?,
             "notice": query.notice,
             "held": query.held,
+            "undeliverable": query.undeliverable,
         }),
     )
 }
@@ -156,8 +160,8 @@ pub async fn invite(
         .invite_next(&owner.actor(), &list, round)
         .await?;
     Ok(Redirect::to(&format!(
-        "/admin/lists/{list}?notice=invited-{}&held={}",
-        invited.report.invited, invited.report.held_back
+        "/admin/lists/{list}?notice=invited-{}&held={}&undeliverable={}",
+        invited.report.invited, invited.report.held_back, invited.report.undeliverable
     ))
     .into_response())
 }

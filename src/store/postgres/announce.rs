@@ -33,7 +33,7 @@ pub async fn announce(
             report.already_sent += 1;
             continue;
         }
-        if last_mail_refused(tx, subscriber_id).await? {
+        if undeliverable(tx, subscriber_id).await? {
             report.skipped_refused += 1;
             continue;
         }
@@ -142,19 +142,17 @@ async fn already_queued(
     .is_some())
 }
 
-/// Whether the last mail that left for this person ended refused for good.
-async fn last_mail_refused(tx: &Tx<'_>, subscriber_id: i64) -> StoreResult<bool> {
-    let state = opt(
+/// Whether the person's address is marked undeliverable (refused for good at RCPT TO;
+/// a refusal of one mail's content does not count).
+async fn undeliverable(tx: &Tx<'_>, subscriber_id: i64) -> StoreResult<bool> {
+    let row = one(
         tx,
-        "SELECT state FROM outbox WHERE subscriber_id = $1 AND state IN ('sent', 'failed')
-         ORDER BY id DESC LIMIT 1",
+        "SELECT undeliverable_at IS NOT NULL FROM subscribers WHERE id = $1",
         &[&subscriber_id],
-        "reading a person's last mail",
+        "reading whether an address is undeliverable",
     )
-    .await?
-    .map(|row| col::<String>(&row, 0))
-    .transpose()?;
-    Ok(state.as_deref() == Some("failed"))
+    .await?;
+    col(&row, 0)
 }
 
 /// The (announcement, person) row first: its key is what makes a second run, on this

@@ -112,6 +112,7 @@ pub async fn invite_next(tx: &Tx<'_>, r: &InviteRequest) -> StoreResult<Option<I
     .await?;
     let mut invited = 0i64;
     let mut held_back = 0u32;
+    let mut undeliverable = 0u32;
     for person in &line {
         if invited >= count {
             break;
@@ -133,15 +134,21 @@ pub async fn invite_next(tx: &Tx<'_>, r: &InviteRequest) -> StoreResult<Option<I
         }
         // Still confirmed now (not unsubscribed or erased on another node since the line
         // was read): only then invited.
-        let marked = exec(
+        let Some(marked) = opt(
             tx,
-            "UPDATE subscribers SET status = 'invited' WHERE id = $1 AND status = 'confirmed'",
+            "UPDATE subscribers SET status = 'invited' WHERE id = $1 AND status = 'confirmed'
+             RETURNING undeliverable_at IS NOT NULL",
             &[&subscriber_id],
             "marking a person invited",
         )
-        .await?;
-        if marked == 0 {
+        .await?
+        else {
             continue;
+        };
+        // Invited all the same (the invitation is owed, and the mailbox may be back), but
+        // the owner is told.
+        if col::<bool>(&marked, 0)? {
+            undeliverable += 1;
         }
         let token = NewToken {
             seed: rand::random(),
@@ -163,6 +170,7 @@ pub async fn invite_next(tx: &Tx<'_>, r: &InviteRequest) -> StoreResult<Option<I
     Ok(Some(InviteReport {
         invited: invited as u32,
         held_back,
+        undeliverable,
         free_seats_before: free,
         waiting_before,
     }))

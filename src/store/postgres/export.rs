@@ -11,8 +11,8 @@ use super::errors::PgContext;
 use crate::domain::Status;
 use crate::store::{ExportRow, StoreResult};
 
-const COLUMNS: &str =
-    "id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at";
+const COLUMNS: &str = "id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, \
+     confirmed_at, undeliverable_at";
 
 /// Rows fetched per round trip.
 const CHUNK: i32 = 512;
@@ -106,6 +106,7 @@ fn to_export_row(row: &Row, position: Option<u64>) -> StoreResult<ExportRow> {
         position,
         signed_up_at: col(row, 5)?,
         confirmed_at: col(row, 6)?,
+        undeliverable_since: col(row, 7)?,
     })
 }
 

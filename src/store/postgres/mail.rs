@@ -7,6 +7,7 @@ use super::locks::{LockClass, key_of, lock};
 use super::privacy::bump;
 use super::signup::place_in_line;
 use crate::domain::{Status, TokenPurpose};
+use crate::mail::redact::refusal_reason;
 use crate::mail::rules::{refusal, with_erased_mails};
 use crate::store::{
     InvitationMail, MailAttempt, MailClaim, MailJob, MailKind, MailToken, Millis, RecentMails,
@@ -255,28 +256,41 @@ pub async fn record_attempt(tx: &Tx<'_>, a: &MailAttempt) -> StoreResult<()> {
     }
     match (&a.error, a.retry_at) {
         (None, _) => {
-            let kind = opt(
+            let sent = opt(
                 tx,
                 "UPDATE outbox SET state = 'sent', sent_at = $2, lease_until = NULL,
                      last_error = NULL
-                 WHERE id = $1 AND state <> 'sent' RETURNING kind",
+                 WHERE id = $1 AND state <> 'sent' RETURNING kind, subscriber_id",
                 &[&a.mail_id, &a.at],
                 "marking a mail sent",
             )
             .await?;
-            if let Some(kind) = kind.map(|r| col::<String>(&r, 0)).transpose()? {
+            if let Some(row) = sent {
+                let kind: String = col(&row, 0)?;
+                let subscriber_id: i64 = col(&row, 1)?;
                 if kind == MailKind::Confirmation.as_str() {
                     exec(
                         tx,
                         "UPDATE subscribers
                          SET last_confirmation_at = GREATEST(COALESCE(last_confirmation_at, 0), $2)
-                         WHERE id = (SELECT subscriber_id FROM outbox WHERE id = $1)",
-                        &[&a.mail_id, &a.at],
+                         WHERE id = $1",
+                        &[&subscriber_id, &a.at],
                         "noting a confirmation mail",
                     )
                     .await?;
                 }
                 bump(tx, &format!("mails.{kind}"), 1).await?;
+                // The server took a mail: the mailbox is back (unless a refusal recorded
+                // after this hand-over set the mark). Matches, and so locks, only a
+                // marked person's row.
+                exec(
+                    tx,
+                    "UPDATE subscribers SET undeliverable_at = NULL, undeliverable_reason = NULL
+                     WHERE id = $1 AND undeliverable_at <= $2",
+                    &[&subscriber_id, &a.at],
+                    "clearing an undeliverable mark",
+                )
+                .await?;
             }
         }
         (Some(error), Some(retry_at)) => {
@@ -293,14 +307,25 @@ pub async fn record_attempt(tx: &Tx<'_>, a: &MailAttempt) -> StoreResult<()> {
             .await?;
         }
         (Some(error), None) => {
-            exec(
+            let failed = opt(
                 tx,
                 "UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = $2
-                 WHERE id = $1 AND state = 'sending'",
+                 WHERE id = $1 AND state = 'sending' RETURNING subscriber_id",
                 &[&a.mail_id, error],
                 "updating a mail's state",
             )
             .await?;
+            if let (Some(row), Some(said)) = (failed, &a.address_refused) {
+                let subscriber_id: i64 = col(&row, 0)?;
+                exec(
+                    tx,
+                    "UPDATE subscribers SET undeliverable_at = $2, undeliverable_reason = $3
+                     WHERE id = $1",
+                    &[&subscriber_id, &a.at, &refusal_reason(said)],
+                    "marking an address undeliverable",
+                )
+                .await?;
+            }
         }
     }
     Ok(())

@@ -245,7 +245,7 @@ pub async fn people_page(
     let rows = all(
         tx,
         "SELECT id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at,
-                referral_credits
+                referral_credits, undeliverable_at
          FROM subscribers
          WHERE list = $1 AND ($2::text IS NULL OR status = $2) AND id < $3
          ORDER BY id DESC LIMIT $4",
@@ -270,6 +270,7 @@ pub async fn people_page(
                 signed_up_at: col(r, 5)?,
                 confirmed_at: col(r, 6)?,
                 referral_credits: col(r, 7)?,
+                undeliverable_since: col(r, 8)?,
             })
         })
         .collect()

@@ -8,7 +8,7 @@ use crate::domain::{Status, TokenPurpose};
 use crate::mail::rules::{CAP_WINDOW, kept_at_erasure};
 use crate::store::{
     AccessRequest, AuditEntry, ConsentRecord, MailKind, MailRecord, Millis, RetentionPolicy,
-    RetentionReport, StoreResult, SubscriberRecord, UnsubscribeOutcome,
+    RetentionReport, StoreResult, SubscriberRecord, Undeliverable, UnsubscribeOutcome,
 };
 
 pub async fn unsubscribe(
@@ -58,7 +58,8 @@ pub async fn subscriber(tx: &Tx<'_>, subscriber_id: i64) -> StoreResult<Option<S
     let Some(row) = opt(
         tx,
         "SELECT list, email_index, email_sealed, name_sealed, fields_sealed, status,
-                signed_up_at, confirmed_at, unsubscribed_at, referred_by
+                signed_up_at, confirmed_at, unsubscribed_at, referred_by,
+                undeliverable_at, undeliverable_reason
          FROM subscribers WHERE id = $1",
         &[&subscriber_id],
         "reading a person",
@@ -108,6 +109,12 @@ pub async fn subscriber(tx: &Tx<'_>, subscriber_id: i64) -> StoreResult<Option<S
     })
     .collect::<StoreResult<Vec<_>>>()?;
     let status: String = col(&row, 5)?;
+    let undeliverable_at: Option<Millis> = col(&row, 10)?;
+    let reason: Option<String> = col(&row, 11)?;
+    let undeliverable = undeliverable_at.map(|since| Undeliverable {
+        since,
+        reason: reason.unwrap_or_default(),
+    });
     Ok(Some(SubscriberRecord {
         id: subscriber_id,
         list: col(&row, 0)?,
@@ -119,6 +126,7 @@ pub async fn subscriber(tx: &Tx<'_>, subscriber_id: i64) -> StoreResult<Option<S
         signed_up_at: col(&row, 6)?,
         confirmed_at: col(&row, 7)?,
         unsubscribed_at: col(&row, 8)?,
+        undeliverable,
         place_in_line: place_in_line(tx, subscriber_id).await?,
         referred_by: col(&row, 9)?,
         consents,

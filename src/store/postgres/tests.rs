@@ -105,6 +105,7 @@ fn sent(mail_id: i64, at: i64) -> MailAttempt {
         at,
         error: None,
         retry_at: None,
+        address_refused: None,
     }
 }
 

@@ -34,7 +34,7 @@ pub fn announce(
             report.already_sent += 1;
             continue;
         }
-        if last_mail_refused(conn, subscriber_id)? {
+        if undeliverable(conn, subscriber_id)? {
             report.skipped_refused += 1;
             continue;
         }
@@ -141,18 +141,12 @@ fn already_queued(
     .map(|row| row.is_some())
 }
 
-/// Whether the last mail that left for this person ended refused for good.
-fn last_mail_refused(conn: &Connection, subscriber_id: i64) -> StoreResult<bool> {
-    conn.prepare_cached(
-        "SELECT state FROM outbox WHERE subscriber_id = ?1 AND state IN ('sent', 'failed')
-         ORDER BY id DESC LIMIT 1",
-    )
-    .and_then(|mut st| {
-        st.query_row([subscriber_id], |r| r.get::<_, String>(0))
-            .optional()
-    })
-    .sql("reading a person's last mail")
-    .map(|state| state.as_deref() == Some("failed"))
+/// Whether the person's address is marked undeliverable (refused for good at RCPT TO;
+/// a refusal of one mail's content does not count).
+fn undeliverable(conn: &Connection, subscriber_id: i64) -> StoreResult<bool> {
+    conn.prepare_cached("SELECT undeliverable_at IS NOT NULL FROM subscribers WHERE id = ?1")
+        .and_then(|mut st| st.query_row([subscriber_id], |r| r.get(0)))
+        .sql("reading whether an address is undeliverable")
 }
 
 /// The (announcement, person) row first: its key is what makes a second run add nothing.

@@ -83,22 +83,25 @@ pub fn invite_next(conn: &Connection, r: &InviteRequest) -> StoreResult<Option<I
     // be sent, and they would silently lose their seat), keeps their place and is counted
     // for the owner. Looking further than `count` is bounded, so a line of people all at
     // the cap costs a bounded read.
-    let line: Vec<(i64, Vec<u8>)> = conn
+    let line: Vec<(i64, Vec<u8>, bool)> = conn
         .prepare_cached(
-            "SELECT id, email_index FROM subscribers
+            "SELECT id, email_index, undeliverable_at IS NOT NULL FROM subscribers
              WHERE list = ?1 AND status = 'confirmed' AND line_seq IS NOT NULL
              ORDER BY line_key, line_seq LIMIT ?2",
         )
         .and_then(|mut st| {
             st.query_map(params![r.list, count + MAX_HELD_BACK], |row| {
-                Ok((row.get(0)?, row.get(1)?))
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })?
             .collect()
         })
         .sql("reading the line")?;
     let mut next = Vec::new();
     let mut held_back = 0u32;
-    for (subscriber_id, email_index) in line {
+    // Invited all the same (the invitation is owed, and the mailbox may be back), but the
+    // owner is told.
+    let mut undeliverable = 0u32;
+    for (subscriber_id, email_index, marked_undeliverable) in line {
         if next.len() as i64 >= count {
             break;
         }
@@ -114,6 +117,7 @@ pub fn invite_next(conn: &Connection, r: &InviteRequest) -> StoreResult<Option<I
             held_back += 1;
             continue;
         }
+        undeliverable += u32::from(marked_undeliverable);
         next.push(subscriber_id);
     }
     for subscriber_id in &next {
@@ -143,6 +147,7 @@ pub fn invite_next(conn: &Connection, r: &InviteRequest) -> StoreResult<Option<I
     Ok(Some(InviteReport {
         invited: next.len() as u32,
         held_back,
+        undeliverable,
         free_seats_before: free,
         waiting_before,
     }))

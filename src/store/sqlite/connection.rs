@@ -101,6 +101,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../../../migrations/sqlite/0010_announcements.sql"),
     ),
+    (
+        12,
+        include_str!("../../../migrations/sqlite/0012_undeliverable.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

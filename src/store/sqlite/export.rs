@@ -15,8 +15,8 @@ pub fn stream_list(conn: &Connection, list: &str, out: &Sender<StoreResult<Expor
     }
 }
 
-const COLUMNS: &str =
-    "id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at";
+const COLUMNS: &str = "id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, \
+     confirmed_at, undeliverable_at";
 
 fn stream_list_inner(
     conn: &Connection,
@@ -78,6 +78,7 @@ fn to_export_row(row: &Row<'_>, position: Option<u64>) -> rusqlite::Result<Expor
         position,
         signed_up_at: row.get(5)?,
         confirmed_at: row.get(6)?,
+        undeliverable_since: row.get(7)?,
     })
 }
 

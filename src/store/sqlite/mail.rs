@@ -7,6 +7,7 @@ use super::errors::SqlContext;
 use super::privacy::bump;
 use super::signup::place_in_line;
 use crate::domain::{Status, TokenPurpose};
+use crate::mail::redact::refusal_reason;
 use crate::mail::rules::{refusal, with_erased_mails};
 use crate::store::{
     InvitationMail, MailAttempt, MailClaim, MailJob, MailKind, MailToken, Millis, RecentMails,
@@ -250,49 +251,71 @@ pub fn record_attempt(conn: &Connection, a: &MailAttempt) -> StoreResult<()> {
         .and_then(|mut st| st.execute(params![a.mail_id, a.at, a.error]))
         .sql("recording a delivery attempt")?;
     }
-    let updated = match (&a.error, a.retry_at) {
+    match (&a.error, a.retry_at) {
         (None, _) => {
-            let kind: Option<String> = conn
+            let sent: Option<(String, i64)> = conn
                 .prepare_cached(
                     "UPDATE outbox SET state = 'sent', sent_at = ?2, lease_until = NULL,
                          last_error = NULL
-                     WHERE id = ?1 AND state != 'sent' RETURNING kind",
+                     WHERE id = ?1 AND state != 'sent' RETURNING kind, subscriber_id",
                 )
                 .and_then(|mut st| {
-                    st.query_row(params![a.mail_id, a.at], |r| r.get(0))
+                    st.query_row(params![a.mail_id, a.at], |r| Ok((r.get(0)?, r.get(1)?)))
                         .optional()
                 })
                 .sql("marking a mail sent")?;
-            if let Some(kind) = kind {
+            if let Some((kind, subscriber_id)) = sent {
                 if kind == MailKind::Confirmation.as_str() {
                     // The one-a-day limit counts from a confirmation mail that SMTP took.
                     conn.prepare_cached(
                         "UPDATE subscribers SET last_confirmation_at = MAX(COALESCE(last_confirmation_at, 0), ?2)
-                         WHERE id = (SELECT subscriber_id FROM outbox WHERE id = ?1)",
+                         WHERE id = ?1",
                     )
-                    .and_then(|mut st| st.execute(params![a.mail_id, a.at]))
+                    .and_then(|mut st| st.execute(params![subscriber_id, a.at]))
                     .sql("noting a confirmation mail")?;
                 }
                 bump(conn, &format!("mails.{kind}"), 1)?;
+                // The server took a mail: the mailbox is back (unless a refusal recorded
+                // after this hand-over set the mark).
+                conn.prepare_cached(
+                    "UPDATE subscribers SET undeliverable_at = NULL, undeliverable_reason = NULL
+                     WHERE id = ?1 AND undeliverable_at <= ?2",
+                )
+                .and_then(|mut st| st.execute(params![subscriber_id, a.at]))
+                .sql("clearing an undeliverable mark")?;
             }
-            Ok(1)
         }
-        (Some(error), Some(retry_at)) => conn
-            .prepare_cached(
+        (Some(error), Some(retry_at)) => {
+            conn.prepare_cached(
                 // Only a mail still in flight: a late record from a claim that lapsed
                 // must not reopen a mail another node has sent since.
                 "UPDATE outbox SET state = 'queued', due_at = ?2, lease_until = NULL,
                      last_error = ?3
                  WHERE id = ?1 AND state = 'sending'",
             )
-            .and_then(|mut st| st.execute(params![a.mail_id, retry_at, error])),
-        (Some(error), None) => conn
-            .prepare_cached(
-                "UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ?2
-                 WHERE id = ?1 AND state = 'sending'",
-            )
-            .and_then(|mut st| st.execute(params![a.mail_id, error])),
-    };
-    updated.sql("updating a mail's state")?;
+            .and_then(|mut st| st.execute(params![a.mail_id, retry_at, error]))
+            .sql("updating a mail's state")?;
+        }
+        (Some(error), None) => {
+            let failed: Option<i64> = conn
+                .prepare_cached(
+                    "UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ?2
+                     WHERE id = ?1 AND state = 'sending' RETURNING subscriber_id",
+                )
+                .and_then(|mut st| {
+                    st.query_row(params![a.mail_id, error], |r| r.get(0))
+                        .optional()
+                })
+                .sql("updating a mail's state")?;
+            if let (Some(subscriber_id), Some(said)) = (failed, &a.address_refused) {
+                conn.prepare_cached(
+                    "UPDATE subscribers SET undeliverable_at = ?2, undeliverable_reason = ?3
+                     WHERE id = ?1",
+                )
+                .and_then(|mut st| st.execute(params![subscriber_id, a.at, refusal_reason(said)]))
+                .sql("marking an address undeliverable")?;
+            }
+        }
+    }
     Ok(())
 }

@@ -208,12 +208,12 @@ pub fn people_page(
     // keeps the planner off the index, which would sort the whole list).
     let sql = if status.is_some() {
         "SELECT id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at,
-                referral_credits
+                referral_credits, undeliverable_at
          FROM subscribers WHERE list = ?1 AND status = ?2 AND id < ?3
          ORDER BY id DESC LIMIT ?4"
     } else {
         "SELECT id, email_sealed, name_sealed, fields_sealed, status, signed_up_at, confirmed_at,
-                referral_credits
+                referral_credits, undeliverable_at
          FROM subscribers WHERE +list = ?1 AND (?2 IS NULL) AND id < ?3
          ORDER BY id DESC LIMIT ?4"
     };
@@ -237,6 +237,7 @@ pub fn people_page(
                         signed_up_at: r.get(5)?,
                         confirmed_at: r.get(6)?,
                         referral_credits: r.get(7)?,
+                        undeliverable_since: r.get(8)?,
                     })
                 },
             )?

@@ -8,7 +8,7 @@ use crate::domain::{Status, TokenPurpose};
 use crate::mail::rules::CAP_WINDOW;
 use crate::store::{
     AccessRequest, AuditEntry, ConsentRecord, MailKind, MailRecord, Millis, RetentionPolicy,
-    RetentionReport, StoreResult, SubscriberRecord, UnsubscribeOutcome,
+    RetentionReport, StoreResult, SubscriberRecord, Undeliverable, UnsubscribeOutcome,
 };
 
 pub fn unsubscribe(
@@ -148,10 +148,30 @@ pub fn subscriber(conn: &Connection, subscriber_id: i64) -> StoreResult<Option<S
         signed_up_at,
         confirmed_at,
         unsubscribed_at,
+        undeliverable: undeliverable(conn, subscriber_id)?,
         place_in_line: place_in_line(conn, subscriber_id)?,
         referred_by,
         consents,
         mails,
+    }))
+}
+
+/// The person's undeliverable mark, if their address is refused.
+fn undeliverable(conn: &Connection, subscriber_id: i64) -> StoreResult<Option<Undeliverable>> {
+    let row: Option<(Option<Millis>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT undeliverable_at, undeliverable_reason FROM subscribers WHERE id = ?1",
+        )
+        .and_then(|mut st| {
+            st.query_row([subscriber_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .sql("reading whether an address is undeliverable")?;
+    Ok(row.and_then(|(since, reason)| {
+        since.map(|since| Undeliverable {
+            since,
+            reason: reason.unwrap_or_default(),
+        })
     }))
 }
 

@@ -52,7 +52,7 @@ pub fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     html.split(&marker)
         .nth(1)
@@ -84,7 +84,7 @@ pub async fn login_with(
 }
 
 /// Signs the owner in; returns their browser and a CSRF token from the dashboard.
-async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
+pub async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
     let client = browser();
     let response = login_with(app, &client, PASSWORD).await;
     assert_eq!(response.status().as_u16(), 303, "sign-in");

@@ -143,14 +143,26 @@ impl Announcement {
         )
     }
 
-    /// Builds an announcement from a form's fields, by the file's rules. A textarea sends
-    /// its line breaks as CRLF: they become LF, so that the same text pasted from a file
-    /// is the same announcement.
-    pub fn from_fields(fields: &AnnouncementFields<'_>) -> Result<Self, AnnouncementError> {
+    /// Builds an announcement from a form's fields, by the file's rules; refused, it says
+    /// what is wrong with each field at once. A textarea sends its line breaks as CRLF:
+    /// they become LF, so that the same text pasted from a file is the same announcement.
+    pub fn from_fields(fields: &AnnouncementFields<'_>) -> Result<Self, Vec<AnnouncementError>> {
         let body = fields.body.replace("\r\n", "\n");
         let id = Some(fields.id.trim()).filter(|id| !id.is_empty());
         let fallback = Some(fields.name_fallback).filter(|f| !f.trim().is_empty());
-        Self::validated(fields.subject, id, &body, fallback)
+        let problems: Vec<AnnouncementError> = [
+            checked_subject(fields.subject).err(),
+            checked_id(id).err(),
+            checked_body(&body).err(),
+            checked_fallback(fallback).err(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Self::validated(fields.subject, id, &body, fallback).map_err(|e| vec![e])
     }
 
     /// The rules both ways in share.
@@ -160,23 +172,10 @@ impl Announcement {
         body: &str,
         name_fallback: Option<&str>,
     ) -> Result<Self, AnnouncementError> {
-        let subject = subject.trim().to_owned();
-        if subject.is_empty()
-            || subject.chars().count() > MAX_SUBJECT_CHARS
-            || subject.chars().any(char::is_control)
-        {
-            return Err(AnnouncementError::Subject);
-        }
-        let body = body.trim().to_owned();
-        if body.is_empty() {
-            return Err(AnnouncementError::EmptyBody);
-        }
-        if body.chars().count() > MAX_BODY_CHARS {
-            return Err(AnnouncementError::BodyTooLong);
-        }
-        let key = match id.map(str::trim) {
-            Some(id) if is_valid_id(id) => format!("id:{id}"),
-            Some(_) => return Err(AnnouncementError::Id),
+        let subject = checked_subject(subject)?;
+        let body = checked_body(body)?;
+        let key = match checked_id(id)? {
+            Some(id) => format!("id:{id}"),
             // Without an id, the same text is the same announcement: sending the file
             // again reaches no one twice.
             None => format!(
@@ -184,22 +183,11 @@ impl Announcement {
                 hex::encode(Sha256::digest(format!("{subject}\n{body}").as_bytes()))
             ),
         };
-        let name_fallback = match name_fallback.map(str::trim).filter(|f| !f.is_empty()) {
-            // The store keeps it on the first line of the text (see `stored_markdown`).
-            Some(f)
-                if f.chars().count() > MAX_NAME_FALLBACK_CHARS
-                    || f.chars().any(char::is_control) =>
-            {
-                return Err(AnnouncementError::NameFallback);
-            }
-            Some(f) => f.to_owned(),
-            None => DEFAULT_NAME_FALLBACK.to_owned(),
-        };
         let announcement = Self {
             key,
             subject,
             markdown: body,
-            name_fallback,
+            name_fallback: checked_fallback(name_fallback)?,
         };
         // Refused now rather than at send time (an image from another origin...).
         announcement.parts_for(None)?;
@@ -248,6 +236,51 @@ impl Announcement {
             .replace(NAME_SLOT, &escape_html(name));
         let text = with_slot.replace(NAME_SLOT, name);
         Ok(AnnouncementParts { text, html })
+    }
+}
+
+fn checked_subject(subject: &str) -> Result<String, AnnouncementError> {
+    let subject = subject.trim();
+    if subject.is_empty()
+        || subject.chars().count() > MAX_SUBJECT_CHARS
+        || subject.chars().any(char::is_control)
+    {
+        return Err(AnnouncementError::Subject);
+    }
+    Ok(subject.to_owned())
+}
+
+fn checked_body(body: &str) -> Result<String, AnnouncementError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(AnnouncementError::EmptyBody);
+    }
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err(AnnouncementError::BodyTooLong);
+    }
+    markdown::render(body)?;
+    Ok(body.to_owned())
+}
+
+fn checked_id(id: Option<&str>) -> Result<Option<String>, AnnouncementError> {
+    match id.map(str::trim) {
+        Some(id) if is_valid_id(id) => Ok(Some(id.to_owned())),
+        Some(_) => Err(AnnouncementError::Id),
+        None => Ok(None),
+    }
+}
+
+/// The store keeps the fallback on the first line of the text (see `stored_markdown`):
+/// one line, then.
+fn checked_fallback(fallback: Option<&str>) -> Result<String, AnnouncementError> {
+    match fallback.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f)
+            if f.chars().count() > MAX_NAME_FALLBACK_CHARS || f.chars().any(char::is_control) =>
+        {
+            Err(AnnouncementError::NameFallback)
+        }
+        Some(f) => Ok(f.to_owned()),
+        None => Ok(DEFAULT_NAME_FALLBACK.to_owned()),
     }
 }
 
@@ -431,9 +464,23 @@ mod tests {
             ),
         ];
         for (fields, field) in cases {
-            let error = Announcement::from_fields(&fields).unwrap_err();
-            assert_eq!(error.on_field().map(|(f, _)| f), Some(field), "{fields:?}");
+            let errors = Announcement::from_fields(&fields).unwrap_err();
+            let named: Vec<_> = errors
+                .iter()
+                .filter_map(|e| e.on_field())
+                .map(|(f, _)| f)
+                .collect();
+            assert_eq!(named, vec![field], "{fields:?}");
         }
+        // Every field's problem at once.
+        let all_wrong = Announcement::from_fields(&AnnouncementFields {
+            subject: "",
+            id: "a b",
+            body: "",
+            name_fallback: "a\nb",
+        })
+        .unwrap_err();
+        assert_eq!(all_wrong.len(), 4, "{all_wrong:?}");
         assert!(Announcement::from_fields(&ok).is_ok());
         // The file's rules are the same ones.
         assert_eq!(

@@ -62,11 +62,13 @@ impl AnnouncementForm {
             body: &self.body,
             name_fallback: &self.name_fallback,
         })
-        .map_err(|e| {
-            let (field, problem) = e
-                .on_field()
-                .unwrap_or((AnnouncementField::Body, format!("The text: {e}.")));
-            problems.insert(field_name(field), problem);
+        .map_err(|errors| {
+            for e in errors {
+                let (field, problem) = e
+                    .on_field()
+                    .unwrap_or((AnnouncementField::Body, format!("The text: {e}.")));
+                problems.entry(field_name(field)).or_insert(problem);
+            }
         })
         .ok();
         let chosen: Vec<&str> = [

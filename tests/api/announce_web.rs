@@ -428,3 +428,25 @@ async fn bad_input_comes_back_with_the_problem_beside_its_field_and_sends_nothin
         !header(m, "Subject").is_some_and(|s| s.contains(SUBJECT) || s.contains("two"))
     }));
 }
+
+#[tokio::test]
+async fn without_smtp_the_test_copy_lands_in_the_development_mailbox_without_the_address() {
+    let app = spawn_app_without_smtp().await;
+    let owner = owner_of(&app).await;
+    let (status, page) = post(&app, &owner, "test", &[]).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("@dev-mailbox.invalid</strong>"), "{page}");
+    let mailbox = app.data_dir.join("dev-mailbox");
+    let copies: Vec<String> = std::fs::read_dir(&mailbox)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().ends_with("announcement-test.eml"))
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .collect();
+    assert_eq!(copies.len(), 1);
+    assert!(copies[0].contains("[test]"), "{}", copies[0]);
+    assert!(
+        !copies[0].contains(OWNER),
+        "the address in clear in the mailbox"
+    );
+}

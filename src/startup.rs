@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
-use crate::admin::{OwnerActions, Owners, Passwords, seed_cohorts};
+use crate::admin::{MailOut, OwnerActions, Owners, Passwords, seed_cohorts};
 use crate::config::{Config, host_of};
 use crate::http::privacy::PromiseFacts;
 use crate::http::rate_limit::RateLimiter;
@@ -159,7 +159,10 @@ impl Application {
                 Transport::dev_mailbox(dir)?
             }
         };
-        let mail_settings = mail_settings(&config, &base_url)?;
+        let mail_out = MailOut {
+            transport: Arc::new(transport),
+            settings: Arc::new(mail_settings(&config, &base_url)?),
+        };
 
         let store = core.store();
         seed_cohorts(store.as_ref(), &core.site.load()).await?;
@@ -178,8 +181,8 @@ impl Application {
             store,
             site: core.site.clone(),
             vault: core.vault.clone(),
-            transport: Arc::new(transport),
-            settings: mail_settings,
+            transport: mail_out.transport.clone(),
+            settings: mail_out.settings.clone(),
             wake: mail_wake,
             concurrency: config.smtp_connections.max(1) as usize * 2,
             paused: !config.send_mail,
@@ -204,6 +207,7 @@ impl Application {
             request_timeout: config.request_timeout,
             site: core.site.clone(),
             owner_actions: OwnerActions::new(waitlists.clone()),
+            mail_out,
             waitlists,
             https,
             trust_proxy: config.trust_proxy,

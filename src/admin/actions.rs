@@ -29,6 +29,9 @@ pub enum OwnerActionError {
     NoSuchList(String),
     #[error("there is no such person (they may have been erased)")]
     NoSuchPerson,
+    /// The mail server did not take a mail sent at once (a test copy): its answer.
+    #[error("the mail was not sent: {0}")]
+    MailNotSent(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -3,10 +3,12 @@
 //! the outbox, and written in the audit log. A test copy goes to the owner's own address
 //! at once and counts against nobody's cap.
 
+use std::sync::Arc;
+
 use super::actions::{OwnerActionError, OwnerActions};
 use crate::domain::{EmailAddress, Status, TokenPurpose};
 use crate::mail::Transport;
-use crate::mail::compose::{MailSettings, compose};
+use crate::mail::compose::{MailSettings, compose, render};
 use crate::privacy::audit::{Actor, AuditEvent};
 use crate::publish::announcement::Announcement;
 use crate::store::{
@@ -61,6 +63,25 @@ pub struct TestCopy<'a> {
     pub to: &'a EmailAddress,
     pub transport: &'a Transport,
     pub settings: &'a MailSettings,
+}
+
+/// The server's way out for mail, shared with the outbox worker: the owner's test copies
+/// go through it, and previews are rendered with its settings.
+#[derive(Clone)]
+pub struct MailOut {
+    pub transport: Arc<Transport>,
+    pub settings: Arc<MailSettings>,
+}
+
+/// An announcement as the people on a list get it (their name as the fallback), rendered
+/// by the code that renders the real mails.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AnnouncementPreview {
+    pub from: String,
+    pub subject: String,
+    pub text: String,
+    /// The whole HTML part, a document of its own.
+    pub html: String,
 }
 
 impl OwnerActions {
@@ -162,9 +183,12 @@ impl OwnerActions {
             .map_err(|e| anyhow::anyhow!("the test address: {e}"))?;
         let composed = compose(copy.settings, &published, &self.waitlists.vault, &job, to)?;
         copy.transport
-            .send(composed.message, "announcement-test")
+            .send(
+                composed.message,
+                &format!("{}-announcement-test", now_millis()),
+            )
             .await
-            .map_err(|e| anyhow::anyhow!("the test copy was not sent: {}", e.message))?;
+            .map_err(|e| OwnerActionError::MailNotSent(e.message))?;
         self.audit(
             actor,
             AuditEvent::AnnouncementTestSent {
@@ -176,12 +200,77 @@ impl OwnerActions {
     }
 }
 
+impl OwnerActions {
+    /// The mail `announcement` becomes, exactly as the outbox would send it to someone on
+    /// `list` who gave no name (their personal links are stand-ins). Changes nothing.
+    pub fn preview_announcement(
+        &self,
+        list: &str,
+        announcement: &Announcement,
+        settings: &MailSettings,
+    ) -> Result<AnnouncementPreview, OwnerActionError> {
+        let published = self.waitlists.site.load();
+        if published.site.waitlist(list).is_none() {
+            return Err(OwnerActionError::NoSuchList(list.to_owned()));
+        }
+        let job = test_job(list, stored_form(announcement));
+        let rendered = render(settings, &published, &self.waitlists.vault, &job)?;
+        Ok(AnnouncementPreview {
+            from: settings.from.to_string(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+        })
+    }
+
+    /// Sends a test copy to the signed-in owner's own address, read from their account:
+    /// never to an address the request names. Returns where it went (with the development
+    /// mailbox, a stand-in: the mailbox keeps no address in clear).
+    pub async fn send_test_announcement_to_owner(
+        &self,
+        actor: &Actor,
+        list: &str,
+        announcement: &Announcement,
+        mail: &MailOut,
+    ) -> Result<EmailAddress, OwnerActionError> {
+        let Actor::Owner { admin_id } = actor else {
+            return Err(
+                anyhow::anyhow!("only a signed-in owner has an address of their own").into(),
+            );
+        };
+        let to = if mail.transport.is_dev_mailbox() {
+            EmailAddress::parse(&format!("owner-{admin_id}@dev-mailbox.invalid"))
+                .map_err(|e| anyhow::anyhow!("the stand-in address: {e}"))?
+        } else {
+            let account = self
+                .waitlists
+                .store
+                .admins()
+                .await?
+                .into_iter()
+                .find(|a| a.id == *admin_id)
+                .ok_or_else(|| anyhow::anyhow!("owner account {admin_id} is gone"))?;
+            self.waitlists.vault.open_email(&account.email_sealed)?
+        };
+        let copy = TestCopy {
+            to: &to,
+            transport: &mail.transport,
+            settings: &mail.settings,
+        };
+        self.send_test_announcement(actor, list, announcement, copy)
+            .await?;
+        Ok(to)
+    }
+}
+
 /// The figures, as the command line (and later the admin's preview) says them. A dry
 /// run and a real run read the same, but for the verb.
 pub fn describe(report: &AnnouncementReport, dry_run: bool) -> String {
     let verb = if dry_run { "would get it" } else { "queued" };
     format!(
-        "{queued} {verb} (of {audience} in the chosen statuses); skipped: {already} already got it,          {cap} at the mail cap (the last place is kept for an invitation), {refused} refused address,          {unsubscribed} unsubscribed",
+        "{queued} {verb} (of {audience} in the chosen statuses); skipped: {already} already got it, \
+         {cap} at the mail cap (the last place is kept for an invitation), {refused} refused address, \
+         {unsubscribed} unsubscribed",
         queued = report.queued,
         audience = report.audience,
         already = report.already_sent,
@@ -246,6 +335,23 @@ mod tests {
         assert_eq!(
             AnnouncementAudience::default().statuses(),
             &[Status::Confirmed]
+        );
+    }
+
+    #[test]
+    fn the_figures_read_as_one_sentence() {
+        let report = AnnouncementReport {
+            audience: 5,
+            queued: 2,
+            already_sent: 1,
+            skipped_cap: 1,
+            skipped_unsubscribed: 3,
+            skipped_refused: 1,
+        };
+        assert_eq!(
+            describe(&report, true),
+            "2 would get it (of 5 in the chosen statuses); skipped: 1 already got it, 1 at the \
+             mail cap (the last place is kept for an invitation), 1 refused address, 3 unsubscribed"
         );
     }
 }

@@ -15,7 +15,7 @@ pub mod people;
 pub mod rules;
 
 pub use actions::{OwnerActionError, OwnerActions};
-pub use announce::{AnnouncementAudience, TestCopy};
+pub use announce::{AnnouncementAudience, AnnouncementPreview, MailOut, TestCopy};
 pub use cohorts::{CohortSeats, InviteRound, NewCohort, seed_cohorts};
 pub use dashboard::Dashboard;
 pub use export::CsvStream;

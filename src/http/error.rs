@@ -63,6 +63,7 @@ impl From<OwnerActionError> for AppError {
             OwnerActionError::NoSuchList(_) | OwnerActionError::NoSuchPerson => Self::NotFound,
             OwnerActionError::Store(e) => e.into(),
             OwnerActionError::Internal(e) => e.into(),
+            OwnerActionError::MailNotSent(_) => anyhow::Error::new(e).into(),
         }
     }
 }

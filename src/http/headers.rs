@@ -10,6 +10,13 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
 
+/// The owner's preview of a mail: the same, but for the inline style attributes of the
+/// mail's HTML part in its sandboxed frame (a frame's `srcdoc` takes its page's policy).
+/// A style attribute can run no script, and loads only from this origin.
+pub const PREVIEW_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; \
+     style-src-attr 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'; object-src 'none'";
+
 const STATIC_HEADERS: [(HeaderName, &str); 6] = [
     (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

@@ -56,6 +56,8 @@ pub struct AppContext {
     pub owners: crate::admin::Owners,
     /// The owner's use cases: everything `/admin` does beyond signing in.
     pub owner_actions: crate::admin::OwnerActions,
+    /// The way out for mail the outbox worker uses: the owner's test copies take it too.
+    pub mail_out: crate::admin::MailOut,
     /// Every answer to a request that names an address (a signup, a manage-link request)
     /// leaves no sooner than this after the request arrived, whatever the address: the
     /// work differs between someone on the list and a stranger, the answer's time must not.

@@ -87,6 +87,18 @@ fn announcement_context(parts: &AnnouncementParts, manage_url: &str) -> serde_js
     })
 }
 
+/// A mail's words, before it is addressed: what [`compose`] sends, and what the owner's
+/// preview of an announcement shows.
+pub struct RenderedMail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The links in it (the development mailbox logs them).
+    pub links: Vec<String>,
+    list_id: String,
+    unsubscribe: Option<String>,
+}
+
 pub fn compose(
     settings: &MailSettings,
     published: &Published,
@@ -94,6 +106,62 @@ pub fn compose(
     job: &MailJob,
     to: Mailbox,
 ) -> anyhow::Result<Composed> {
+    let RenderedMail {
+        subject,
+        text,
+        html,
+        links,
+        list_id,
+        unsubscribe,
+    } = render(settings, published, vault, job)?;
+    let mut builder = Message::builder()
+        .from(settings.from.clone())
+        .to(to)
+        .subject(subject)
+        .message_id(Some(format!(
+            "<{}.{}@{}>",
+            job.kind.as_str(),
+            hex::encode(rand::random::<[u8; 12]>()),
+            settings.from.email.domain()
+        )))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Id"),
+            list_id,
+        ));
+    if let Some(url) = &unsubscribe {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    let message: Message = builder.multipart(MultiPart::alternative_plain_html(text, html))?;
+    let formatted = message.formatted();
+    let bytes = match &settings.dkim {
+        Some(signer) => signer.sign(&formatted)?,
+        None => formatted,
+    };
+    Ok(Composed {
+        message: Outgoing {
+            envelope: message.envelope().clone(),
+            bytes,
+        },
+        links,
+    })
+}
+
+/// Renders a mail's subject, text and HTML parts from its outbox row and the current
+/// templates.
+pub fn render(
+    settings: &MailSettings,
+    published: &Published,
+    vault: &Vault,
+    job: &MailJob,
+) -> anyhow::Result<RenderedMail> {
     let waitlist = published.site.waitlist(&job.list).ok_or_else(|| {
         anyhow::anyhow!("the list {:?} is no longer in the site settings", job.list)
     })?;
@@ -236,42 +304,12 @@ pub fn compose(
         job.list,
         settings.message_id_domain
     );
-    let mut builder = Message::builder()
-        .from(settings.from.clone())
-        .to(to)
-        .subject(subject)
-        .message_id(Some(format!(
-            "<{}.{}@{}>",
-            job.kind.as_str(),
-            hex::encode(rand::random::<[u8; 12]>()),
-            settings.from.email.domain()
-        )))
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("List-Id"),
-            list_id,
-        ));
-    if let Some(url) = &unsubscribe {
-        builder = builder
-            .raw_header(HeaderValue::new(
-                HeaderName::new_from_ascii_str("List-Unsubscribe"),
-                format!("<{url}>"),
-            ))
-            .raw_header(HeaderValue::new(
-                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
-                "List-Unsubscribe=One-Click".to_owned(),
-            ));
-    }
-    let message: Message = builder.multipart(MultiPart::alternative_plain_html(text, html))?;
-    let formatted = message.formatted();
-    let bytes = match &settings.dkim {
-        Some(signer) => signer.sign(&formatted)?,
-        None => formatted,
-    };
-    Ok(Composed {
-        message: Outgoing {
-            envelope: message.envelope().clone(),
-            bytes,
-        },
+    Ok(RenderedMail {
+        subject,
+        text,
+        html,
         links,
+        list_id,
+        unsubscribe,
     })
 }

@@ -29,7 +29,7 @@ pub struct OutboxWorker {
     pub site: Arc<ArcSwap<Published>>,
     pub vault: Arc<Vault>,
     pub transport: Arc<Transport>,
-    pub settings: MailSettings,
+    pub settings: Arc<MailSettings>,
     pub wake: Arc<Notify>,
     /// Mails in flight at once (SMTP connections in use).
     pub concurrency: usize,

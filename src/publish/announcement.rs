@@ -14,8 +14,13 @@ pub const DEFAULT_NAME_FALLBACK: &str = "there";
 
 /// The longest `id` and subject an owner may write (both reach the audit log, the
 /// subject a header).
-const MAX_ID_CHARS: usize = 100;
-const MAX_SUBJECT_CHARS: usize = 200;
+pub const MAX_ID_CHARS: usize = 100;
+pub const MAX_SUBJECT_CHARS: usize = 200;
+/// The longest text: every queued mail carries it, so a slip of the paste can't fill the
+/// outbox (a long letter is some 20,000 characters).
+pub const MAX_BODY_CHARS: usize = 100_000;
+/// The longest stand-in for a name.
+pub const MAX_NAME_FALLBACK_CHARS: usize = 100;
 
 /// Stands for the name while the Markdown is rendered, so that a name is never read as
 /// Markdown (a name like `[x](https://…)` must not become a link).
@@ -54,8 +59,65 @@ pub enum AnnouncementError {
     Id,
     #[error("the announcement has no text after its front matter")]
     EmptyBody,
+    #[error("the text is longer than {MAX_BODY_CHARS} characters")]
+    BodyTooLong,
+    #[error(
+        "front matter: `name_fallback` must be at most {MAX_NAME_FALLBACK_CHARS} characters, on one line"
+    )]
+    NameFallback,
     #[error(transparent)]
     Markdown(#[from] MarkdownError),
+}
+
+/// The parts of an announcement a form has a field for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnouncementField {
+    Subject,
+    Id,
+    Body,
+    NameFallback,
+}
+
+impl AnnouncementError {
+    /// The field at fault and what to change, in words that suit a form (the `Display`
+    /// form speaks of the file's front matter). `None`: only a file can be wrong so.
+    pub fn on_field(&self) -> Option<(AnnouncementField, String)> {
+        let field = match self {
+            Self::NoFrontMatter | Self::FrontMatter(_) => return None,
+            Self::Subject => (
+                AnnouncementField::Subject,
+                format!("Write a subject of 1 to {MAX_SUBJECT_CHARS} characters, on one line."),
+            ),
+            Self::Id => (
+                AnnouncementField::Id,
+                format!(
+                    "An id is 1 to {MAX_ID_CHARS} letters, digits, '-', '_' or '.' (no spaces), or leave it empty."
+                ),
+            ),
+            Self::EmptyBody => (AnnouncementField::Body, "Write the text.".to_owned()),
+            Self::BodyTooLong => (
+                AnnouncementField::Body,
+                format!("The text is longer than {MAX_BODY_CHARS} characters: shorten it."),
+            ),
+            Self::NameFallback => (
+                AnnouncementField::NameFallback,
+                format!("At most {MAX_NAME_FALLBACK_CHARS} characters, on one line."),
+            ),
+            Self::Markdown(e) => (AnnouncementField::Body, format!("The text: {e}.")),
+        };
+        Some(field)
+    }
+}
+
+/// An announcement written in a form rather than a file: the same rules apply.
+#[derive(Debug, Clone, Default)]
+pub struct AnnouncementFields<'a> {
+    pub subject: &'a str,
+    /// Empty: none (the text is then its identity).
+    pub id: &'a str,
+    pub body: &'a str,
+    /// Empty: [`DEFAULT_NAME_FALLBACK`].
+    pub name_fallback: &'a str,
 }
 
 /// One announcement as it goes to one person.
@@ -73,20 +135,47 @@ impl Announcement {
             super::site::split_front_matter(source).ok_or(AnnouncementError::NoFrontMatter)?;
         let front: FrontMatter =
             toml::from_str(front).map_err(|e| AnnouncementError::FrontMatter(e.to_string()))?;
-        let subject = front.subject.trim().to_owned();
-        if subject.is_empty()
-            || subject.chars().count() > MAX_SUBJECT_CHARS
-            || subject.chars().any(char::is_control)
-        {
-            return Err(AnnouncementError::Subject);
+        Self::validated(
+            &front.subject,
+            front.id.as_deref(),
+            body,
+            front.name_fallback.as_deref(),
+        )
+    }
+
+    /// Builds an announcement from a form's fields, by the file's rules; refused, it says
+    /// what is wrong with each field at once. A textarea sends its line breaks as CRLF:
+    /// they become LF, so that the same text pasted from a file is the same announcement.
+    pub fn from_fields(fields: &AnnouncementFields<'_>) -> Result<Self, Vec<AnnouncementError>> {
+        let body = fields.body.replace("\r\n", "\n");
+        let id = Some(fields.id.trim()).filter(|id| !id.is_empty());
+        let fallback = Some(fields.name_fallback).filter(|f| !f.trim().is_empty());
+        let problems: Vec<AnnouncementError> = [
+            checked_subject(fields.subject).err(),
+            checked_id(id).err(),
+            checked_body(&body).err(),
+            checked_fallback(fallback).err(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !problems.is_empty() {
+            return Err(problems);
         }
-        let body = body.trim().to_owned();
-        if body.is_empty() {
-            return Err(AnnouncementError::EmptyBody);
-        }
-        let key = match front.id.map(|id| id.trim().to_owned()) {
-            Some(id) if is_valid_id(&id) => format!("id:{id}"),
-            Some(_) => return Err(AnnouncementError::Id),
+        Self::validated(fields.subject, id, &body, fallback).map_err(|e| vec![e])
+    }
+
+    /// The rules both ways in share.
+    fn validated(
+        subject: &str,
+        id: Option<&str>,
+        body: &str,
+        name_fallback: Option<&str>,
+    ) -> Result<Self, AnnouncementError> {
+        let subject = checked_subject(subject)?;
+        let body = checked_body(body)?;
+        let key = match checked_id(id)? {
+            Some(id) => format!("id:{id}"),
             // Without an id, the same text is the same announcement: sending the file
             // again reaches no one twice.
             None => format!(
@@ -98,11 +187,7 @@ impl Announcement {
             key,
             subject,
             markdown: body,
-            name_fallback: front
-                .name_fallback
-                .map(|f| f.trim().to_owned())
-                .filter(|f| !f.is_empty())
-                .unwrap_or_else(|| DEFAULT_NAME_FALLBACK.to_owned()),
+            name_fallback: checked_fallback(name_fallback)?,
         };
         // Refused now rather than at send time (an image from another origin...).
         announcement.parts_for(None)?;
@@ -151,6 +236,51 @@ impl Announcement {
             .replace(NAME_SLOT, &escape_html(name));
         let text = with_slot.replace(NAME_SLOT, name);
         Ok(AnnouncementParts { text, html })
+    }
+}
+
+fn checked_subject(subject: &str) -> Result<String, AnnouncementError> {
+    let subject = subject.trim();
+    if subject.is_empty()
+        || subject.chars().count() > MAX_SUBJECT_CHARS
+        || subject.chars().any(char::is_control)
+    {
+        return Err(AnnouncementError::Subject);
+    }
+    Ok(subject.to_owned())
+}
+
+fn checked_body(body: &str) -> Result<String, AnnouncementError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(AnnouncementError::EmptyBody);
+    }
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err(AnnouncementError::BodyTooLong);
+    }
+    markdown::render(body)?;
+    Ok(body.to_owned())
+}
+
+fn checked_id(id: Option<&str>) -> Result<Option<String>, AnnouncementError> {
+    match id.map(str::trim) {
+        Some(id) if is_valid_id(id) => Ok(Some(id.to_owned())),
+        Some(_) => Err(AnnouncementError::Id),
+        None => Ok(None),
+    }
+}
+
+/// The store keeps the fallback on the first line of the text (see `stored_markdown`):
+/// one line, then.
+fn checked_fallback(fallback: Option<&str>) -> Result<String, AnnouncementError> {
+    match fallback.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f)
+            if f.chars().count() > MAX_NAME_FALLBACK_CHARS || f.chars().any(char::is_control) =>
+        {
+            Err(AnnouncementError::NameFallback)
+        }
+        Some(f) => Ok(f.to_owned()),
+        None => Ok(DEFAULT_NAME_FALLBACK.to_owned()),
     }
 }
 
@@ -234,6 +364,129 @@ mod tests {
             Announcement::parse("+++\nsubject = \"S\"\n+++\n![p](https://tracker.example/p.gif)"),
             Err(AnnouncementError::Markdown(_))
         ));
+    }
+
+    #[test]
+    fn a_form_gives_the_same_announcement_as_the_file_with_the_same_text() {
+        let file = Announcement::parse("+++\nsubject = \"News\"\n+++\nHello {{ name }}.\n\nBye.\n")
+            .unwrap();
+        let form = Announcement::from_fields(&AnnouncementFields {
+            subject: " News ",
+            body: "Hello {{ name }}.\r\n\r\nBye.\r\n",
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(file, form);
+        let with_id = Announcement::from_fields(&AnnouncementFields {
+            subject: "News",
+            id: " news-1 ",
+            body: "Hi",
+            name_fallback: "friend",
+        })
+        .unwrap();
+        assert_eq!(with_id.key(), "id:news-1");
+        assert!(with_id.parts_for(None).unwrap().text.contains("Hi"));
+        assert!(with_id.stored_markdown().starts_with("friend\n"));
+    }
+
+    #[test]
+    fn a_form_is_held_to_the_file_rules_and_each_refusal_names_its_field() {
+        let ok = AnnouncementFields {
+            subject: "S",
+            body: "Hi",
+            ..Default::default()
+        };
+        let long_body = "x".repeat(MAX_BODY_CHARS + 1);
+        let long_subject = "s".repeat(MAX_SUBJECT_CHARS + 1);
+        let cases = [
+            (
+                AnnouncementFields {
+                    subject: " ",
+                    ..ok.clone()
+                },
+                AnnouncementField::Subject,
+            ),
+            (
+                AnnouncementFields {
+                    subject: &long_subject,
+                    ..ok.clone()
+                },
+                AnnouncementField::Subject,
+            ),
+            (
+                AnnouncementFields {
+                    subject: "a\nb",
+                    ..ok.clone()
+                },
+                AnnouncementField::Subject,
+            ),
+            (
+                AnnouncementFields {
+                    id: "a b",
+                    ..ok.clone()
+                },
+                AnnouncementField::Id,
+            ),
+            (
+                AnnouncementFields {
+                    id: "+++",
+                    ..ok.clone()
+                },
+                AnnouncementField::Id,
+            ),
+            (
+                AnnouncementFields {
+                    body: " \r\n ",
+                    ..ok.clone()
+                },
+                AnnouncementField::Body,
+            ),
+            (
+                AnnouncementFields {
+                    body: &long_body,
+                    ..ok.clone()
+                },
+                AnnouncementField::Body,
+            ),
+            (
+                AnnouncementFields {
+                    body: "![p](https://tracker.example/p.gif)",
+                    ..ok.clone()
+                },
+                AnnouncementField::Body,
+            ),
+            (
+                AnnouncementFields {
+                    name_fallback: "a\nb",
+                    ..ok.clone()
+                },
+                AnnouncementField::NameFallback,
+            ),
+        ];
+        for (fields, field) in cases {
+            let errors = Announcement::from_fields(&fields).unwrap_err();
+            let named: Vec<_> = errors
+                .iter()
+                .filter_map(|e| e.on_field())
+                .map(|(f, _)| f)
+                .collect();
+            assert_eq!(named, vec![field], "{fields:?}");
+        }
+        // Every field's problem at once.
+        let all_wrong = Announcement::from_fields(&AnnouncementFields {
+            subject: "",
+            id: "a b",
+            body: "",
+            name_fallback: "a\nb",
+        })
+        .unwrap_err();
+        assert_eq!(all_wrong.len(), 4, "{all_wrong:?}");
+        assert!(Announcement::from_fields(&ok).is_ok());
+        // The file's rules are the same ones.
+        assert_eq!(
+            Announcement::parse(&format!("+++\nsubject = \"S\"\n+++\n{long_body}")),
+            Err(AnnouncementError::BodyTooLong)
+        );
     }
 
     #[test]

@@ -8,6 +8,10 @@ use minijinja::{AutoEscape, Environment, Value};
 /// The built-in templates, by name.
 pub const BUILT_IN: &[(&str, &str)] = &[
     (
+        "admin/announce.html",
+        include_str!("../../templates/admin/announce.html"),
+    ),
+    (
         "admin/dashboard.html",
         include_str!("../../templates/admin/dashboard.html"),
     ),

@@ -10,6 +10,7 @@ mod pg;
 
 mod abuse;
 mod announce;
+mod announce_web;
 mod architecture;
 mod bad_input;
 mod confirm;

@@ -52,7 +52,7 @@ pub fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     html.split(&marker)
         .nth(1)

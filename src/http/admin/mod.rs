@@ -2,6 +2,7 @@
 //! every page needs a session, every POST a CSRF token and, where the browser sends it,
 //! `Sec-Fetch-Site: same-origin`.
 
+mod announce;
 mod chart;
 mod dashboard;
 mod export;
@@ -34,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/logout", post(login::logout))
         .route("/admin/lists/{list}", get(people::list))
         .route("/admin/lists/{list}/export.csv", get(export::csv))
+        .route(
+            "/admin/lists/{list}/announcements/new",
+            get(announce::new).post(announce::submit),
+        )
         .route(
             "/admin/lists/{list}/import",
             post(import::upload).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),

@@ -1,0 +1,224 @@
+//! `/admin/lists/{list}/announcements/new`: the owner writes an announcement, previews it
+//! (the mail as the outbox would send it, and the dry run's figures), sends a test copy
+//! to their own address, then sends it after a confirmation that states how many people
+//! get it. Plain forms: nothing here needs a script.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+
+use super::{CsrfForm, Owner, UrlEncoded, page};
+use crate::admin::{AnnouncementAudience, OwnerActionError};
+use crate::http::AppState;
+use crate::http::error::AppError;
+use crate::http::headers::PREVIEW_CONTENT_SECURITY_POLICY;
+use crate::publish::announcement::{Announcement, AnnouncementField, AnnouncementFields};
+
+/// The form, as sent (and sent back, filled, with each problem beside its field).
+#[derive(Deserialize, Serialize, Default, Clone)]
+pub struct AnnouncementForm {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    name_fallback: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to_confirmed: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to_invited: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to_accepted: Option<String>,
+    /// Which button: `preview`, `test`, `send` (asks to confirm) or `confirm`.
+    #[serde(default, skip_serializing)]
+    action: String,
+}
+
+impl UrlEncoded for AnnouncementForm {}
+
+/// Field name -> what to change.
+type Problems = BTreeMap<&'static str, String>;
+
+impl AnnouncementForm {
+    /// A new form: to the people who confirmed, as on the command line.
+    fn blank() -> Self {
+        Self {
+            to_confirmed: Some("yes".to_owned()),
+            ..Self::default()
+        }
+    }
+
+    fn parse(&self) -> Result<(Announcement, AnnouncementAudience), Problems> {
+        let mut problems = Problems::new();
+        let announcement = Announcement::from_fields(&AnnouncementFields {
+            subject: &self.subject,
+            id: &self.id,
+            body: &self.body,
+            name_fallback: &self.name_fallback,
+        })
+        .map_err(|errors| {
+            for e in errors {
+                let (field, problem) = e
+                    .on_field()
+                    .unwrap_or((AnnouncementField::Body, format!("The text: {e}.")));
+                problems.entry(field_name(field)).or_insert(problem);
+            }
+        })
+        .ok();
+        let chosen: Vec<&str> = [
+            ("confirmed", &self.to_confirmed),
+            ("invited", &self.to_invited),
+            ("accepted", &self.to_accepted),
+        ]
+        .into_iter()
+        .filter(|(_, checked)| checked.is_some())
+        .map(|(status, _)| status)
+        .collect();
+        let audience = AnnouncementAudience::parse(&chosen.join(","))
+            .map_err(|_| {
+                problems.insert(
+                    "audience",
+                    "Choose at least one group of people to send it to.".to_owned(),
+                );
+            })
+            .ok();
+        match (announcement, audience) {
+            (Some(announcement), Some(audience)) if problems.is_empty() => {
+                Ok((announcement, audience))
+            }
+            _ => Err(problems),
+        }
+    }
+}
+
+fn field_name(field: AnnouncementField) -> &'static str {
+    match field {
+        AnnouncementField::Subject => "subject",
+        AnnouncementField::Id => "id",
+        AnnouncementField::Body => "body",
+        AnnouncementField::NameFallback => "name_fallback",
+    }
+}
+
+/// What the owner asked for with the button they pressed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Preview,
+    Test,
+    /// Shows how many people it goes to, and asks to confirm.
+    Send,
+    Confirm,
+}
+
+impl Step {
+    fn parse(action: &str) -> Option<Self> {
+        match action {
+            "preview" => Some(Self::Preview),
+            "test" => Some(Self::Test),
+            "send" => Some(Self::Send),
+            "confirm" => Some(Self::Confirm),
+            _ => None,
+        }
+    }
+}
+
+pub async fn new(
+    State(state): State<AppState>,
+    owner: Owner,
+    Path(list): Path<String>,
+) -> Result<Response, AppError> {
+    let published = state.site.load();
+    let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
+    page(
+        &state,
+        "admin/announce.html",
+        Some(&owner),
+        json!({
+            "list": list,
+            "waitlist": waitlist,
+            "form": AnnouncementForm::blank(),
+            "errors": {},
+        }),
+    )
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    CsrfForm { owner, form }: CsrfForm<AnnouncementForm>,
+) -> Result<Response, AppError> {
+    let published = state.site.load();
+    let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
+    let mut context = json!({ "list": list, "waitlist": waitlist, "form": form, "errors": {} });
+    let render = |context: Json, status: StatusCode| -> Result<Response, AppError> {
+        let mut response = page(&state, "admin/announce.html", Some(&owner), context)?;
+        *response.status_mut() = status;
+        Ok(response)
+    };
+    let Some(step) = Step::parse(&form.action) else {
+        set(
+            &mut context,
+            "problem",
+            json!("Choose Preview, Send a test to me, or Send."),
+        );
+        return render(context, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let (announcement, audience) = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(problems) => {
+            set(&mut context, "errors", json!(problems));
+            return render(context, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+    let actions = &state.owner_actions;
+    let actor = owner.actor();
+    set(&mut context, "key", json!(announcement.key()));
+    if step == Step::Confirm {
+        let report = actions
+            .announce(&actor, &list, &announcement, &audience)
+            .await?;
+        set(&mut context, "sent", json!(report));
+        return render(context, StatusCode::OK);
+    }
+    let mut status = StatusCode::OK;
+    if step == Step::Test {
+        match actions
+            .send_test_announcement_to_owner(&actor, &list, &announcement, &state.mail_out)
+            .await
+        {
+            Ok(to) => set(&mut context, "test_sent_to", json!(to.as_str())),
+            Err(OwnerActionError::MailNotSent(why)) => {
+                status = StatusCode::BAD_GATEWAY;
+                set(&mut context, "test_failed", json!(why));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let preview = actions.preview_announcement(&list, &announcement, &state.mail_out.settings)?;
+    let figures = actions
+        .announce_dry_run(&actor, &list, &announcement, &audience)
+        .await?;
+    set(&mut context, "preview", json!(preview));
+    set(&mut context, "figures", json!(figures));
+    set(&mut context, "confirm", json!(step == Step::Send));
+    let mut response = render(context, status)?;
+    // The preview's HTML part keeps the inline styles mail clients read: allowed on this
+    // page (in its sandboxed frame), still no script and nothing from another origin.
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PREVIEW_CONTENT_SECURITY_POLICY),
+    );
+    Ok(response)
+}
+
+fn set(context: &mut Json, key: &str, value: Json) {
+    if let Json::Object(map) = context {
+        map.insert(key.to_owned(), value);
+    }
+}

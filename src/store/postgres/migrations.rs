@@ -46,6 +46,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../../../migrations/postgres/0010_announcements.sql"),
     ),
+    (
+        11,
+        include_str!("../../../migrations/postgres/0011_announcement_runs.sql"),
+    ),
 ];
 
 /// The one-key advisory lock of migrations ("quietlist" in ASCII, as a number).

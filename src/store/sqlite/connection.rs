@@ -101,6 +101,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../../../migrations/sqlite/0010_announcements.sql"),
     ),
+    (
+        11,
+        include_str!("../../../migrations/sqlite/0011_announcement_runs.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

@@ -116,14 +116,18 @@ async fn mails_of(store: &Arc<dyn Store>, key: &str) -> RunMails {
         .mails
 }
 
-/// Batches of `size` until the run is no longer sending (a day's horizon: every slot
-/// fits); the run's figures.
+/// Batches of `size` until the run is done (a day's horizon: every slot fits; the clock
+/// moves on to the last slot, when the run ends); the run's figures.
 async fn run_to_end(store: &Arc<dyn Store>, key: &str, now: Millis, size: u32) -> AnnouncementRun {
     let id = run_of(store, key).await.id;
+    let mut at = now;
     for _ in 0..10_000 {
-        let outcome = queue(store, batch(id, now, size, 1, DAY_MS)).await;
+        let outcome = queue(store, batch(id, at, size, 1, DAY_MS)).await;
         if outcome.state != RunState::Sending {
             break;
+        }
+        if outcome.examined == 0 {
+            at = at.max(run_of(store, key).await.next_slot);
         }
     }
     run_of(store, key).await
@@ -359,7 +363,7 @@ async fn racing_dispatchers_queue_each_person_once(store: Arc<dyn Store>) {
                 loop {
                     let outcome = queue(&store, batch(run_id, T0 + 1, 2, 1, DAY_MS)).await;
                     queued += outcome.queued;
-                    if outcome.state != RunState::Sending {
+                    if outcome.state != RunState::Sending || outcome.examined == 0 {
                         return queued;
                     }
                 }
@@ -411,8 +415,15 @@ async fn a_batch_follows_the_cursor_and_queues_only_up_to_the_horizon(store: Arc
     let rest = queue(&store, batch(run_id, later, 10, 1_000, 5_000)).await;
     assert_eq!(
         (rest.examined, rest.queued, rest.state),
-        (5, 5, RunState::Done)
+        (5, 5, RunState::Sending)
     );
+    // Every person examined; the run ends when its last mail's slot comes, and until
+    // then its mails can still be paused or cancelled.
+    let before_last_slot = queue(&store, batch(run_id, later + 4_999, 10, 1_000, 5_000)).await;
+    assert_eq!(before_last_slot.state, RunState::Sending);
+    let at_last_slot = queue(&store, batch(run_id, later + 5_000, 10, 1_000, 5_000)).await;
+    assert_eq!(at_last_slot.state, RunState::Done);
+
     let mut sent = announcements_sent_at(&store, later + DAY_MS).await;
     sent.sort_unstable();
     assert_eq!(sent, ids, "everyone once, no one twice");
@@ -456,7 +467,9 @@ async fn a_scheduled_run_starts_when_its_time_comes(store: Arc<dyn Store>) {
         vec![start.run.id]
     );
     let on_time = queue(&store, batch(start.run.id, send_at, 10, 100, 30_000)).await;
-    assert_eq!((on_time.state, on_time.queued), (RunState::Done, 1));
+    assert_eq!((on_time.state, on_time.queued), (RunState::Sending, 1));
+    let done = queue(&store, batch(start.run.id, send_at + 100, 10, 100, 30_000)).await;
+    assert_eq!(done.state, RunState::Done);
     let run = run_of(&store, "id:dates").await;
     assert_eq!((run.started_at, run.total), (Some(send_at), 1));
     assert_eq!(announcements_sent_at(&store, send_at).await.len(), 1);

@@ -185,7 +185,10 @@ pub fn queue_batch(conn: &Connection, batch: &RunBatch) -> StoreResult<BatchOutc
         }
     }
     run.examined += outcome.examined;
-    if outcome.examined == people.len() as u64 && people.len() < batch.size as usize {
+    // Done once the audience is exhausted and the last mail's slot has come: until then
+    // its queued mails can still be paused or cancelled.
+    let exhausted = outcome.examined == people.len() as u64 && people.len() < batch.size as usize;
+    if exhausted && run.next_slot <= now {
         run.state = RunState::Done;
         run.finished_at = Some(now);
     }

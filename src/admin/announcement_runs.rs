@@ -52,7 +52,7 @@ impl OwnerActions {
             })
             .await?;
         let run = match outcome {
-            RunChangeOutcome::Changed(run) => run,
+            RunChangeOutcome::Changed(run) => *run,
             RunChangeOutcome::NoSuchRun => return Err(OwnerActionError::NoSuchAnnouncement(key)),
             RunChangeOutcome::WrongState(state) => {
                 return Err(OwnerActionError::Refused(wrong_state(&key, action, state)));

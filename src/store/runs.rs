@@ -235,7 +235,7 @@ pub struct RunChange {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunChangeOutcome {
-    Changed(AnnouncementRun),
+    Changed(Box<AnnouncementRun>),
     NoSuchRun,
     /// The action does not apply to a run in this state (resume a done run...).
     WrongState(RunState),

@@ -142,7 +142,7 @@ pub async fn change(tx: &Tx<'_>, change: &RunChange) -> StoreResult<RunChangeOut
     }
     run.state = next;
     save_run_figures(tx, &run).await?;
-    Ok(RunChangeOutcome::Changed(run))
+    Ok(RunChangeOutcome::Changed(Box::new(run)))
 }
 
 /// Makes a run's queued mails (not those waiting for a retry) due one per `interval`

@@ -129,7 +129,7 @@ pub fn change(conn: &Connection, change: &RunChange) -> StoreResult<RunChangeOut
     }
     run.state = next;
     save_run_figures(conn, &run)?;
-    Ok(RunChangeOutcome::Changed(run))
+    Ok(RunChangeOutcome::Changed(Box::new(run)))
 }
 
 /// Makes a run's queued mails (not those waiting for a retry) due one per `interval`

@@ -599,3 +599,72 @@ async fn a_cancelled_announcement_sends_no_more_and_cannot_be_resumed() {
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("was cancelled"));
 }
+
+/// Signs up with a role (a custom field), and confirms.
+async fn confirmed_with_role(app: &TestApp, email: &str, role: &str) {
+    let form = [
+        ("email", email),
+        ("form", "report:ketamine-rapid-antidepressant"),
+        ("role", role),
+    ];
+    let response = app.post_signup_form(LIST, &form).await;
+    assert_eq!(response.status().as_u16(), 303, "signup of {email}");
+    let mail = app.mail_to(email).await;
+    let page = app
+        .client
+        .post(link_in(&mail, "/confirm/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    mail_with_subject(app, email, "You are on the waitlist").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announcement_can_go_to_one_cohort_or_to_people_with_a_field_value() {
+    let app = spawn_app_with(|c| c.rate_limit = false).await;
+    confirmed_with_role(&app, "therapist@example.com", "therapist").await;
+    confirmed_with_role(&app, "trainee@example.com", "trainee").await;
+    confirmed_person(&app, "plain@example.com").await;
+    let file = dates_file(&app);
+    // The field is sealed: the dispatcher compares it with the key, not SQL.
+    let dry = announce(&app, &file, &["--dry-run", "--where", "role=trainee"]);
+    assert!(dry.contains("1 would get it (of 1 "), "{dry}");
+    announce(&app, &file, &["--where", "role=trainee"]);
+    assert_eq!(figures(&dry), run_figures(&app, "dates-2026").await);
+    wait_for_announcement(&app, "trainee@example.com").await;
+    settle().await;
+    for nobody in ["therapist@example.com", "plain@example.com"] {
+        assert!(announcements_to(&app, nobody).is_empty(), "{nobody} got it");
+    }
+    // The cohort: only the one invited (whose fourth place is kept, so skipped).
+    let invited = invite_next(&app, "1", "4");
+    assert!(invited.contains("invited 1"), "{invited}");
+    // The first in line: confirmation, welcome and now the invitation, 3 of 4.
+    let deadline = tokio::time::Instant::now() + MAIL_WAIT;
+    while app.mails_to("therapist@example.com").len() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "no invitation");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let second = announcement_file(
+        &app,
+        "cohort",
+        "subject = \"Cohort news\"\nid = \"cohort\"",
+        "Hi",
+    );
+    let dry = announce(&app, &second, &["--dry-run", "--cohort", "pilot-1"]);
+    assert!(dry.contains("0 would get it (of 1 "), "{dry}");
+    assert!(dry.contains("1 at the mail cap"), "{dry}");
+    announce(&app, &second, &["--cohort", "pilot-1"]);
+    assert_eq!(figures(&dry), run_figures(&app, "cohort").await);
+    for (flag, value) in [
+        ("--cohort", "nope"),
+        ("--where", "shoe-size=9"),
+        ("--where", "role"),
+    ] {
+        let refused = run_announce(&app, &file, &[flag, value], &[]);
+        assert_eq!(refused.status.code(), Some(1), "{flag} {value}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(flag), "{flag} {value}: {stderr}");
+    }
+}

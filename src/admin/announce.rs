@@ -343,6 +343,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_figures_read_as_one_sentence() {
+        let report = AnnouncementReport {
+            audience: 5,
+            queued: 2,
+            already_sent: 1,
+            skipped_cap: 1,
+            skipped_refused: 1,
+            skipped_unsubscribed: 3,
+        };
+        let text = describe(&report, false);
+        assert!(!text.contains("  "), "a run of spaces: {text:?}");
+        assert_eq!(
+            text,
+            "2 queued (of 5 in the chosen statuses); skipped: 1 already got it, 1 at the mail cap \
+             (the last place is kept for an invitation), 1 refused address, 3 unsubscribed"
+        );
+        assert!(describe(&report, true).starts_with("2 would get it"));
+    }
+
+    #[test]
+    fn an_audience_can_be_narrowed_to_a_cohort_and_a_field_value() {
+        let audience = AnnouncementAudience::default()
+            .in_cohort("pilot-1")
+            .where_field("role = trainee")
+            .unwrap();
+        assert_eq!(
+            audience.describe(),
+            "confirmed people invited to cohort pilot-1 whose role is \"trainee\""
+        );
+        assert!(AnnouncementAudience::default().where_field("role").is_err());
+        assert!(AnnouncementAudience::default().where_field("=x").is_err());
+    }
+
+    #[test]
     fn an_audience_is_only_ever_people_who_confirmed() {
         assert_eq!(
             AnnouncementAudience::parse("accepted, invited,accepted")

@@ -8,11 +8,14 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
-use crate::admin::announce::describe as describe_announcement;
-use crate::admin::{AnnouncementAudience, InviteRound, OwnerActions, TestCopy};
+use crate::admin::announce::{describe as describe_announcement, timestamp as announce_timestamp};
+use crate::admin::announcement_runs::describe_progress;
+use crate::admin::{
+    AnnouncementAudience, InviteRound, OwnerActions, RunAction, RunProgress, RunState, TestCopy,
+};
 use crate::config::{Config, DkimSettings, parse_base_url};
 use crate::domain::EmailAddress;
-use crate::mail::Transport;
+use crate::mail::{SendRate, Transport};
 use crate::privacy::audit::{Actor, ExportTarget};
 use crate::publish::announcement::Announcement;
 use crate::startup::{Application, Core, mail_settings};
@@ -78,6 +81,12 @@ pub struct CommonArgs {
           value_parser = clap::value_parser!(u32).range(1..=4))]
     pub mail_cap: u32,
 
+    /// Announcement mails per second (decimals allowed, such as 0.5). Read by every
+    /// command, so that `announcements ... resume` spaces the mails as `serve` does.
+    #[arg(long, global = true, env = "QUIETLIST_SEND_RATE", default_value = "10",
+          value_parser = SendRate::parse)]
+    pub send_rate: SendRate,
+
     /// Days an invitation can be accepted or declined.
     #[arg(long, global = true, env = "QUIETLIST_INVITE_DAYS", default_value_t = 7,
           value_parser = clap::value_parser!(u32).range(1..=90))]
@@ -141,8 +150,10 @@ pub enum Command {
     },
     /// Send an announcement to a list: a Markdown file with TOML front matter (`subject`,
     /// optional `id`) between +++ lines. Each person gets it once, ever, and only within
-    /// the mail cap; the running server's outbox sends it.
+    /// the mail cap; the running server sends it, at QUIETLIST_SEND_RATE.
     Announce(Box<AnnounceArgs>),
+    /// A list's announcements and their progress; or pause, resume, cancel or show one.
+    Announcements(AnnouncementsArgs),
     /// Print the audit log: every export, import, admin view of a person, erasure and
     /// setting change.
     Audit {
@@ -165,9 +176,18 @@ pub struct AnnounceArgs {
     /// The announcement: Markdown with TOML front matter.
     pub file: PathBuf,
     /// Who gets it: confirmed, invited, accepted (comma-separated). Never pending,
-    /// unsubscribed or erased people.
-    #[arg(long, default_value = "confirmed")]
-    pub to: String,
+    /// unsubscribed or erased people. [default: confirmed; with --cohort, all three]
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Send it at this time (RFC 3339, e.g. 2026-06-01T09:00:00Z) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Only people invited to this cohort (whatever became of the invitation).
+    #[arg(long, value_name = "NAME")]
+    pub cohort: Option<String>,
+    /// Only people whose custom field has this value: FIELD=VALUE.
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub where_field: Option<String>,
     /// Print how many would get it and how many would be skipped and why; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -190,6 +210,26 @@ pub struct AnnounceArgs {
     /// For --test-to: as `serve --dkim-selector`.
     #[arg(long, env = "QUIETLIST_DKIM_SELECTOR")]
     pub dkim_selector: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnnouncementsArgs {
+    /// The waitlist's name, e.g. pilot-course.
+    pub list: String,
+    #[command(subcommand)]
+    pub action: Option<AnnouncementAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnnouncementAction {
+    /// Its figures and what its mails became.
+    Show { key: String },
+    /// Queue nobody more, and hand none of its queued mails over, until resumed.
+    Pause { key: String },
+    /// Go on from now, at the sending rate.
+    Resume { key: String },
+    /// Stop for good: its unsent mails are not sent.
+    Cancel { key: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -466,6 +506,7 @@ impl Cli {
             .map(SecretString::from);
         config.database.postgres.pool_size = self.common.database_pool as usize;
         config.mail_cap = self.common.mail_cap;
+        config.send_rate = self.common.send_rate;
         config.invite_ttl = i64::from(self.common.invite_days) * DAY;
         config.secret_key = std::env::var("QUIETLIST_SECRET_KEY")
             .ok()
@@ -589,6 +630,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Db(DbCommand::Copy { to }) => db_copy(&cli, to).await,
         Command::Audit { json } => audit(&cli, *json).await,
         Command::Announce(args) => announce(&cli, args).await,
+        Command::Announcements(args) => announcements(&cli, args).await,
     }
 }
 
@@ -774,35 +816,139 @@ async fn invite(cli: &Cli, list: &str, round: InviteRound) -> anyhow::Result<()>
     Ok(())
 }
 
-/// `quietlist announce LIST FILE.md [--to STATUS,...] [--dry-run] [--test-to ADDRESS]`.
+/// `quietlist announce LIST FILE.md [--to STATUS,...] [--at RFC3339] [--cohort NAME]
+/// [--where FIELD=VALUE] [--dry-run] [--test-to ADDRESS]`.
 async fn announce(cli: &Cli, args: &AnnounceArgs) -> anyhow::Result<()> {
     let source = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
     let announcement =
         Announcement::parse(&source).with_context(|| format!("{}", args.file.display()))?;
-    let audience = AnnouncementAudience::parse(&args.to)
-        .map_err(|problem| anyhow::anyhow!("--to: {problem}"))?;
+    let audience = announcement_audience(args)?;
+    let send_at = args
+        .at
+        .as_deref()
+        .map(parse_rfc3339)
+        .transpose()
+        .context("--at")?;
     let actions = owner_actions(cli).await?;
     if let Some(address) = &args.test_to {
         return send_test_announcement(cli, args, &actions, &announcement, address).await;
     }
-    let report = if args.dry_run {
-        actions
+    let title = format!("{} {:?}", announcement.key(), announcement.subject());
+    if args.dry_run {
+        let report = actions
             .announce_dry_run(&cli_actor(), &args.list, &announcement, &audience)
-            .await?
+            .await?;
+        println!("{title}: {}", describe_announcement(&report, true));
+        return Ok(());
+    }
+    let start = actions
+        .announce(&cli_actor(), &args.list, &announcement, &audience, send_at)
+        .await?;
+    let run = &start.run;
+    if !start.started {
+        println!(
+            "{title}: already {} ({} queued so far); nothing new was started",
+            run.state.as_str(),
+            run.report.queued
+        );
+    } else if run.state == RunState::Scheduled {
+        println!(
+            "{title}: scheduled for {}, to {} ({} people now)",
+            announce_timestamp(run.send_at),
+            audience.describe(),
+            run.total
+        );
     } else {
-        actions
-            .announce(&cli_actor(), &args.list, &announcement, &audience)
-            .await?
-    };
+        println!(
+            "{title}: sending to {}: {} people, at {} mails a second",
+            audience.describe(),
+            run.total,
+            cli.common.send_rate
+        );
+    }
     println!(
-        "{} {:?}: {}",
-        announcement.key(),
-        announcement.subject(),
-        describe_announcement(&report, args.dry_run)
+        "the mails go out from the running server; follow them with: quietlist announcements {}",
+        args.list
     );
-    if !args.dry_run {
-        println!("the mails go out from the running server");
+    Ok(())
+}
+
+fn announcement_audience(args: &AnnounceArgs) -> anyhow::Result<AnnouncementAudience> {
+    let default_to = match args.cohort {
+        Some(_) => "confirmed,invited,accepted",
+        None => "confirmed",
+    };
+    let mut audience = AnnouncementAudience::parse(args.to.as_deref().unwrap_or(default_to))
+        .map_err(|problem| anyhow::anyhow!("--to: {problem}"))?;
+    if let Some(cohort) = &args.cohort {
+        audience = audience.in_cohort(cohort);
+    }
+    if let Some(condition) = &args.where_field {
+        audience = audience
+            .where_field(condition)
+            .map_err(|problem| anyhow::anyhow!("--where: {problem}"))?;
+    }
+    Ok(audience)
+}
+
+fn parse_rfc3339(text: &str) -> anyhow::Result<i64> {
+    let at =
+        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{text:?} is not an RFC 3339 time such as 2026-06-01T09:00:00Z ({e})"
+                )
+            })?;
+    Ok((at.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// `quietlist announcements LIST [show|pause|resume|cancel KEY]`.
+async fn announcements(cli: &Cli, args: &AnnouncementsArgs) -> anyhow::Result<()> {
+    let actions = owner_actions(cli).await?;
+    let list = &args.list;
+    let (key, action) = match &args.action {
+        None => return announcement_table(&actions.announcements(list).await?),
+        Some(AnnouncementAction::Show { key }) => {
+            let progress = actions.announcement(list, key).await?;
+            let run = &progress.run;
+            println!("{} {:?}: {}", run.key, run.subject, run.state.as_str());
+            println!("{}", describe_announcement(&run.report, false));
+            println!("{}", describe_progress(&progress));
+            return Ok(());
+        }
+        Some(AnnouncementAction::Pause { key }) => (key, RunAction::Pause),
+        Some(AnnouncementAction::Resume { key }) => (key, RunAction::Resume),
+        Some(AnnouncementAction::Cancel { key }) => (key, RunAction::Cancel),
+    };
+    let run = actions
+        .change_announcement(&cli_actor(), list, key, action)
+        .await?;
+    println!("{}: {}", run.key, run.state.as_str());
+    Ok(())
+}
+
+fn announcement_table(runs: &[RunProgress]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<30}  {:<30}  {:<9}  progress",
+        "key", "subject", "state"
+    )?;
+    for progress in runs {
+        let run = &progress.run;
+        let subject: String = run.subject.chars().take(30).collect();
+        writeln!(
+            out,
+            "{:<30}  {:<30}  {:<9}  {} of {} queued handed over; {} of {} examined",
+            run.key,
+            subject,
+            run.state.as_str(),
+            progress.mails.sent,
+            run.report.queued,
+            run.examined,
+            run.total
+        )?;
     }
     Ok(())
 }

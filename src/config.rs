@@ -64,6 +64,8 @@ pub struct Config {
     pub mail_retry_base: Millis,
     /// A claimed mail not reported within this time is claimed again by any node.
     pub mail_lease: Millis,
+    /// Announcement mails per second (`QUIETLIST_SEND_RATE`).
+    pub send_rate: crate::mail::SendRate,
     /// Test-only negative control for the crash test: answer signups before they are
     /// committed. Honoured only in debug builds; a release build ignores it.
     pub unsafe_ack_before_commit: bool,
@@ -108,6 +110,7 @@ impl Config {
             dkim: None,
             mail_retry_base: 30 * crate::store::SECOND,
             mail_lease: 120 * crate::store::SECOND,
+            send_rate: crate::mail::SendRate::DEFAULT,
             answer_floor: std::time::Duration::from_millis(ANSWER_FLOOR_MS),
             request_timeout: std::time::Duration::from_secs(30),
             unsafe_ack_before_commit: false,

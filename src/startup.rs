@@ -13,12 +13,12 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
-use crate::admin::{MailOut, OwnerActions, Owners, Passwords, seed_cohorts};
+use crate::admin::{MailOut, OwnerActions, Owners, Passwords, RunSettings, seed_cohorts};
 use crate::config::{Config, host_of};
 use crate::http::privacy::PromiseFacts;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::{AppContext, AppState, router};
-use crate::mail::{MailSettings, OutboxWorker, Transport};
+use crate::mail::{AnnouncementDispatcher, MailSettings, OutboxWorker, Transport};
 use crate::privacy::{Vault, keys};
 use crate::publish::{PublishOptions, Published, Site, SiteFiles};
 use crate::store::Store;
@@ -37,6 +37,7 @@ pub struct Application {
     base_url: String,
     state: AppState,
     worker: OutboxWorker,
+    dispatcher: AnnouncementDispatcher,
     store: Arc<dyn Store>,
 }
 
@@ -94,7 +95,10 @@ impl Core {
 
     /// The owner's use cases, for commands run outside the server.
     pub fn owner_actions(&self, config: &Config) -> OwnerActions {
-        OwnerActions::new(self.waitlists(config))
+        OwnerActions::new(self.waitlists(config)).with_runs(RunSettings {
+            rate: config.send_rate,
+            wake: Default::default(),
+        })
     }
 
     /// Owner accounts, for `quietlist admin ...`.
@@ -177,6 +181,18 @@ impl Application {
             policy: policy(&config),
             readiness: Default::default(),
         };
+        let dispatch_wake = Arc::new(Notify::new());
+        let dispatcher = AnnouncementDispatcher {
+            store: store.clone(),
+            vault: core.vault.clone(),
+            site: core.site.clone(),
+            wake: dispatch_wake.clone(),
+            mail_wake: mail_wake.clone(),
+            rate: config.send_rate,
+            cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
+            cap_window: config.mail_cap_window,
+            manage_link_ttl: config.manage_link_ttl,
+        };
         let worker = OutboxWorker {
             store,
             site: core.site.clone(),
@@ -206,7 +222,10 @@ impl Application {
             answer_floor: config.answer_floor,
             request_timeout: config.request_timeout,
             site: core.site.clone(),
-            owner_actions: OwnerActions::new(waitlists.clone()),
+            owner_actions: OwnerActions::new(waitlists.clone()).with_runs(RunSettings {
+                rate: config.send_rate,
+                wake: dispatch_wake,
+            }),
             mail_out,
             waitlists,
             https,
@@ -250,6 +269,7 @@ impl Application {
             base_url,
             state,
             worker,
+            dispatcher,
             store: core.store,
         })
     }
@@ -279,6 +299,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let worker = tokio::spawn(self.worker.run(shutdown_rx.clone()));
+        let dispatcher = tokio::spawn(self.dispatcher.run(shutdown_rx.clone()));
         tokio::spawn(flush_page_views(
             self.state.views.clone(),
             self.store.clone(),
@@ -321,6 +342,7 @@ impl Application {
         crate::http::server::serve(self.listener, router(self.state), stop, limits).await;
         let _ = shutdown_tx.send(true);
         let _ = worker.await;
+        let _ = dispatcher.await;
         tracing::info!("quietlist stopped");
         Ok(())
     }

@@ -3,6 +3,11 @@
 //! pages under `/admin` and the command line are adapters over it: they parse, call and
 //! render, and never reach the store themselves (tests/api/architecture.rs checks that).
 
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::mail::SendRate;
 use crate::privacy::VaultError;
 use crate::privacy::self_service::ViewError;
 use crate::store::StoreError;
@@ -13,11 +18,31 @@ use crate::waitlist::Waitlists;
 #[derive(Clone)]
 pub struct OwnerActions {
     pub(super) waitlists: Waitlists,
+    /// How announcement runs go out on this node.
+    pub(super) runs: RunSettings,
+}
+
+/// The sending rate, and the announcement dispatcher's wake-up.
+#[derive(Clone, Default)]
+pub struct RunSettings {
+    pub rate: SendRate,
+    /// Notified when a run starts or resumes (a command run outside the server has its
+    /// own, which nothing waits on: the server's dispatcher finds the run within a second).
+    pub wake: Arc<Notify>,
 }
 
 impl OwnerActions {
     pub fn new(waitlists: Waitlists) -> Self {
-        Self { waitlists }
+        Self {
+            waitlists,
+            runs: RunSettings::default(),
+        }
+    }
+
+    /// The same, with this node's sending rate and dispatcher.
+    pub fn with_runs(mut self, runs: RunSettings) -> Self {
+        self.runs = runs;
+        self
     }
 }
 
@@ -32,6 +57,12 @@ pub enum OwnerActionError {
     /// The mail server did not take a mail sent at once (a test copy): its answer.
     #[error("the mail was not sent: {0}")]
     MailNotSent(String),
+    #[error("there is no announcement {0:?} on this list")]
+    NoSuchAnnouncement(String),
+    /// The owner asked for something the list or the announcement does not allow; the
+    /// words say what and why.
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

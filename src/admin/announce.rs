@@ -1,7 +1,8 @@
-//! Announcements: the owner writes to a list, within the promise. Queued for the chosen
-//! people (the store holds the cap and "once per person"), checked again at hand-off by
-//! the outbox, and written in the audit log. A test copy goes to the owner's own address
-//! at once and counts against nobody's cap.
+//! Announcements: the owner writes to a list, within the promise. Recorded as a run that
+//! the dispatcher (mail/dispatcher.rs) queues over time at the sending rate (the store
+//! holds the cap and "once per person"), checked again at hand-off by the outbox, and
+//! written in the audit log. A test copy goes to the owner's own address at once and
+//! counts against nobody's cap.
 
 use std::sync::Arc;
 
@@ -9,17 +10,23 @@ use super::actions::{OwnerActionError, OwnerActions};
 use crate::domain::{EmailAddress, Status, TokenPurpose};
 use crate::mail::Transport;
 use crate::mail::compose::{MailSettings, compose, render};
+use crate::mail::dispatcher::fields_filter;
 use crate::privacy::audit::{Actor, AuditEvent};
 use crate::publish::announcement::Announcement;
 use crate::store::{
-    AnnouncementMail, AnnouncementReport, AnnouncementRequest, MailJob, MailKind, MailToken,
-    NewToken, now_millis,
+    AnnouncementMail, AnnouncementReport, DryRun, MailJob, MailKind, MailToken, Millis, NewRun,
+    RunAudience, RunRules, RunStart, RunState, now_millis,
 };
 
-/// Who an announcement goes to: some of `confirmed`, `invited`, `accepted`. Never
-/// pending, unsubscribed or erased people (and not those whose invitation ended).
+/// Who an announcement goes to: some of `confirmed`, `invited`, `accepted`, optionally
+/// only those invited to a cohort, or whose custom field has a value. Never pending,
+/// unsubscribed or erased people (and not those whose invitation ended).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnnouncementAudience(Vec<Status>);
+pub struct AnnouncementAudience {
+    statuses: Vec<Status>,
+    cohort: Option<String>,
+    field_equals: Option<(String, String)>,
+}
 
 impl AnnouncementAudience {
     /// The statuses an owner may choose.
@@ -43,18 +50,81 @@ impl AnnouncementAudience {
         if statuses.is_empty() {
             return Err("name at least one of confirmed, invited, accepted".to_owned());
         }
-        Ok(Self(statuses))
+        Ok(Self {
+            statuses,
+            cohort: None,
+            field_equals: None,
+        })
+    }
+
+    /// Only people invited to this cohort, whatever their invitation became (checked
+    /// against the list's cohorts when the announcement is sent).
+    pub fn in_cohort(mut self, cohort: &str) -> Self {
+        self.cohort = Some(cohort.trim().to_owned());
+        self
+    }
+
+    /// Only people whose custom field has this value: `FIELD=VALUE`.
+    pub fn where_field(mut self, condition: &str) -> Result<Self, String> {
+        let (field, value) = condition
+            .split_once('=')
+            .map(|(f, v)| (f.trim(), v.trim()))
+            .filter(|(f, _)| !f.is_empty())
+            .ok_or_else(|| format!("{condition:?}: write FIELD=VALUE, e.g. role=teacher"))?;
+        self.field_equals = Some((field.to_owned(), value.to_owned()));
+        Ok(self)
     }
 
     pub fn statuses(&self) -> &[Status] {
-        &self.0
+        &self.statuses
+    }
+
+    /// The audience in words, for the audit log and the command line.
+    pub fn describe(&self) -> String {
+        let mut words = self
+            .statuses
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        words.push_str(" people");
+        if let Some(cohort) = &self.cohort {
+            words.push_str(&format!(" invited to cohort {cohort}"));
+        }
+        if let Some((field, value)) = &self.field_equals {
+            words.push_str(&format!(" whose {field} is {value:?}"));
+        }
+        words
+    }
+
+    fn for_store(&self) -> RunAudience {
+        RunAudience {
+            statuses: self.statuses.clone(),
+            cohort: self.cohort.clone(),
+            field_equals: self.field_equals.clone(),
+        }
+    }
+}
+
+impl From<&RunAudience> for AnnouncementAudience {
+    /// A stored run's audience, to describe it.
+    fn from(stored: &RunAudience) -> Self {
+        Self {
+            statuses: stored.statuses.clone(),
+            cohort: stored.cohort.clone(),
+            field_equals: stored.field_equals.clone(),
+        }
     }
 }
 
 impl Default for AnnouncementAudience {
     /// People who confirmed and are waiting.
     fn default() -> Self {
-        Self(vec![Status::Confirmed])
+        Self {
+            statuses: vec![Status::Confirmed],
+            cohort: None,
+            field_equals: None,
+        }
     }
 }
 
@@ -85,78 +155,129 @@ pub struct AnnouncementPreview {
 }
 
 impl OwnerActions {
-    /// Queues `announcement` for `audience` on `list` (each person once, ever) and writes
-    /// who sent it to how many in the audit log.
+    /// Records `announcement` for `audience` on `list`, to go out from `send_at` (now when
+    /// `None` or past) at the sending rate, each person once, ever; writes who sent it to
+    /// whom in the audit log, and returns at once: the dispatcher queues the people.
+    /// Sent again while its run is going (or paused), the run is returned as it is; sent
+    /// again after it finished, a new pass reaches only people not mailed yet.
     pub async fn announce(
         &self,
         actor: &Actor,
         list: &str,
         announcement: &Announcement,
         audience: &AnnouncementAudience,
-    ) -> Result<AnnouncementReport, OwnerActionError> {
-        let report = self
-            .store_announcement(actor, list, announcement, audience, false)
+        send_at: Option<Millis>,
+    ) -> Result<RunStart, OwnerActionError> {
+        self.check_audience(list, audience)?;
+        let now = now_millis();
+        let send_at = send_at.unwrap_or(now).max(now);
+        let start = self
+            .waitlists
+            .store
+            .start_announcement(NewRun {
+                list: list.to_owned(),
+                announcement: stored_form(announcement),
+                audience: audience.for_store(),
+                sent_by: actor.to_string(),
+                send_at,
+                now,
+            })
             .await?;
-        self.waitlists.mail_wake.notify_one();
+        if !start.started {
+            if start.run.state == RunState::Cancelled {
+                return Err(OwnerActionError::Refused(format!(
+                    "announcement {} was cancelled; to send it after all, give it a new id in its front matter",
+                    start.run.key
+                )));
+            }
+            return Ok(start);
+        }
+        self.runs.wake.notify_one();
         self.audit(
             actor,
             AuditEvent::Announced {
                 list: list.to_owned(),
                 announcement: announcement.key().to_owned(),
                 subject: announcement.subject().to_owned(),
-                audience: report.audience,
-                queued: report.queued,
+                audience: audience.describe(),
+                people: start.run.total,
+                scheduled_for: (send_at > now).then(|| timestamp(send_at)),
             },
         )
         .await?;
-        Ok(report)
+        Ok(start)
     }
 
-    /// The figures `announce` would give, changing nothing (the same pass in the store).
+    /// The figures a run of `announcement` would end with, changing nothing: the same
+    /// rules over the same people.
     pub async fn announce_dry_run(
         &self,
-        actor: &Actor,
+        _actor: &Actor,
         list: &str,
         announcement: &Announcement,
         audience: &AnnouncementAudience,
     ) -> Result<AnnouncementReport, OwnerActionError> {
-        self.store_announcement(actor, list, announcement, audience, true)
-            .await
-    }
-
-    async fn store_announcement(
-        &self,
-        actor: &Actor,
-        list: &str,
-        announcement: &Announcement,
-        audience: &AnnouncementAudience,
-        dry_run: bool,
-    ) -> Result<AnnouncementReport, OwnerActionError> {
-        let published = self.waitlists.site.load();
-        if published.site.waitlist(list).is_none() {
-            return Err(OwnerActionError::NoSuchList(list.to_owned()));
-        }
-        let now = now_millis();
+        self.check_audience(list, audience)?;
         let policy = &self.waitlists.policy;
+        let filter = audience
+            .field_equals
+            .as_ref()
+            .map(|(field, value)| fields_filter(self.waitlists.vault.clone(), field, value));
         Ok(self
             .waitlists
             .store
-            .announce(AnnouncementRequest {
+            .announcement_dry_run(DryRun {
                 list: list.to_owned(),
-                announcement: stored_form(announcement),
-                statuses: audience.statuses().to_vec(),
-                sent_by: actor.to_string(),
-                manage_token: NewToken {
-                    seed: rand::random(),
-                    expires_at: now + policy.manage_link_ttl,
+                key: announcement.key().to_owned(),
+                audience: audience.for_store(),
+                rules: RunRules {
+                    now: now_millis(),
+                    cap: policy.mail_cap,
+                    cap_window: policy.mail_cap_window,
+                    all_lists: self
+                        .waitlists
+                        .site
+                        .load()
+                        .site
+                        .waitlists
+                        .keys()
+                        .cloned()
+                        .collect(),
+                    filter,
                 },
-                now,
-                cap: policy.mail_cap,
-                cap_window: policy.mail_cap_window,
-                all_lists: published.site.waitlists.keys().cloned().collect(),
-                dry_run,
             })
             .await?)
+    }
+
+    /// The list exists, and so do the cohort and the field the audience names.
+    fn check_audience(
+        &self,
+        list: &str,
+        audience: &AnnouncementAudience,
+    ) -> Result<(), OwnerActionError> {
+        let published = self.waitlists.site.load();
+        let Some(settings) = published.site.waitlist(list) else {
+            return Err(OwnerActionError::NoSuchList(list.to_owned()));
+        };
+        if let Some(cohort) = &audience.cohort
+            && !settings
+                .settings
+                .cohorts
+                .iter()
+                .any(|c| c.name.as_str() == cohort)
+        {
+            return Err(OwnerActionError::Refused(format!(
+                "--cohort: list {list} has no cohort {cohort:?}"
+            )));
+        }
+        if let Some((field, _)) = &audience.field_equals
+            && !settings.settings.fields.iter().any(|f| &f.name == field)
+        {
+            return Err(OwnerActionError::Refused(format!(
+                "--where: list {list} has no field {field:?}"
+            )));
+        }
+        Ok(())
     }
 
     /// Sends one copy to the owner's own address, now, as the people on `list` would get
@@ -280,6 +401,11 @@ pub fn describe(report: &AnnouncementReport, dry_run: bool) -> String {
     )
 }
 
+/// `2026-06-01T09:00:00Z`.
+pub fn timestamp(at: Millis) -> String {
+    crate::waitlist::export::timestamp(at)
+}
+
 fn stored_form(announcement: &Announcement) -> AnnouncementMail {
     AnnouncementMail {
         key: announcement.key().to_owned(),
@@ -315,6 +441,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_figures_read_as_one_sentence() {
+        let report = AnnouncementReport {
+            audience: 5,
+            queued: 2,
+            already_sent: 1,
+            skipped_cap: 1,
+            skipped_refused: 1,
+            skipped_unsubscribed: 3,
+        };
+        let text = describe(&report, false);
+        assert!(!text.contains("  "), "a run of spaces: {text:?}");
+        assert_eq!(
+            text,
+            "2 queued (of 5 in the chosen statuses); skipped: 1 already got it, 1 at the mail cap \
+             (the last place is kept for an invitation), 1 refused address, 3 unsubscribed"
+        );
+        assert!(describe(&report, true).starts_with("2 would get it"));
+    }
+
+    #[test]
+    fn an_audience_can_be_narrowed_to_a_cohort_and_a_field_value() {
+        let audience = AnnouncementAudience::default()
+            .in_cohort("pilot-1")
+            .where_field("role = trainee")
+            .unwrap();
+        assert_eq!(
+            audience.describe(),
+            "confirmed people invited to cohort pilot-1 whose role is \"trainee\""
+        );
+        assert!(AnnouncementAudience::default().where_field("role").is_err());
+        assert!(AnnouncementAudience::default().where_field("=x").is_err());
+    }
+
+    #[test]
     fn an_audience_is_only_ever_people_who_confirmed() {
         assert_eq!(
             AnnouncementAudience::parse("accepted, invited,accepted")
@@ -335,23 +495,6 @@ mod tests {
         assert_eq!(
             AnnouncementAudience::default().statuses(),
             &[Status::Confirmed]
-        );
-    }
-
-    #[test]
-    fn the_figures_read_as_one_sentence() {
-        let report = AnnouncementReport {
-            audience: 5,
-            queued: 2,
-            already_sent: 1,
-            skipped_cap: 1,
-            skipped_unsubscribed: 3,
-            skipped_refused: 1,
-        };
-        assert_eq!(
-            describe(&report, true),
-            "2 would get it (of 5 in the chosen statuses); skipped: 1 already got it, 1 at the \
-             mail cap (the last place is kept for an invitation), 1 refused address, 3 unsubscribed"
         );
     }
 }

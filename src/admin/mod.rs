@@ -3,6 +3,7 @@
 
 mod actions;
 pub mod announce;
+pub mod announcement_runs;
 pub mod cohorts;
 pub mod dashboard;
 pub mod db_copy;
@@ -14,7 +15,9 @@ pub mod passwords;
 pub mod people;
 pub mod rules;
 
-pub use actions::{OwnerActionError, OwnerActions};
+/// Plain data an edge renders (announcement runs and their progress).
+pub use crate::store::{AnnouncementReport, AnnouncementRun, RunAction, RunProgress, RunState};
+pub use actions::{OwnerActionError, OwnerActions, RunSettings};
 pub use announce::{AnnouncementAudience, AnnouncementPreview, MailOut, TestCopy};
 pub use cohorts::{CohortSeats, InviteRound, NewCohort, seed_cohorts};
 pub use dashboard::Dashboard;

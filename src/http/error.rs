@@ -60,7 +60,14 @@ impl From<anyhow::Error> for AppError {
 impl From<OwnerActionError> for AppError {
     fn from(e: OwnerActionError) -> Self {
         match e {
-            OwnerActionError::NoSuchList(_) | OwnerActionError::NoSuchPerson => Self::NotFound,
+            OwnerActionError::NoSuchList(_)
+            | OwnerActionError::NoSuchPerson
+            | OwnerActionError::NoSuchAnnouncement(_) => Self::NotFound,
+            OwnerActionError::Refused(reason) => Self::Page {
+                status: StatusCode::CONFLICT,
+                heading: "That cannot be done",
+                lines: vec![reason],
+            },
             OwnerActionError::Store(e) => e.into(),
             OwnerActionError::Internal(e) => e.into(),
             OwnerActionError::MailNotSent(_) => anyhow::Error::new(e).into(),

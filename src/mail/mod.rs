@@ -1,7 +1,9 @@
 //! Mail: the outbox worker, SMTP through lettre, and the templates of each kind of mail.
 
 pub mod compose;
+pub mod dispatcher;
 pub mod dkim;
+pub mod rate;
 pub mod redact;
 pub mod rules;
 pub mod smtp;
@@ -9,5 +11,7 @@ pub mod transport;
 pub mod worker;
 
 pub use compose::MailSettings;
+pub use dispatcher::AnnouncementDispatcher;
+pub use rate::SendRate;
 pub use transport::Transport;
 pub use worker::OutboxWorker;

@@ -115,8 +115,19 @@ pub enum AuditEvent {
         /// `id:<id>` or `sha256:<hash>`.
         announcement: String,
         subject: String,
-        audience: u64,
-        queued: u64,
+        /// Who it goes to, in words: statuses, cohort, field.
+        audience: String,
+        /// People in the chosen statuses (and cohort) when it was recorded.
+        people: u64,
+        /// When it goes out, when later than now (RFC 3339).
+        scheduled_for: Option<String>,
+    },
+    /// An owner paused, resumed or cancelled an announcement's run.
+    AnnouncementChanged {
+        list: String,
+        announcement: String,
+        /// `pause`, `resume` or `cancel`.
+        action: &'static str,
     },
     /// An owner sent a test copy of an announcement to their own address.
     AnnouncementTestSent {
@@ -263,14 +274,30 @@ impl AuditEvent {
                 announcement,
                 subject,
                 audience,
-                queued,
+                people,
+                scheduled_for,
             } => (
                 "announce",
                 list_subject(&list),
-                clamp(queued),
-                format!(
-                    "announcement {announcement} ({subject:?}): queued for {queued} of {audience} people in the chosen statuses"
-                ),
+                clamp(people),
+                match scheduled_for {
+                    Some(at) => format!(
+                        "announcement {announcement} ({subject:?}) scheduled for {at}, to {audience}: {people} people now"
+                    ),
+                    None => format!(
+                        "announcement {announcement} ({subject:?}) sending to {audience}: {people} people"
+                    ),
+                },
+            ),
+            Self::AnnouncementChanged {
+                list,
+                announcement,
+                action,
+            } => (
+                "announce",
+                list_subject(&list),
+                0,
+                format!("announcement {announcement}: {action}"),
             ),
             Self::AnnouncementTestSent { list, announcement } => (
                 "announce",

@@ -12,6 +12,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/admin/announce.html"),
     ),
     (
+        "admin/announcements.html",
+        include_str!("../../templates/admin/announcements.html"),
+    ),
+    (
         "admin/dashboard.html",
         include_str!("../../templates/admin/dashboard.html"),
     ),

@@ -7,6 +7,7 @@
 pub mod copy;
 mod open;
 pub mod postgres;
+mod runs;
 pub mod sqlite;
 mod types;
 
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 
 use crate::domain::Status;
 
+pub use runs::*;
 pub use types::*;
 
 /// Errors a caller must tell apart. Anything else is `Internal`, logged once at the edge.
@@ -222,10 +224,33 @@ pub trait Store: Send + Sync + 'static {
 
     async fn add_daily(&self, stats: Vec<DailyStat>) -> StoreResult<()>;
 
-    /// Queues an announcement for the chosen people of a list, in one transaction: at most
-    /// once per (announcement, person), whatever runs it again; never for someone whose
-    /// next mail would use the last place under the cap. A dry run counts the same and
-    /// writes nothing.
-    async fn announce(&self, request: AnnouncementRequest) -> StoreResult<AnnouncementReport>;
+    /// Records an announcement and its run (from `send_at`), audited by the caller; the
+    /// dispatcher queues its people later. The same key again while a run is scheduled,
+    /// sending, paused or cancelled returns that run unchanged; after a finished run it
+    /// starts a new pass, which adds nobody already queued (`announcement_mails` is once
+    /// per person, ever).
+    async fn start_announcement(&self, run: NewRun) -> StoreResult<RunStart>;
+    /// Runs that are due: scheduled with `send_at <= now`, or sending with their next
+    /// slot before `now + horizon`.
+    async fn due_announcements(
+        &self,
+        now: Millis,
+        horizon: Millis,
+    ) -> StoreResult<Vec<AnnouncementRun>>;
+    /// Queues the next people of a run, after its cursor, in one short transaction that
+    /// holds the run's row (so that two nodes never take the same batch): each person
+    /// checked (once per person, a refused address, the cap's last place kept), each mail
+    /// due at the next slot. Starts a due scheduled run; finishes a run whose audience is
+    /// exhausted.
+    async fn queue_announcement_batch(&self, batch: RunBatch) -> StoreResult<BatchOutcome>;
+    /// The figures a run of this announcement would end with, changing nothing: the
+    /// same rules over the same people.
+    async fn announcement_dry_run(&self, dry: DryRun) -> StoreResult<AnnouncementReport>;
+    /// Pauses, resumes or cancels a run. A cancel skips its unsent mails; a resume makes
+    /// them due again from now, at the rate.
+    async fn change_announcement(&self, change: RunChange) -> StoreResult<RunChangeOutcome>;
+    /// A list's announcements, newest first, with what their mails became.
+    async fn announcement_runs(&self, list: &str) -> StoreResult<Vec<RunProgress>>;
+    async fn announcement_run(&self, list: &str, key: &str) -> StoreResult<Option<RunProgress>>;
     async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>>;
 }

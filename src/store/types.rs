@@ -570,32 +570,12 @@ pub struct AnnouncementMail {
     pub markdown: String,
 }
 
-/// "Send this announcement to these people on this list" (or, with `dry_run`, count who
-/// would get it and change nothing: the same pass, so the figures are the same).
-#[derive(Clone)]
-pub struct AnnouncementRequest {
-    pub list: String,
-    pub announcement: AnnouncementMail,
-    /// The chosen audience: only statuses with standing consent are ever mailed.
-    pub statuses: Vec<Status>,
-    /// Who sent it, for the announcement's row (the audit log has it too).
-    pub sent_by: String,
-    /// The seed of each person's manage link in the mail.
-    pub manage_token: NewToken,
-    pub now: Millis,
-    /// The promise's cap, counted across every list and across erasure.
-    pub cap: u32,
-    pub cap_window: Millis,
-    pub all_lists: Vec<String>,
-    pub dry_run: bool,
-}
-
 /// Who gets an announcement, and who is skipped and why.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct AnnouncementReport {
-    /// People in the chosen statuses.
+    /// People in the chosen statuses (and cohort, and with the chosen field value).
     pub audience: u64,
-    /// Mails queued now (or, on a dry run, that would be).
+    /// Mails queued (or, on a dry run, that would be).
     pub queued: u64,
     /// Got (or have queued) this announcement already: never a second time.
     pub already_sent: u64,

@@ -226,7 +226,7 @@ async fn a_preview_shows_the_mail_exactly_as_sent_and_changes_nothing() {
     let (status, sent) = post(&app, &owner, "confirm", &[]).await;
     assert_eq!(status, 200, "{sent}");
     assert!(
-        sent.contains("is queued for <strong>1</strong> person"),
+        sent.contains("is going out to <strong>1</strong> person"),
         "{sent}"
     );
     let mail = mail_with_subject(&app, "reader@example.com", SUBJECT).await;
@@ -299,7 +299,7 @@ async fn a_test_copy_goes_to_the_signed_in_owner_only_and_counts_against_nobody(
     // The real one still reaches both.
     let (_, sent) = post(&app, &owner, "confirm", &[]).await;
     assert!(
-        sent.contains("is queued for <strong>2</strong> people"),
+        sent.contains("is going out to <strong>2</strong> people"),
         "{sent}"
     );
 }
@@ -337,7 +337,7 @@ async fn sending_asks_to_confirm_then_reaches_confirmed_people_once_with_unsubsc
     let (status, sent) = post(&app, &owner, "confirm", &[]).await;
     assert_eq!(status, 200, "{sent}");
     assert!(
-        sent.contains("is queued for <strong>2</strong> people"),
+        sent.contains("is going out to <strong>2</strong> people"),
         "{sent}"
     );
     for person in ["reader@example.com", "second@example.com"] {
@@ -355,7 +355,7 @@ async fn sending_asks_to_confirm_then_reaches_confirmed_people_once_with_unsubsc
     // The same text again adds nobody.
     let (_, again) = post(&app, &owner, "confirm", &[]).await;
     assert!(
-        again.contains("is queued for <strong>0</strong> people"),
+        again.contains("<strong data-testid=\"figure-queued\">0</strong>"),
         "{again}"
     );
     assert!(again.contains("<li>2 already got it"), "{again}");

@@ -27,8 +27,8 @@ fn announcement_file(app: &TestApp, id: &str) -> PathBuf {
     path
 }
 
-/// `quietlist announce LIST FILE`; what it printed.
-fn announce(app: &TestApp, id: &str) -> String {
+/// `quietlist announce LIST FILE`, then the run's figures once it is done.
+async fn announce(app: &TestApp, id: &str) -> String {
     let output = quietlist_command_on(&app.data_dir)
         .arg("announce")
         .arg(LIST)
@@ -40,7 +40,7 @@ fn announce(app: &TestApp, id: &str) -> String {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    crate::announce::run_figures(app, id).await
 }
 
 fn got(app: &TestApp, email: &str, id: &str) -> bool {
@@ -117,7 +117,7 @@ async fn an_address_refused_at_rcpt_is_marked_skipped_by_announcements_and_still
     // The mailbox goes away after the welcome, as mailboxes do.
     app.smtp().refuse_at_rcpt(GONE);
 
-    let printed = announce(&app, "first");
+    let printed = announce(&app, "first").await;
     assert!(printed.contains("2 queued"), "{printed}");
     let page = page_showing(&app, &owner, GONE, "Mail to this address was refused on").await;
     let notice = undeliverable_notice(&page).expect("the undeliverable notice");
@@ -148,7 +148,7 @@ async fn an_address_refused_at_rcpt_is_marked_skipped_by_announcements_and_still
 
     // The next announcement skips them, and says so. (FINE has had three mails of four:
     // the last place is kept for an invitation.)
-    let printed = announce(&app, "second");
+    let printed = announce(&app, "second").await;
     assert!(
         printed.contains("0 queued") && printed.contains("1 refused address"),
         "{printed}"
@@ -190,13 +190,13 @@ async fn a_refusal_at_data_fails_that_mail_only_and_marks_no_one() {
     confirmed_person(&app, FINE).await;
     app.smtp().refuse_next_at_data(1);
 
-    let printed = announce(&app, "first");
+    let printed = announce(&app, "first").await;
     assert!(printed.contains("1 queued"), "{printed}");
     let page = page_showing(&app, &owner, FINE, "announcement: failed").await;
     assert!(undeliverable_notice(&page).is_none(), "{page}");
     assert!(!got(&app, FINE, "first"));
 
-    let printed = announce(&app, "second");
+    let printed = announce(&app, "second").await;
     assert!(
         printed.contains("1 queued") && printed.contains("0 refused address"),
         "{printed}"

@@ -6,11 +6,9 @@
 use std::sync::Arc;
 
 use quietlist::domain::Status;
-use quietlist::store::{
-    AnnouncementMail, AnnouncementReport, AnnouncementRequest, DAY, InviteRequest, MailAttempt,
-    MailKind, Millis, Store,
-};
+use quietlist::store::{DAY, InviteRequest, MailAttempt, MailKind, Millis, Store};
 
+use crate::announce::{announce, dry_run};
 use crate::fixtures::*;
 
 contract! {
@@ -23,29 +21,6 @@ contract! {
 
 /// As a Postfix answers RCPT TO for a mailbox it does not have.
 const USER_UNKNOWN: &str = "550 5.1.1 <ana.person@example.org>: Recipient address rejected: User unknown in local recipient table";
-
-fn announcement(key: &str, now: Millis, dry_run: bool) -> AnnouncementRequest {
-    AnnouncementRequest {
-        list: LIST.into(),
-        announcement: AnnouncementMail {
-            key: key.into(),
-            subject: "News".into(),
-            markdown: "Hello.".into(),
-        },
-        statuses: vec![Status::Confirmed],
-        sent_by: "cli:test".into(),
-        manage_token: new_token(now + 30 * DAY),
-        now,
-        cap: CAP,
-        cap_window: CAP_WINDOW,
-        all_lists: all_lists(),
-        dry_run,
-    }
-}
-
-async fn announce(store: &Arc<dyn Store>, key: &str, now: Millis) -> AnnouncementReport {
-    store.announce(announcement(key, now, false)).await.unwrap()
-}
 
 /// Claims the due mail of `kind` for `subscriber_id` and records the server's answer.
 async fn answer(
@@ -162,10 +137,7 @@ async fn announcements_skip_a_marked_person_and_count_them(store: Arc<dyn Store>
     let refused = marked(&store, 1, T0 + 10).await;
     let other = confirmed(&store, LIST, 2, T0 + 11).await;
     send_all(&store, T0 + 11).await;
-    let dry = store
-        .announce(announcement("id:second", T0 + 12, true))
-        .await
-        .unwrap();
+    let dry = dry_run(&store, "id:second", &[Status::Confirmed], T0 + 12).await;
     let real = announce(&store, "id:second", T0 + 12).await;
     assert_eq!(dry, real);
     assert_eq!(

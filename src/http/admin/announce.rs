@@ -10,13 +10,16 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
+use time::format_description::well_known::Rfc3339;
 
 use super::{CsrfForm, Owner, UrlEncoded, page};
-use crate::admin::{AnnouncementAudience, OwnerActionError};
+use crate::admin::announce::timestamp;
+use crate::admin::{AnnouncementAudience, OwnerActionError, RunState};
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::headers::PREVIEW_CONTENT_SECURITY_POLICY;
 use crate::publish::announcement::{Announcement, AnnouncementField, AnnouncementFields};
+use crate::store::Millis;
 
 /// The form, as sent (and sent back, filled, with each problem beside its field).
 #[derive(Deserialize, Serialize, Default, Clone)]
@@ -35,6 +38,9 @@ pub struct AnnouncementForm {
     to_invited: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     to_accepted: Option<String>,
+    /// When to send it, `YYYY-MM-DDTHH:MM` in UTC (a `datetime-local` field); empty: now.
+    #[serde(default)]
+    send_at: String,
     /// Which button: `preview`, `test`, `send` (asks to confirm) or `confirm`.
     #[serde(default, skip_serializing)]
     action: String,
@@ -54,8 +60,13 @@ impl AnnouncementForm {
         }
     }
 
-    fn parse(&self) -> Result<(Announcement, AnnouncementAudience), Problems> {
+    fn parse(&self) -> Result<(Announcement, AnnouncementAudience, Option<Millis>), Problems> {
         let mut problems = Problems::new();
+        let send_at = parse_send_at(&self.send_at)
+            .map_err(|problem| {
+                problems.insert("send_at", problem);
+            })
+            .unwrap_or(None);
         let announcement = Announcement::from_fields(&AnnouncementFields {
             subject: &self.subject,
             id: &self.id,
@@ -90,11 +101,31 @@ impl AnnouncementForm {
             .ok();
         match (announcement, audience) {
             (Some(announcement), Some(audience)) if problems.is_empty() => {
-                Ok((announcement, audience))
+                Ok((announcement, audience, send_at))
             }
             _ => Err(problems),
         }
     }
+}
+
+/// The schedule field: empty for now, else a UTC time as a `datetime-local` field sends
+/// it (`2026-06-01T09:00`, seconds optional). A time already past means now.
+fn parse_send_at(text: &str) -> Result<Option<Millis>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let with_seconds = if text.len() == 16 {
+        format!("{text}:00Z")
+    } else {
+        format!("{text}Z")
+    };
+    time::OffsetDateTime::parse(&with_seconds, &Rfc3339)
+        .map(|at| Some((at.unix_timestamp_nanos() / 1_000_000) as Millis))
+        .map_err(|_| {
+            "When to send it: a date and time such as 2026-06-01T09:00 (UTC), or empty for now."
+                .to_owned()
+        })
 }
 
 fn field_name(field: AnnouncementField) -> &'static str {
@@ -169,7 +200,7 @@ pub async fn submit(
         );
         return render(context, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let (announcement, audience) = match form.parse() {
+    let (announcement, audience, send_at) = match form.parse() {
         Ok(parsed) => parsed,
         Err(problems) => {
             set(&mut context, "errors", json!(problems));
@@ -180,10 +211,25 @@ pub async fn submit(
     let actor = owner.actor();
     set(&mut context, "key", json!(announcement.key()));
     if step == Step::Confirm {
-        let report = actions
-            .announce(&actor, &list, &announcement, &audience)
+        // The figures as of now, then the run: it ends with these figures when nothing
+        // changes meanwhile (the dry run applies the same rules to the same people).
+        let figures = actions
+            .announce_dry_run(&actor, &list, &announcement, &audience)
             .await?;
-        set(&mut context, "sent", json!(report));
+        let start = actions
+            .announce(&actor, &list, &announcement, &audience, send_at)
+            .await?;
+        set(&mut context, "figures", json!(figures));
+        set(
+            &mut context,
+            "sent",
+            json!({
+                "state": start.run.state.as_str(),
+                "started": start.started,
+                "scheduled_for": (start.run.state == RunState::Scheduled)
+                    .then(|| timestamp(start.run.send_at)),
+            }),
+        );
         return render(context, StatusCode::OK);
     }
     let mut status = StatusCode::OK;

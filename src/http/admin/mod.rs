@@ -3,6 +3,7 @@
 //! `Sec-Fetch-Site: same-origin`.
 
 mod announce;
+mod announcements;
 mod chart;
 mod dashboard;
 mod export;
@@ -35,6 +36,14 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/logout", post(login::logout))
         .route("/admin/lists/{list}", get(people::list))
         .route("/admin/lists/{list}/export.csv", get(export::csv))
+        .route(
+            "/admin/lists/{list}/announcements",
+            get(announcements::list),
+        )
+        .route(
+            "/admin/lists/{list}/announcements/steer",
+            post(announcements::steer),
+        )
         .route(
             "/admin/lists/{list}/announcements/new",
             get(announce::new).post(announce::submit),

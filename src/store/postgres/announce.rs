@@ -1,61 +1,332 @@
-//! Announcements: queueing one for a list's chosen people, at most once per person (as
-//! store/sqlite/announce.rs; the primary key of `announcement_mails` holds across nodes).
+//! Announcements: recording a run, queueing it a batch at a time (each person at most
+//! once, ever), and the dry run (as store/sqlite/announce.rs). A batch holds its run's row
+//! `FOR UPDATE`, so two nodes never take the same people; the primary key of
+//! `announcement_mails` holds across nodes whatever happens.
 
+use super::announce_runs::{RUN_COLUMNS, run_by_id, run_by_key, run_from_row, save_run_figures};
 use super::db::{Tx, all, col, exec, one, opt};
 use super::mail::recent_mails;
 use super::signup::{insert_token, queue_mail};
 use crate::domain::TokenPurpose;
 use crate::mail::rules::announcement_fits;
 use crate::store::{
-    AnnouncementMail, AnnouncementReport, AnnouncementRequest, MailKind, StoreResult,
+    AnnouncementMail, AnnouncementReport, AnnouncementRun, BatchOutcome, DryRun, MailKind, Millis,
+    NewRun, NewToken, RunAudience, RunBatch, RunRules, RunStart, RunState, StoreError, StoreResult,
+    Verdict, slots_before_horizon,
 };
 
-/// Counts and (unless a dry run) queues in one pass, so that a dry run's figures are the
-/// real ones.
-pub async fn announce(
-    tx: &Tx<'_>,
-    request: &AnnouncementRequest,
-) -> StoreResult<AnnouncementReport> {
-    let mut report = AnnouncementReport {
-        skipped_unsubscribed: count_unsubscribed(tx, &request.list).await?,
-        ..AnnouncementReport::default()
-    };
-    let announcement_id = if request.dry_run {
-        existing_announcement(tx, &request.list, &request.announcement.key).await?
+/// The people a dry run reads at a time.
+const DRY_RUN_PAGE: i64 = 1_000;
+
+/// Records the announcement and its run; see `Store::start_announcement`.
+pub async fn start_announcement(tx: &Tx<'_>, new: &NewRun) -> StoreResult<RunStart> {
+    let AnnouncementMail {
+        key,
+        subject,
+        markdown,
+    } = &new.announcement;
+    let sending = new.send_at <= new.now;
+    let (state, started_at, total, unsubscribed) = if sending {
+        (
+            RunState::Sending,
+            Some(new.now),
+            count_candidates(tx, &new.list, &new.audience).await?,
+            count_unsubscribed(tx, &new.list).await?,
+        )
     } else {
-        Some(save_announcement(tx, request).await?)
+        (RunState::Scheduled, None, 0, 0)
     };
-    for (subscriber_id, email_index) in audience(tx, request).await? {
-        report.audience += 1;
-        if let Some(announcement_id) = announcement_id
-            && already_queued(tx, announcement_id, subscriber_id).await?
-        {
-            report.already_sent += 1;
-            continue;
-        }
-        if undeliverable(tx, subscriber_id).await? {
-            report.skipped_refused += 1;
-            continue;
-        }
-        let recent = recent_mails(
+    let (field, value) = new.audience.field_equals.clone().unzip();
+    let id = opt(
+        tx,
+        "INSERT INTO announcements (list, key, subject, markdown, created_at, sent_by, state,
+             send_at, statuses, cohort, where_field, where_value, cursor_id, total, examined,
+             audience, queued, already_sent, skipped_cap, skipped_refused,
+             skipped_unsubscribed, next_slot, started_at, finished_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, 0, 0, 0, 0, 0, 0,
+                 $14, $8, $15, NULL)
+         ON CONFLICT (list, key) DO UPDATE SET subject = excluded.subject,
+             markdown = excluded.markdown, sent_by = excluded.sent_by, state = excluded.state,
+             send_at = excluded.send_at, statuses = excluded.statuses,
+             cohort = excluded.cohort, where_field = excluded.where_field,
+             where_value = excluded.where_value, cursor_id = 0, total = excluded.total,
+             examined = 0, audience = 0, queued = 0, already_sent = 0, skipped_cap = 0,
+             skipped_refused = 0, skipped_unsubscribed = excluded.skipped_unsubscribed,
+             next_slot = excluded.next_slot, started_at = excluded.started_at,
+             finished_at = NULL
+         WHERE announcements.state = 'done'
+         RETURNING id",
+        &[
+            &new.list,
+            key,
+            subject,
+            markdown,
+            &new.now,
+            &new.sent_by,
+            &state.as_str(),
+            &new.send_at,
+            &new.audience.statuses_text(),
+            &new.audience.cohort,
+            &field,
+            &value,
+            &(total as i64),
+            &(unsubscribed as i64),
+            &started_at,
+        ],
+        "saving an announcement",
+    )
+    .await?
+    .map(|row| col::<i64>(&row, 0))
+    .transpose()?;
+    let Some(id) = id else {
+        // Scheduled, sending, paused or cancelled: the run goes on as it was. Its latest
+        // text is kept (an owner who fixes a typo reaches the people not yet mailed with
+        // the fixed text).
+        let existing = run_by_key(tx, &new.list, key, true).await?;
+        exec(
             tx,
-            &email_index,
-            &request.all_lists,
-            request.now - request.cap_window,
-            request.now,
-            request.now,
+            "UPDATE announcements SET subject = $3, markdown = $4 WHERE list = $1 AND key = $2",
+            &[&new.list, key, subject, markdown],
+            "updating an announcement's text",
         )
         .await?;
-        if !announcement_fits(&recent, request.cap) {
-            report.skipped_cap += 1;
-            continue;
-        }
-        report.queued += 1;
-        if let Some(announcement_id) = announcement_id.filter(|_| !request.dry_run) {
-            queue_for(tx, request, announcement_id, subscriber_id).await?;
+        let run = existing.ok_or_else(vanished)?;
+        return Ok(RunStart {
+            run: AnnouncementRun {
+                subject: subject.clone(),
+                ..run
+            },
+            started: false,
+        });
+    };
+    let run = run_by_id(tx, id, false).await?.ok_or_else(vanished)?;
+    Ok(RunStart { run, started: true })
+}
+
+fn vanished() -> StoreError {
+    StoreError::Internal(anyhow::anyhow!("an announcement vanished"))
+}
+
+/// Runs due now, or whose next slot is near.
+pub async fn due_announcements(
+    tx: &Tx<'_>,
+    now: Millis,
+    horizon: Millis,
+) -> StoreResult<Vec<AnnouncementRun>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM announcements
+         WHERE (state = 'scheduled' AND send_at <= $1) OR (state = 'sending' AND next_slot < $2)
+         ORDER BY id"
+    );
+    all(
+        tx,
+        &sql,
+        &[&now, &(now + horizon)],
+        "finding due announcements",
+    )
+    .await?
+    .iter()
+    .map(run_from_row)
+    .collect()
+}
+
+/// One batch of a run; see `Store::queue_announcement_batch`.
+pub async fn queue_batch(tx: &Tx<'_>, batch: &RunBatch) -> StoreResult<BatchOutcome> {
+    let now = batch.rules.now;
+    // The run's row is held until commit: another node's batch of this run waits here,
+    // then reads the cursor this one leaves.
+    let Some(mut run) = run_by_id(tx, batch.run_id, true).await? else {
+        return Ok(BatchOutcome {
+            state: RunState::Done,
+            examined: 0,
+            queued: 0,
+        });
+    };
+    if run.state == RunState::Scheduled && run.send_at <= now {
+        run.state = RunState::Sending;
+        run.started_at = Some(now);
+        run.total = count_candidates(tx, &run.list, &run.audience).await?;
+        run.report.skipped_unsubscribed = count_unsubscribed(tx, &run.list).await?;
+        run.next_slot = now;
+    }
+    let idle = |run: &AnnouncementRun| BatchOutcome {
+        state: run.state,
+        examined: 0,
+        queued: 0,
+    };
+    if run.state != RunState::Sending {
+        return Ok(idle(&run));
+    }
+    run.next_slot = run.next_slot.max(now);
+    let budget = slots_before_horizon(run.next_slot, now, batch.horizon, batch.interval);
+    if budget == 0 {
+        save_run_figures(tx, &run).await?;
+        return Ok(idle(&run));
+    }
+    let people = candidates(
+        tx,
+        &run.list,
+        &run.audience,
+        run.cursor,
+        i64::from(batch.size),
+    )
+    .await?;
+    let mut outcome = BatchOutcome {
+        state: RunState::Sending,
+        examined: 0,
+        queued: 0,
+    };
+    for person in &people {
+        let verdict = examine(tx, Some(run.id), person, &batch.rules).await?;
+        run.report.count(verdict);
+        run.cursor = person.id;
+        outcome.examined += 1;
+        if verdict == Verdict::Queue {
+            queue_for(
+                tx,
+                run.id,
+                person.id,
+                &batch.manage_token,
+                now,
+                run.next_slot,
+            )
+            .await?;
+            run.next_slot += batch.interval.max(1);
+            outcome.queued += 1;
+            if outcome.queued >= budget {
+                break;
+            }
         }
     }
-    Ok(report)
+    run.examined += outcome.examined;
+    // Done once the audience is exhausted and the last mail's slot has come: until then
+    // its queued mails can still be paused or cancelled.
+    let exhausted = outcome.examined == people.len() as u64 && people.len() < batch.size as usize;
+    if exhausted && run.next_slot <= now {
+        run.state = RunState::Done;
+        run.finished_at = Some(now);
+    }
+    outcome.state = run.state;
+    save_run_figures(tx, &run).await?;
+    Ok(outcome)
+}
+
+/// The same pass as the runs, reading only.
+pub async fn dry_run(tx: &Tx<'_>, dry: &DryRun) -> StoreResult<AnnouncementReport> {
+    let announcement_id = run_by_key(tx, &dry.list, &dry.key, false)
+        .await?
+        .map(|run| run.id);
+    let mut report = AnnouncementReport {
+        skipped_unsubscribed: count_unsubscribed(tx, &dry.list).await?,
+        ..AnnouncementReport::default()
+    };
+    let mut cursor = 0;
+    loop {
+        let people = candidates(tx, &dry.list, &dry.audience, cursor, DRY_RUN_PAGE).await?;
+        for person in &people {
+            report.count(examine(tx, announcement_id, person, &dry.rules).await?);
+            cursor = person.id;
+        }
+        if (people.len() as i64) < DRY_RUN_PAGE {
+            return Ok(report);
+        }
+    }
+}
+
+/// One person of an audience, as the rules need them.
+struct Candidate {
+    id: i64,
+    email_index: Vec<u8>,
+    fields_sealed: Option<Vec<u8>>,
+}
+
+/// The promise's rules for one person, in the order their reasons are counted.
+async fn examine(
+    tx: &Tx<'_>,
+    announcement_id: Option<i64>,
+    person: &Candidate,
+    rules: &RunRules,
+) -> StoreResult<Verdict> {
+    if let Some(filter) = &rules.filter
+        && !filter(person.fields_sealed.as_deref())
+    {
+        return Ok(Verdict::NotInAudience);
+    }
+    if let Some(announcement_id) = announcement_id
+        && already_queued(tx, announcement_id, person.id).await?
+    {
+        return Ok(Verdict::AlreadySent);
+    }
+    if undeliverable(tx, person.id).await? {
+        return Ok(Verdict::Refused);
+    }
+    let recent = recent_mails(
+        tx,
+        &person.email_index,
+        &rules.all_lists,
+        rules.now - rules.cap_window,
+        rules.now,
+        rules.now,
+    )
+    .await?;
+    if !announcement_fits(&recent, rules.cap) {
+        return Ok(Verdict::OverCap);
+    }
+    Ok(Verdict::Queue)
+}
+
+/// People in the chosen statuses with standing consent (and in the cohort, when one is
+/// chosen).
+const AUDIENCE: &str = "FROM subscribers
+     WHERE list = $1 AND status = ANY($2)
+       AND ($3::TEXT IS NULL OR id IN (SELECT i.subscriber_id FROM invitations i
+                                      JOIN cohorts c ON c.id = i.cohort_id
+                                      WHERE c.list = $1 AND c.name = $3))";
+
+async fn candidates(
+    tx: &Tx<'_>,
+    list: &str,
+    audience: &RunAudience,
+    cursor: i64,
+    limit: i64,
+) -> StoreResult<Vec<Candidate>> {
+    let sql = format!(
+        "SELECT id, email_index, fields_sealed {AUDIENCE} AND id > $4 ORDER BY id LIMIT $5"
+    );
+    all(
+        tx,
+        &sql,
+        &[
+            &list,
+            &audience.mailable_statuses(),
+            &audience.cohort,
+            &cursor,
+            &limit,
+        ],
+        "finding an announcement's audience",
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Candidate {
+            id: col(row, 0)?,
+            email_index: col(row, 1)?,
+            fields_sealed: col(row, 2)?,
+        })
+    })
+    .collect()
+}
+
+async fn count_candidates(tx: &Tx<'_>, list: &str, audience: &RunAudience) -> StoreResult<u64> {
+    let sql = format!("SELECT COUNT(*) {AUDIENCE}");
+    let row = one(
+        tx,
+        &sql,
+        &[&list, &audience.mailable_statuses(), &audience.cohort],
+        "counting an announcement's audience",
+    )
+    .await?;
+    Ok(col::<i64>(&row, 0)?.max(0) as u64)
 }
 
 async fn count_unsubscribed(tx: &Tx<'_>, list: &str) -> StoreResult<u64> {
@@ -67,64 +338,6 @@ async fn count_unsubscribed(tx: &Tx<'_>, list: &str) -> StoreResult<u64> {
     )
     .await?;
     Ok(col::<i64>(&row, 0)?.max(0) as u64)
-}
-
-async fn existing_announcement(tx: &Tx<'_>, list: &str, key: &str) -> StoreResult<Option<i64>> {
-    opt(
-        tx,
-        "SELECT id FROM announcements WHERE list = $1 AND key = $2",
-        &[&list, &key],
-        "finding an announcement",
-    )
-    .await?
-    .map(|row| col(&row, 0))
-    .transpose()
-}
-
-/// The announcement's row; sent again with the same key, its latest text is kept.
-async fn save_announcement(tx: &Tx<'_>, request: &AnnouncementRequest) -> StoreResult<i64> {
-    let AnnouncementMail {
-        key,
-        subject,
-        markdown,
-    } = &request.announcement;
-    let row = one(
-        tx,
-        "INSERT INTO announcements (list, key, subject, markdown, created_at, sent_by)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (list, key) DO UPDATE SET subject = excluded.subject,
-                                               markdown = excluded.markdown
-         RETURNING id",
-        &[
-            &request.list,
-            key,
-            subject,
-            markdown,
-            &request.now,
-            &request.sent_by,
-        ],
-        "saving an announcement",
-    )
-    .await?;
-    col(&row, 0)
-}
-
-/// The people in the chosen statuses, oldest first; only statuses with standing consent.
-async fn audience(tx: &Tx<'_>, request: &AnnouncementRequest) -> StoreResult<Vec<(i64, Vec<u8>)>> {
-    let mut people = Vec::new();
-    for status in request.statuses.iter().filter(|s| s.has_standing_consent()) {
-        let rows = all(
-            tx,
-            "SELECT id, email_index FROM subscribers WHERE list = $1 AND status = $2 ORDER BY id",
-            &[&request.list, &status.as_str()],
-            "finding an announcement's audience",
-        )
-        .await?;
-        for row in rows {
-            people.push((col(&row, 0)?, col(&row, 1)?));
-        }
-    }
-    Ok(people)
 }
 
 async fn already_queued(
@@ -159,9 +372,11 @@ async fn undeliverable(tx: &Tx<'_>, subscriber_id: i64) -> StoreResult<bool> {
 /// node or another, add nothing.
 async fn queue_for(
     tx: &Tx<'_>,
-    request: &AnnouncementRequest,
     announcement_id: i64,
     subscriber_id: i64,
+    manage_token: &NewToken,
+    now: Millis,
+    due_at: Millis,
 ) -> StoreResult<()> {
     let inserted = exec(
         tx,
@@ -174,20 +389,20 @@ async fn queue_for(
     if inserted == 0 {
         return Ok(());
     }
-    let token_id = insert_token(
-        tx,
-        subscriber_id,
-        TokenPurpose::Manage,
-        &request.manage_token,
-        request.now,
-    )
-    .await?;
+    let token_id = insert_token(tx, subscriber_id, TokenPurpose::Manage, manage_token, now).await?;
     let outbox_id = queue_mail(
         tx,
         subscriber_id,
         MailKind::Announcement,
         Some(token_id),
-        request.now,
+        now,
+    )
+    .await?;
+    exec(
+        tx,
+        "UPDATE outbox SET due_at = $2 WHERE id = $1",
+        &[&outbox_id, &due_at],
+        "giving an announcement mail its slot",
     )
     .await?;
     exec(

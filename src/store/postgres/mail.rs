@@ -14,6 +14,8 @@ use crate::store::{
     StoreResult,
 };
 
+/// Due mail, transactional mail first (a confirmation never waits behind an
+/// announcement), and never a mail of a paused or cancelled announcement run.
 pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJob>> {
     // The cap and the interval are counted under each address's lock, so two nodes cannot
     // both pass them. Address locks come before any outbox row lock, in one order (as
@@ -23,9 +25,12 @@ pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJ
         tx,
         "SELECT o.id, s.email_index
          FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id
-         WHERE (o.state = 'queued' AND o.due_at <= $1)
-            OR (o.state = 'sending' AND o.lease_until < $1)
-         ORDER BY o.due_at, o.id
+         WHERE ((o.state = 'queued' AND o.due_at <= $1)
+                OR (o.state = 'sending' AND o.lease_until < $1))
+           AND (o.kind != 'announcement' OR NOT EXISTS (
+                    SELECT 1 FROM announcement_mails m JOIN announcements a ON a.id = m.announcement_id
+                    WHERE m.outbox_id = o.id AND a.state IN ('paused', 'cancelled')))
+         ORDER BY o.kind = 'announcement', o.due_at, o.id
          LIMIT $2",
         &[&claim.now, &(claim.limit as i64)],
         "finding due mail",
@@ -55,7 +60,10 @@ pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJ
          WHERE o.id = ANY($2)
            AND ((o.state = 'queued' AND o.due_at <= $1)
                 OR (o.state = 'sending' AND o.lease_until < $1))
-         ORDER BY o.due_at, o.id
+           AND (o.kind != 'announcement' OR NOT EXISTS (
+                    SELECT 1 FROM announcement_mails m JOIN announcements a ON a.id = m.announcement_id
+                    WHERE m.outbox_id = o.id AND a.state IN ('paused', 'cancelled')))
+         ORDER BY o.kind = 'announcement', o.due_at, o.id
          FOR UPDATE OF o SKIP LOCKED",
         &[&claim.now, &ids],
         "claiming due mail",

@@ -47,6 +47,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../../migrations/postgres/0010_announcements.sql"),
     ),
     (
+        11,
+        include_str!("../../../migrations/postgres/0011_announcement_runs.sql"),
+    ),
+    (
         12,
         include_str!("../../../migrations/postgres/0012_undeliverable.sql"),
     ),

@@ -16,6 +16,7 @@
 //! `connection::parse_url`).
 
 mod announce;
+mod announce_runs;
 mod cohorts;
 mod connection;
 pub mod copy;
@@ -45,10 +46,11 @@ pub use connection::{PostgresOptions, describe_url};
 use errors::{PgContext, map_pool_error};
 
 use super::{
-    AccessRequest, AdminRow, AnnouncementReport, AnnouncementRequest, AuditEntry, CohortRow,
-    ConfirmOutcome, Confirmation, DailyStat, ExportRow, ImportBatch, ImportReport, InvitationInfo,
-    InviteReport, InviteRequest, InviteResponse, KeyCheck, LoginAttempt, MailAttempt, MailClaim,
-    MailJob, Millis, NewSignup, NewToken, PersonRow, RetentionPolicy, RetentionReport,
+    AccessRequest, AdminRow, AnnouncementReport, AnnouncementRun, AuditEntry, BatchOutcome,
+    CohortRow, ConfirmOutcome, Confirmation, DailyStat, DryRun, ExportRow, ImportBatch,
+    ImportReport, InvitationInfo, InviteReport, InviteRequest, InviteResponse, KeyCheck,
+    LoginAttempt, MailAttempt, MailClaim, MailJob, Millis, NewRun, NewSignup, NewToken, PersonRow,
+    RetentionPolicy, RetentionReport, RunBatch, RunChange, RunChangeOutcome, RunProgress, RunStart,
     SignupOutcome, Store, StoreError, StoreResult, StoredToken, SubscriberRecord,
     UnsubscribeOutcome,
 };
@@ -444,11 +446,39 @@ impl Store for PostgresStore {
         in_transaction!(self, |tx| owner::add_daily(&tx, &stats))
     }
 
-    async fn announce(&self, request: AnnouncementRequest) -> StoreResult<AnnouncementReport> {
+    async fn start_announcement(&self, run: NewRun) -> StoreResult<RunStart> {
+        in_transaction!(self, |tx| announce::start_announcement(&tx, &run))
+    }
+
+    async fn due_announcements(
+        &self,
+        now: Millis,
+        horizon: Millis,
+    ) -> StoreResult<Vec<AnnouncementRun>> {
+        in_transaction!(self, |tx| announce::due_announcements(&tx, now, horizon))
+    }
+
+    async fn queue_announcement_batch(&self, batch: RunBatch) -> StoreResult<BatchOutcome> {
+        in_transaction!(self, |tx| announce::queue_batch(&tx, &batch))
+    }
+
+    async fn announcement_dry_run(&self, dry: DryRun) -> StoreResult<AnnouncementReport> {
         in_transaction!(self, self.options.long_operation_timeout, |tx| async {
             self.long_statements(&tx).await?;
-            announce::announce(&tx, &request).await
+            announce::dry_run(&tx, &dry).await
         })
+    }
+
+    async fn change_announcement(&self, change: RunChange) -> StoreResult<RunChangeOutcome> {
+        in_transaction!(self, |tx| announce_runs::change(&tx, &change))
+    }
+
+    async fn announcement_runs(&self, list: &str) -> StoreResult<Vec<RunProgress>> {
+        in_transaction!(self, |tx| announce_runs::runs(&tx, list))
+    }
+
+    async fn announcement_run(&self, list: &str, key: &str) -> StoreResult<Option<RunProgress>> {
+        in_transaction!(self, |tx| announce_runs::run(&tx, list, key))
     }
 
     async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>> {

@@ -1,61 +1,318 @@
-//! Announcements: queueing one for a list's chosen people, at most once per person.
+//! Announcements: recording a run, queueing it a batch at a time (each person at most
+//! once, ever), and the dry run that applies the same rules and writes nothing.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::announce_runs::{RUN_COLUMNS, run_by_id, run_by_key, run_from_row, save_run_figures};
 use super::errors::SqlContext;
 use super::mail::recent_mails;
 use super::signup::{insert_token, queue_mail};
 use crate::domain::TokenPurpose;
 use crate::mail::rules::announcement_fits;
 use crate::store::{
-    AnnouncementMail, AnnouncementReport, AnnouncementRequest, MailKind, StoreResult,
+    AnnouncementMail, AnnouncementReport, AnnouncementRun, BatchOutcome, DryRun, MailKind, Millis,
+    NewRun, NewToken, RunAudience, RunBatch, RunRules, RunStart, RunState, StoreResult, Verdict,
+    slots_before_horizon,
 };
 
-/// Counts and (unless a dry run) queues in one pass, so that a dry run's figures are the
-/// real ones.
-pub fn announce(
-    conn: &Connection,
-    request: &AnnouncementRequest,
-) -> StoreResult<AnnouncementReport> {
-    let mut report = AnnouncementReport {
-        skipped_unsubscribed: count_unsubscribed(conn, &request.list)?,
-        ..AnnouncementReport::default()
-    };
-    let announcement_id = if request.dry_run {
-        existing_announcement(conn, &request.list, &request.announcement.key)?
+/// The people a dry run reads at a time.
+const DRY_RUN_PAGE: u32 = 1_000;
+
+/// Records the announcement and its run; see `Store::start_announcement`.
+pub fn start_announcement(conn: &Connection, new: &NewRun) -> StoreResult<RunStart> {
+    let AnnouncementMail {
+        key,
+        subject,
+        markdown,
+    } = &new.announcement;
+    let sending = new.send_at <= new.now;
+    let (state, started_at, total, unsubscribed) = if sending {
+        (
+            RunState::Sending,
+            Some(new.now),
+            count_candidates(conn, &new.list, &new.audience)?,
+            count_unsubscribed(conn, &new.list)?,
+        )
     } else {
-        Some(save_announcement(conn, request)?)
+        (RunState::Scheduled, None, 0, 0)
     };
-    for (subscriber_id, email_index) in audience(conn, request)? {
-        report.audience += 1;
-        if let Some(announcement_id) = announcement_id
-            && already_queued(conn, announcement_id, subscriber_id)?
-        {
-            report.already_sent += 1;
-            continue;
-        }
-        if undeliverable(conn, subscriber_id)? {
-            report.skipped_refused += 1;
-            continue;
-        }
-        let recent = recent_mails(
-            conn,
-            &email_index,
-            &request.all_lists,
-            request.now - request.cap_window,
-            request.now,
-            request.now,
-        )?;
-        if !announcement_fits(&recent, request.cap) {
-            report.skipped_cap += 1;
-            continue;
-        }
-        report.queued += 1;
-        if let Some(announcement_id) = announcement_id.filter(|_| !request.dry_run) {
-            queue_for(conn, request, announcement_id, subscriber_id)?;
+    let (field, value) = new.audience.field_equals.clone().unzip();
+    let id: Option<i64> = conn
+        .prepare_cached(
+            "INSERT INTO announcements (list, key, subject, markdown, created_at, sent_by, state,
+                 send_at, statuses, cohort, where_field, where_value, cursor_id, total, examined,
+                 audience, queued, already_sent, skipped_cap, skipped_refused,
+                 skipped_unsubscribed, next_slot, started_at, finished_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, 0, 0, 0, 0, 0, 0,
+                     ?14, ?8, ?15, NULL)
+             ON CONFLICT (list, key) DO UPDATE SET subject = excluded.subject,
+                 markdown = excluded.markdown, sent_by = excluded.sent_by, state = excluded.state,
+                 send_at = excluded.send_at, statuses = excluded.statuses,
+                 cohort = excluded.cohort, where_field = excluded.where_field,
+                 where_value = excluded.where_value, cursor_id = 0, total = excluded.total,
+                 examined = 0, audience = 0, queued = 0, already_sent = 0, skipped_cap = 0,
+                 skipped_refused = 0, skipped_unsubscribed = excluded.skipped_unsubscribed,
+                 next_slot = excluded.next_slot, started_at = excluded.started_at,
+                 finished_at = NULL
+             WHERE announcements.state = 'done'
+             RETURNING id",
+        )
+        .and_then(|mut st| {
+            st.query_row(
+                params![
+                    new.list,
+                    key,
+                    subject,
+                    markdown,
+                    new.now,
+                    new.sent_by,
+                    state.as_str(),
+                    new.send_at,
+                    new.audience.statuses_text(),
+                    new.audience.cohort,
+                    field,
+                    value,
+                    total as i64,
+                    unsubscribed as i64,
+                    started_at,
+                ],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .sql("saving an announcement")?;
+    let Some(id) = id else {
+        // Scheduled, sending, paused or cancelled: the run goes on as it was. Its latest
+        // text is kept (an owner who fixes a typo reaches the people not yet mailed with
+        // the fixed text).
+        let existing = run_by_key(conn, &new.list, key)?;
+        conn.prepare_cached(
+            "UPDATE announcements SET subject = ?3, markdown = ?4 WHERE list = ?1 AND key = ?2",
+        )
+        .and_then(|mut st| st.execute(params![new.list, key, subject, markdown]))
+        .sql("updating an announcement's text")?;
+        let run = existing.ok_or_else(vanished)?;
+        return Ok(RunStart {
+            run: AnnouncementRun {
+                subject: subject.clone(),
+                ..run
+            },
+            started: false,
+        });
+    };
+    let run = run_by_id(conn, id)?.ok_or_else(vanished)?;
+    Ok(RunStart { run, started: true })
+}
+
+fn vanished() -> crate::store::StoreError {
+    crate::store::StoreError::Internal(anyhow::anyhow!("an announcement vanished"))
+}
+
+/// Runs due now, or whose next slot is near.
+pub fn due_announcements(
+    conn: &Connection,
+    now: Millis,
+    horizon: Millis,
+) -> StoreResult<Vec<AnnouncementRun>> {
+    conn.prepare_cached(&format!(
+        "SELECT {RUN_COLUMNS} FROM announcements
+         WHERE (state = 'scheduled' AND send_at <= ?1) OR (state = 'sending' AND next_slot < ?2)
+         ORDER BY id"
+    ))
+    .and_then(|mut st| {
+        st.query_map(params![now, now + horizon], run_from_row)?
+            .collect()
+    })
+    .sql("finding due announcements")
+}
+
+/// One batch of a run; see `Store::queue_announcement_batch`.
+pub fn queue_batch(conn: &Connection, batch: &RunBatch) -> StoreResult<BatchOutcome> {
+    let now = batch.rules.now;
+    let Some(mut run) = run_by_id(conn, batch.run_id)? else {
+        return Ok(BatchOutcome {
+            state: RunState::Done,
+            examined: 0,
+            queued: 0,
+        });
+    };
+    if run.state == RunState::Scheduled && run.send_at <= now {
+        run.state = RunState::Sending;
+        run.started_at = Some(now);
+        run.total = count_candidates(conn, &run.list, &run.audience)?;
+        run.report.skipped_unsubscribed = count_unsubscribed(conn, &run.list)?;
+        run.next_slot = now;
+    }
+    let idle = |run: &AnnouncementRun| BatchOutcome {
+        state: run.state,
+        examined: 0,
+        queued: 0,
+    };
+    if run.state != RunState::Sending {
+        return Ok(idle(&run));
+    }
+    run.next_slot = run.next_slot.max(now);
+    let budget = slots_before_horizon(run.next_slot, now, batch.horizon, batch.interval);
+    if budget == 0 {
+        save_run_figures(conn, &run)?;
+        return Ok(idle(&run));
+    }
+    let people = candidates(conn, &run.list, &run.audience, run.cursor, batch.size)?;
+    let mut outcome = BatchOutcome {
+        state: RunState::Sending,
+        examined: 0,
+        queued: 0,
+    };
+    for person in &people {
+        let verdict = examine(conn, Some(run.id), person, &batch.rules)?;
+        run.report.count(verdict);
+        run.cursor = person.id;
+        outcome.examined += 1;
+        if verdict == Verdict::Queue {
+            queue_for(
+                conn,
+                run.id,
+                person.id,
+                &batch.manage_token,
+                now,
+                run.next_slot,
+            )?;
+            run.next_slot += batch.interval.max(1);
+            outcome.queued += 1;
+            if outcome.queued >= budget {
+                break;
+            }
         }
     }
-    Ok(report)
+    run.examined += outcome.examined;
+    // Done once the audience is exhausted and the last mail's slot has come: until then
+    // its queued mails can still be paused or cancelled.
+    let exhausted = outcome.examined == people.len() as u64 && people.len() < batch.size as usize;
+    if exhausted && run.next_slot <= now {
+        run.state = RunState::Done;
+        run.finished_at = Some(now);
+    }
+    outcome.state = run.state;
+    save_run_figures(conn, &run)?;
+    Ok(outcome)
+}
+
+/// The same pass as the runs, reading only. Someone the announcement was queued for
+/// (by an earlier run of it) counts as already sent.
+pub fn dry_run(conn: &Connection, dry: &DryRun) -> StoreResult<AnnouncementReport> {
+    let announcement_id = run_by_key(conn, &dry.list, &dry.key)?.map(|run| run.id);
+    let mut report = AnnouncementReport {
+        skipped_unsubscribed: count_unsubscribed(conn, &dry.list)?,
+        ..AnnouncementReport::default()
+    };
+    let mut cursor = 0;
+    loop {
+        let people = candidates(conn, &dry.list, &dry.audience, cursor, DRY_RUN_PAGE)?;
+        for person in &people {
+            report.count(examine(conn, announcement_id, person, &dry.rules)?);
+            cursor = person.id;
+        }
+        if people.len() < DRY_RUN_PAGE as usize {
+            return Ok(report);
+        }
+    }
+}
+
+/// One person of an audience, as the rules need them.
+struct Candidate {
+    id: i64,
+    email_index: Vec<u8>,
+    fields_sealed: Option<Vec<u8>>,
+}
+
+/// The promise's rules for one person, in the order their reasons are counted.
+fn examine(
+    conn: &Connection,
+    announcement_id: Option<i64>,
+    person: &Candidate,
+    rules: &RunRules,
+) -> StoreResult<Verdict> {
+    if let Some(filter) = &rules.filter
+        && !filter(person.fields_sealed.as_deref())
+    {
+        return Ok(Verdict::NotInAudience);
+    }
+    if let Some(announcement_id) = announcement_id
+        && already_queued(conn, announcement_id, person.id)?
+    {
+        return Ok(Verdict::AlreadySent);
+    }
+    if undeliverable(conn, person.id)? {
+        return Ok(Verdict::Refused);
+    }
+    let recent = recent_mails(
+        conn,
+        &person.email_index,
+        &rules.all_lists,
+        rules.now - rules.cap_window,
+        rules.now,
+        rules.now,
+    )?;
+    if !announcement_fits(&recent, rules.cap) {
+        return Ok(Verdict::OverCap);
+    }
+    Ok(Verdict::Queue)
+}
+
+/// People in the chosen statuses with standing consent (and in the cohort, when one is
+/// chosen), by id after `cursor`.
+const AUDIENCE: &str = "FROM subscribers
+     WHERE list = ?1 AND status IN (SELECT value FROM json_each(?2))
+       AND (?3 IS NULL OR id IN (SELECT i.subscriber_id FROM invitations i
+                                 JOIN cohorts c ON c.id = i.cohort_id
+                                 WHERE c.list = ?1 AND c.name = ?3))";
+
+fn statuses_json(audience: &RunAudience) -> String {
+    serde_json::Value::from(audience.mailable_statuses()).to_string()
+}
+
+fn candidates(
+    conn: &Connection,
+    list: &str,
+    audience: &RunAudience,
+    cursor: i64,
+    limit: u32,
+) -> StoreResult<Vec<Candidate>> {
+    conn.prepare_cached(&format!(
+        "SELECT id, email_index, fields_sealed {AUDIENCE} AND id > ?4 ORDER BY id LIMIT ?5"
+    ))
+    .and_then(|mut st| {
+        st.query_map(
+            params![
+                list,
+                statuses_json(audience),
+                audience.cohort,
+                cursor,
+                limit
+            ],
+            |r| {
+                Ok(Candidate {
+                    id: r.get(0)?,
+                    email_index: r.get(1)?,
+                    fields_sealed: r.get(2)?,
+                })
+            },
+        )?
+        .collect()
+    })
+    .sql("finding an announcement's audience")
+}
+
+fn count_candidates(conn: &Connection, list: &str, audience: &RunAudience) -> StoreResult<u64> {
+    conn.prepare_cached(&format!("SELECT COUNT(*) {AUDIENCE}"))
+        .and_then(|mut st| {
+            st.query_row(
+                params![list, statuses_json(audience), audience.cohort],
+                |r| r.get::<_, i64>(0),
+            )
+        })
+        .sql("counting an announcement's audience")
+        .map(|n| n.max(0) as u64)
 }
 
 fn count_unsubscribed(conn: &Connection, list: &str) -> StoreResult<u64> {
@@ -65,64 +322,6 @@ fn count_unsubscribed(conn: &Connection, list: &str) -> StoreResult<u64> {
     .and_then(|mut st| st.query_row([list], |r| r.get::<_, i64>(0)))
     .sql("counting unsubscribed people")
     .map(|n| n.max(0) as u64)
-}
-
-fn existing_announcement(conn: &Connection, list: &str, key: &str) -> StoreResult<Option<i64>> {
-    conn.prepare_cached("SELECT id FROM announcements WHERE list = ?1 AND key = ?2")
-        .and_then(|mut st| st.query_row(params![list, key], |r| r.get(0)).optional())
-        .sql("finding an announcement")
-}
-
-/// The announcement's row; sent again with the same key, its latest text is kept (an
-/// owner who fixes a typo and sends again reaches only the people not yet mailed).
-fn save_announcement(conn: &Connection, request: &AnnouncementRequest) -> StoreResult<i64> {
-    let AnnouncementMail {
-        key,
-        subject,
-        markdown,
-    } = &request.announcement;
-    conn.prepare_cached(
-        "INSERT INTO announcements (list, key, subject, markdown, created_at, sent_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (list, key) DO UPDATE SET subject = excluded.subject,
-                                               markdown = excluded.markdown
-         RETURNING id",
-    )
-    .and_then(|mut st| {
-        st.query_row(
-            params![
-                request.list,
-                key,
-                subject,
-                markdown,
-                request.now,
-                request.sent_by
-            ],
-            |r| r.get(0),
-        )
-    })
-    .sql("saving an announcement")
-}
-
-/// The people in the chosen statuses, oldest first. Only statuses with standing consent
-/// count, whatever the caller asked for.
-fn audience(conn: &Connection, request: &AnnouncementRequest) -> StoreResult<Vec<(i64, Vec<u8>)>> {
-    let mut people = Vec::new();
-    for status in request.statuses.iter().filter(|s| s.has_standing_consent()) {
-        let rows: Vec<(i64, Vec<u8>)> = conn
-            .prepare_cached(
-                "SELECT id, email_index FROM subscribers WHERE list = ?1 AND status = ?2 ORDER BY id",
-            )
-            .and_then(|mut st| {
-                st.query_map(params![request.list, status.as_str()], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect()
-            })
-            .sql("finding an announcement's audience")?;
-        people.extend(rows);
-    }
-    Ok(people)
 }
 
 fn already_queued(
@@ -152,9 +351,11 @@ fn undeliverable(conn: &Connection, subscriber_id: i64) -> StoreResult<bool> {
 /// The (announcement, person) row first: its key is what makes a second run add nothing.
 fn queue_for(
     conn: &Connection,
-    request: &AnnouncementRequest,
     announcement_id: i64,
     subscriber_id: i64,
+    manage_token: &NewToken,
+    now: Millis,
+    due_at: Millis,
 ) -> StoreResult<()> {
     let inserted = conn
         .prepare_cached(
@@ -166,20 +367,17 @@ fn queue_for(
     if inserted == 0 {
         return Ok(());
     }
-    let token_id = insert_token(
-        conn,
-        subscriber_id,
-        TokenPurpose::Manage,
-        &request.manage_token,
-        request.now,
-    )?;
+    let token_id = insert_token(conn, subscriber_id, TokenPurpose::Manage, manage_token, now)?;
     let outbox_id = queue_mail(
         conn,
         subscriber_id,
         MailKind::Announcement,
         Some(token_id),
-        request.now,
+        now,
     )?;
+    conn.prepare_cached("UPDATE outbox SET due_at = ?2 WHERE id = ?1")
+        .and_then(|mut st| st.execute(params![outbox_id, due_at]))
+        .sql("giving an announcement mail its slot")?;
     conn.prepare_cached(
         "UPDATE announcement_mails SET outbox_id = ?3 WHERE announcement_id = ?1 AND subscriber_id = ?2",
     )

@@ -102,6 +102,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../../migrations/sqlite/0010_announcements.sql"),
     ),
     (
+        11,
+        include_str!("../../../migrations/sqlite/0011_announcement_runs.sql"),
+    ),
+    (
         12,
         include_str!("../../../migrations/sqlite/0012_undeliverable.sql"),
     ),

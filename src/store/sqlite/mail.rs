@@ -14,6 +14,8 @@ use crate::store::{
     StoreResult,
 };
 
+/// Due mail, transactional mail first (a confirmation never waits behind an
+/// announcement), and never a mail of a paused or cancelled announcement run.
 pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJob>> {
     type Row = (
         i64,
@@ -33,9 +35,12 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             "SELECT o.id, o.kind, o.subscriber_id, o.attempts, s.list, s.email_sealed, s.status,
                     o.token_id, s.confirm_seed, s.email_index, s.name_sealed
              FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id
-             WHERE (o.state = 'queued' AND o.due_at <= ?1)
-                OR (o.state = 'sending' AND o.lease_until < ?1)
-             ORDER BY o.due_at, o.id
+             WHERE ((o.state = 'queued' AND o.due_at <= ?1)
+                    OR (o.state = 'sending' AND o.lease_until < ?1))
+               AND (o.kind != 'announcement' OR NOT EXISTS (
+                        SELECT 1 FROM announcement_mails m JOIN announcements a ON a.id = m.announcement_id
+                        WHERE m.outbox_id = o.id AND a.state IN ('paused', 'cancelled')))
+             ORDER BY o.kind = 'announcement', o.due_at, o.id
              LIMIT ?2",
         )
         .and_then(|mut st| {

@@ -2,6 +2,7 @@
 //! pool of readers.
 
 mod announce;
+mod announce_runs;
 mod cohorts;
 mod connection;
 pub mod copy;
@@ -31,10 +32,11 @@ use crate::domain::Status;
 pub use writer::{WriterConfig, WriterStats};
 
 use super::{
-    AccessRequest, AdminRow, AnnouncementReport, AnnouncementRequest, AuditEntry, CohortRow,
-    ConfirmOutcome, Confirmation, DailyStat, ExportRow, ImportBatch, ImportReport, InvitationInfo,
-    InviteReport, InviteRequest, InviteResponse, KeyCheck, LoginAttempt, MailAttempt, MailClaim,
-    MailJob, Millis, NewSignup, NewToken, PersonRow, RetentionPolicy, RetentionReport,
+    AccessRequest, AdminRow, AnnouncementReport, AnnouncementRun, AuditEntry, BatchOutcome,
+    CohortRow, ConfirmOutcome, Confirmation, DailyStat, DryRun, ExportRow, ImportBatch,
+    ImportReport, InvitationInfo, InviteReport, InviteRequest, InviteResponse, KeyCheck,
+    LoginAttempt, MailAttempt, MailClaim, MailJob, Millis, NewRun, NewSignup, NewToken, PersonRow,
+    RetentionPolicy, RetentionReport, RunBatch, RunChange, RunChangeOutcome, RunProgress, RunStart,
     SignupOutcome, Store, StoreError, StoreResult, StoredToken, SubscriberRecord,
     UnsubscribeOutcome,
 };
@@ -434,9 +436,49 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn announce(&self, request: AnnouncementRequest) -> StoreResult<AnnouncementReport> {
+    async fn start_announcement(&self, run: NewRun) -> StoreResult<RunStart> {
         self.writer
-            .write(move |c| announce::announce(c, &request))
+            .write(move |c| announce::start_announcement(c, &run))
+            .await
+    }
+
+    async fn due_announcements(
+        &self,
+        now: Millis,
+        horizon: Millis,
+    ) -> StoreResult<Vec<AnnouncementRun>> {
+        self.readers
+            .read(move |c| announce::due_announcements(c, now, horizon))
+            .await
+    }
+
+    async fn queue_announcement_batch(&self, batch: RunBatch) -> StoreResult<BatchOutcome> {
+        self.writer
+            .write(move |c| announce::queue_batch(c, &batch))
+            .await
+    }
+
+    async fn announcement_dry_run(&self, dry: DryRun) -> StoreResult<AnnouncementReport> {
+        self.readers.read(move |c| announce::dry_run(c, &dry)).await
+    }
+
+    async fn change_announcement(&self, change: RunChange) -> StoreResult<RunChangeOutcome> {
+        self.writer
+            .write(move |c| announce_runs::change(c, &change))
+            .await
+    }
+
+    async fn announcement_runs(&self, list: &str) -> StoreResult<Vec<RunProgress>> {
+        let list = list.to_owned();
+        self.readers
+            .read(move |c| announce_runs::runs(c, &list))
+            .await
+    }
+
+    async fn announcement_run(&self, list: &str, key: &str) -> StoreResult<Option<RunProgress>> {
+        let (list, key) = (list.to_owned(), key.to_owned());
+        self.readers
+            .read(move |c| announce_runs::run(c, &list, &key))
             .await
     }
 

@@ -1,0 +1,155 @@
+//! Watching and steering announcement runs: the list of a list's runs with their
+//! progress, one run, and pause, resume and cancel (each audited).
+
+use super::actions::{OwnerActionError, OwnerActions};
+use crate::privacy::audit::{Actor, AuditEvent};
+use crate::store::{
+    AnnouncementRun, RunAction, RunChange, RunChangeOutcome, RunProgress, RunState, now_millis,
+};
+
+impl OwnerActions {
+    /// A list's announcements, newest first, with what their mails became.
+    pub async fn announcements(&self, list: &str) -> Result<Vec<RunProgress>, OwnerActionError> {
+        self.known_list(list)?;
+        Ok(self.waitlists.store.announcement_runs(list).await?)
+    }
+
+    /// One announcement by key (`id:...` or `sha256:...`; a bare id means `id:<id>`).
+    pub async fn announcement(
+        &self,
+        list: &str,
+        key: &str,
+    ) -> Result<RunProgress, OwnerActionError> {
+        self.known_list(list)?;
+        let key = full_key(key);
+        self.waitlists
+            .store
+            .announcement_run(list, &key)
+            .await?
+            .ok_or(OwnerActionError::NoSuchAnnouncement(key))
+    }
+
+    /// Pauses, resumes or cancels a run. A paused run's queued mails stay in the outbox
+    /// unsent; resumed, they go again from now at the rate; cancelled, they are skipped.
+    pub async fn change_announcement(
+        &self,
+        actor: &Actor,
+        list: &str,
+        key: &str,
+        action: RunAction,
+    ) -> Result<AnnouncementRun, OwnerActionError> {
+        self.known_list(list)?;
+        let key = full_key(key);
+        let outcome = self
+            .waitlists
+            .store
+            .change_announcement(RunChange {
+                list: list.to_owned(),
+                key: key.clone(),
+                action,
+                now: now_millis(),
+                interval: self.runs.rate.interval(),
+            })
+            .await?;
+        let run = match outcome {
+            RunChangeOutcome::Changed(run) => *run,
+            RunChangeOutcome::NoSuchRun => return Err(OwnerActionError::NoSuchAnnouncement(key)),
+            RunChangeOutcome::WrongState(state) => {
+                return Err(OwnerActionError::Refused(wrong_state(&key, action, state)));
+            }
+        };
+        if action == RunAction::Resume {
+            self.runs.wake.notify_one();
+        }
+        self.audit(
+            actor,
+            AuditEvent::AnnouncementChanged {
+                list: list.to_owned(),
+                announcement: key,
+                action: action.as_str(),
+            },
+        )
+        .await?;
+        Ok(run)
+    }
+
+    /// The sending rate announcements go out at (`QUIETLIST_SEND_RATE`).
+    pub fn send_rate(&self) -> crate::mail::rate::SendRate {
+        self.runs.rate
+    }
+
+    fn known_list(&self, list: &str) -> Result<(), OwnerActionError> {
+        match self.waitlists.site.load().site.waitlist(list) {
+            Some(_) => Ok(()),
+            None => Err(OwnerActionError::NoSuchList(list.to_owned())),
+        }
+    }
+}
+
+/// The owner may type the id from the front matter; the store knows `id:<id>`.
+fn full_key(key: &str) -> String {
+    let key = key.trim();
+    if key.starts_with("id:") || key.starts_with("sha256:") {
+        key.to_owned()
+    } else {
+        format!("id:{key}")
+    }
+}
+
+fn wrong_state(key: &str, action: RunAction, state: RunState) -> String {
+    let hint = match action {
+        RunAction::Resume => " (only a paused run can be resumed)",
+        RunAction::Pause => " (only a scheduled or sending run can be paused)",
+        RunAction::Cancel => " (only a run still going can be cancelled)",
+    };
+    let hint = match (action, state) {
+        (RunAction::Cancel, RunState::Paused) => "",
+        _ => hint,
+    };
+    format!(
+        "cannot {} announcement {key}: it is {}{hint}",
+        action.as_str(),
+        state.as_str()
+    )
+}
+
+/// A run's progress in one line: what SMTP did with its mails, and how far the run went
+/// through its audience.
+pub fn describe_progress(progress: &RunProgress) -> String {
+    let (run, mails) = (&progress.run, &progress.mails);
+    format!(
+        "{sent} handed over, {waiting} waiting, {deferred} deferred, {in_flight} in flight, \
+         {refused} refused, {cancelled} cancelled, {skipped} skipped at hand-off; \
+         {examined} of {total} examined",
+        sent = mails.sent,
+        waiting = mails.waiting,
+        deferred = mails.deferred,
+        in_flight = mails.in_flight,
+        refused = mails.refused,
+        cancelled = mails.cancelled,
+        skipped = mails.skipped_at_hand_off,
+        examined = run.examined,
+        total = run.total,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_from_the_front_matter_names_its_announcement() {
+        assert_eq!(full_key("dates"), "id:dates");
+        assert_eq!(full_key("id:dates"), "id:dates");
+        assert_eq!(full_key("sha256:ab"), "sha256:ab");
+    }
+
+    #[test]
+    fn a_refusal_says_what_state_the_run_is_in() {
+        let text = wrong_state("id:x", RunAction::Resume, RunState::Done);
+        assert_eq!(
+            text,
+            "cannot resume announcement id:x: it is done (only a paused run can be resumed)"
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! `/admin/lists/{list}/announcements`: every announcement on a list with what the mail
+//! server did with its mails, and the buttons to pause, resume or cancel a run.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{CsrfForm, Owner, UrlEncoded, page};
+use crate::admin::announce::timestamp;
+use crate::admin::announcement_runs::describe_progress;
+use crate::admin::{AnnouncementAudience, RunAction, RunProgress, RunState};
+use crate::http::AppState;
+use crate::http::error::AppError;
+
+#[derive(Deserialize, Default)]
+pub struct Done {
+    /// The action just taken (`pause`, `resume`, `cancel`), for the notice.
+    #[serde(default)]
+    done: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    owner: Owner,
+    Path(list): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Response, AppError> {
+    let published = state.site.load();
+    let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
+    let runs = state.owner_actions.announcements(&list).await?;
+    let notice = match done.done.as_deref() {
+        Some("pause") => Some("Paused: its queued mails stay unsent until you resume it."),
+        Some("resume") => Some("Resumed: its mails go out again from now, at the sending rate."),
+        Some("cancel") => Some("Cancelled: its unsent mails will not go."),
+        _ => None,
+    };
+    page(
+        &state,
+        "admin/announcements.html",
+        Some(&owner),
+        json!({
+            "list": list,
+            "waitlist": waitlist,
+            "runs": runs.iter().map(row).collect::<Vec<_>>(),
+            "rate": state.owner_actions.send_rate().to_string(),
+            "notice": notice,
+        }),
+    )
+}
+
+/// One row of the table: the run, its mails, and the actions its state allows.
+fn row(progress: &RunProgress) -> serde_json::Value {
+    let (run, mails) = (&progress.run, &progress.mails);
+    let actions: Vec<&str> = [RunAction::Pause, RunAction::Resume, RunAction::Cancel]
+        .into_iter()
+        .filter(|a| a.next_state(run.state, run.send_at, i64::MAX).is_some())
+        .map(RunAction::as_str)
+        .collect();
+    json!({
+        "key": run.key,
+        "subject": run.subject,
+        "state": run.state.as_str(),
+        "audience": AnnouncementAudience::from(&run.audience).describe(),
+        "sent_by": run.sent_by,
+        "scheduled_for": (run.state == RunState::Scheduled).then(|| timestamp(run.send_at)),
+        "sent": mails.sent,
+        "waiting": mails.waiting,
+        "in_flight": mails.in_flight,
+        "deferred": mails.deferred,
+        "refused": mails.refused,
+        "cancelled": mails.cancelled,
+        "skipped": mails.skipped_at_hand_off,
+        "examined": run.examined,
+        "total": run.total,
+        "figures": describe_progress(progress),
+        "actions": actions,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SteerForm {
+    key: String,
+    action: String,
+}
+
+impl UrlEncoded for SteerForm {}
+
+pub async fn steer(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    CsrfForm { owner, form }: CsrfForm<SteerForm>,
+) -> Result<Response, AppError> {
+    let action = match form.action.as_str() {
+        "pause" => RunAction::Pause,
+        "resume" => RunAction::Resume,
+        "cancel" => RunAction::Cancel,
+        other => {
+            return Err(AppError::Page {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                heading: "Please check the form",
+                lines: vec![format!(
+                    "action: {other:?} is not one of pause, resume, cancel"
+                )],
+            });
+        }
+    };
+    state
+        .owner_actions
+        .change_announcement(&owner.actor(), &list, &form.key, action)
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/admin/lists/{list}/announcements?done={}",
+        action.as_str()
+    ))
+    .into_response())
+}

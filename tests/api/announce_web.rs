@@ -450,3 +450,127 @@ async fn without_smtp_the_test_copy_lands_in_the_development_mailbox_without_the
         "the address in clear in the mailbox"
     );
 }
+
+const RUNS: &str = "/admin/lists/pilot-course/announcements";
+
+async fn runs_page(app: &TestApp, owner: &Owner) -> String {
+    let response = owner.client.get(app.url(RUNS)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    response.text().await.unwrap()
+}
+
+async fn steer(app: &TestApp, owner: &Owner, csrf: &str, key: &str, action: &str) -> (u16, String) {
+    let response = owner
+        .client
+        .post(app.url(&format!("{RUNS}/steer")))
+        .form(&[("csrf", csrf), ("key", key), ("action", action)])
+        .send()
+        .await
+        .unwrap();
+    if response.status().as_u16() == 303 {
+        // As a browser follows the answer: back to the page, with a notice.
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with(RUNS), "{location}");
+        let page = owner.client.get(app.url(&location)).send().await.unwrap();
+        return (page.status().as_u16(), page.text().await.unwrap());
+    }
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// The state cell of the run `key` on the page.
+fn state_of(page: &str, key: &str) -> String {
+    let row = between(page, &format!("data-key=\"{key}\""), "</tr>");
+    between(&row, "data-testid=\"run-state\">", "<").to_owned()
+}
+
+/// Scheduled from the form for an hour ahead: nothing goes, the page lists it with its
+/// time; the page's buttons pause, resume and cancel it (each needing the CSRF token, each
+/// audited); an action its state does not allow is a 409 that says why; a cancelled
+/// announcement never reaches anyone.
+#[tokio::test]
+async fn a_scheduled_announcement_is_steered_from_the_announcements_page() {
+    let app = spawn_app().await;
+    confirmed_person(&app, "reader@example.com").await;
+    let owner = owner_of(&app).await;
+    let in_an_hour = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let send_at = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        in_an_hour.year(),
+        u8::from(in_an_hour.month()),
+        in_an_hour.day(),
+        in_an_hour.hour(),
+        in_an_hour.minute()
+    );
+    let extra = [("id", "dates"), ("send_at", send_at.as_str())];
+    let (status, scheduled) = post(&app, &owner, "confirm", &extra).await;
+    assert_eq!(status, 200, "{scheduled}");
+    assert!(
+        scheduled.contains("is scheduled for <strong>"),
+        "{scheduled}"
+    );
+
+    let page = runs_page(&app, &owner).await;
+    assert_eq!(state_of(&page, "id:dates"), "scheduled");
+    assert!(page.contains(&format!("for {}", &send_at[..10])), "{page}");
+    let csrf = hidden(&page, "csrf");
+
+    // Without the token: refused, and the run is as it was.
+    let (status, _) = steer(&app, &owner, "not-the-token", "id:dates", "pause").await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        state_of(&runs_page(&app, &owner).await, "id:dates"),
+        "scheduled"
+    );
+
+    let (status, paused) = steer(&app, &owner, &csrf, "id:dates", "pause").await;
+    assert_eq!(status, 200, "{paused}");
+    assert_eq!(state_of(&paused, "id:dates"), "paused");
+    assert!(
+        paused.contains("Paused: its queued mails stay unsent"),
+        "{paused}"
+    );
+    let (status, again) = steer(&app, &owner, &csrf, "id:dates", "pause").await;
+    assert_eq!(status, 409, "{again}");
+    assert!(again.contains("it is paused"), "{again}");
+    let (status, unknown) = steer(&app, &owner, &csrf, "id:dates", "delete").await;
+    assert_eq!(status, 422, "{unknown}");
+    let (status, missing) = steer(&app, &owner, &csrf, "id:nothing", "cancel").await;
+    assert_eq!(status, 404, "{missing}");
+
+    // Resumed before its time, it waits for its time again; then cancelled for good.
+    let (_, resumed) = steer(&app, &owner, &csrf, "id:dates", "resume").await;
+    assert_eq!(state_of(&resumed, "id:dates"), "scheduled");
+    let (_, cancelled) = steer(&app, &owner, &csrf, "id:dates", "cancel").await;
+    assert_eq!(state_of(&cancelled, "id:dates"), "cancelled");
+    let row = between(&cancelled, "data-key=\"id:dates\"", "</tr>");
+    assert!(
+        !row.contains("<button"),
+        "a cancelled run offers no action: {row}"
+    );
+
+    let log = quietlist_command_on(&app.data_dir)
+        .arg("audit")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&log.stdout);
+    for action in ["pause", "resume", "cancel"] {
+        assert!(log.contains(action), "no {action} in the audit log:\n{log}");
+    }
+    settle().await;
+    assert!(announcements_to(&app, "reader@example.com").is_empty());
+}
+
+/// A schedule the form cannot read is named beside its field, and nothing is sent.
+#[tokio::test]
+async fn a_schedule_that_is_not_a_time_is_refused_beside_its_field() {
+    let app = spawn_app().await;
+    confirmed_person(&app, "reader@example.com").await;
+    let owner = owner_of(&app).await;
+    let (status, page) = post(&app, &owner, "confirm", &[("send_at", "next tuesday")]).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("id=\"send_at-error\""), "{page}");
+    assert!(page.contains("aria-invalid=\"true\""), "{page}");
+    settle().await;
+    assert!(announcements_to(&app, "reader@example.com").is_empty());
+}

@@ -481,7 +481,7 @@ async fn steer(app: &TestApp, owner: &Owner, csrf: &str, key: &str, action: &str
 /// The state cell of the run `key` on the page.
 fn state_of(page: &str, key: &str) -> String {
     let row = between(page, &format!("data-key=\"{key}\""), "</tr>");
-    between(&row, "data-testid=\"run-state\">", "<").to_owned()
+    between(row, "data-testid=\"run-state\">", "<").to_owned()
 }
 
 /// Scheduled from the form for an hour ahead: nothing goes, the page lists it with its

@@ -915,6 +915,9 @@ async fn announcements(cli: &Cli, args: &AnnouncementsArgs) -> anyhow::Result<()
             println!("{} {:?}: {}", run.key, run.subject, run.state.as_str());
             println!("{}", describe_announcement(&run.report, false));
             println!("{}", describe_progress(&progress));
+            for refusal in &progress.refusals {
+                println!("refused {}: {}", refusal.mails, refusal.reason);
+            }
             return Ok(());
         }
         Some(AnnouncementAction::Pause { key }) => (key, RunAction::Pause),

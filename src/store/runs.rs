@@ -159,7 +159,20 @@ pub struct RunMails {
 pub struct RunProgress {
     pub run: AnnouncementRun,
     pub mails: RunMails,
+    /// The refused mails by the server's words (addresses taken out), most first.
+    pub refusals: Vec<Refusal>,
 }
+
+/// How many of a run's mails were refused for one reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// What the server said (e.g. `RCPT TO: 550 5.1.1 <address>: User unknown`).
+    pub reason: String,
+    pub mails: u64,
+}
+
+/// The most reasons a run's progress lists (the rest are in the count).
+pub const MAX_REFUSAL_REASONS: i64 = 10;
 
 /// The rules every person of a run is checked against.
 #[derive(Clone)]

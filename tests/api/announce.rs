@@ -90,7 +90,7 @@ fn run_announcements(app: &TestApp, args: &[&str]) -> Output {
 }
 
 /// `announcements LIST ACTION KEY`, which must succeed; what it printed.
-fn steer(app: &TestApp, action: &str, key: &str) -> String {
+pub(crate) fn steer(app: &TestApp, action: &str, key: &str) -> String {
     let output = run_announcements(app, &[action, key]);
     assert!(
         output.status.success(),

@@ -131,6 +131,34 @@ async fn an_address_refused_at_rcpt_is_marked_skipped_by_announcements_and_still
     );
     assert!(page.contains("announcement: failed"), "{page}");
     assert!(got(&app, FINE, "first"));
+    // The owner sees the run's refusals by the server's words, never the address: on the
+    // command line and on the announcements page.
+    let shown = crate::announce::steer(&app, "show", "first");
+    let refused = shown
+        .lines()
+        .find(|l| l.starts_with("refused 1: RCPT TO: 550 5.1.1"))
+        .unwrap_or_else(|| panic!("no refusal by reason:\n{shown}"));
+    assert!(
+        refused.contains("User unknown") && !refused.contains('@'),
+        "{refused}"
+    );
+    let runs = owner
+        .get(app.url("/admin/lists/pilot-course/announcements"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let listed = runs
+        .split("data-testid=\"refusals\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</ul>").next())
+        .unwrap_or_else(|| panic!("no refusals on the page:\n{runs}"));
+    assert!(
+        listed.contains("1: RCPT TO: 550 5.1.1") && !listed.contains("gone-mailbox"),
+        "{listed}"
+    );
     let fine_page = person_page(&app, &owner, FINE).await;
     assert!(undeliverable_notice(&fine_page).is_none(), "{fine_page}");
     // The list of people marks them; the export says since when.

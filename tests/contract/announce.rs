@@ -8,8 +8,8 @@ use std::sync::Arc;
 use quietlist::domain::Status;
 use quietlist::store::{
     AnnouncementMail, AnnouncementReport, AnnouncementRun, BatchOutcome, DryRun, MailAttempt,
-    MailKind, Millis, NewRun, RunAction, RunAudience, RunBatch, RunChange, RunChangeOutcome,
-    RunMails, RunRules, RunStart, RunState, Store,
+    MailKind, Millis, NewRun, Refusal, RunAction, RunAudience, RunBatch, RunChange,
+    RunChangeOutcome, RunMails, RunRules, RunStart, RunState, Store,
 };
 
 use crate::fixtures::*;
@@ -602,6 +602,14 @@ async fn progress_is_what_smtp_answered(store: Arc<dyn Store>) {
     let runs = store.announcement_runs(LIST).await.unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!((runs[0].run.examined, runs[0].run.total), (4, 4));
+    // Refusals by the server's words; a deferral is not a refusal.
+    assert_eq!(
+        runs[0].refusals,
+        vec![Refusal {
+            reason: "550 no such mailbox".into(),
+            mails: 1
+        }]
+    );
     assert!(
         store
             .announcement_run(LIST, "id:other")

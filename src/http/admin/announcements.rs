@@ -75,6 +75,11 @@ fn row(progress: &RunProgress) -> serde_json::Value {
         "examined": run.examined,
         "total": run.total,
         "figures": describe_progress(progress),
+        "refusals": progress
+            .refusals
+            .iter()
+            .map(|r| json!({ "reason": r.reason, "mails": r.mails }))
+            .collect::<Vec<_>>(),
         "actions": actions,
     })
 }

@@ -5,8 +5,8 @@ use tokio_postgres::Row;
 
 use super::db::{Tx, all, col, exec, one, opt};
 use crate::store::{
-    AnnouncementReport, AnnouncementRun, RunAction, RunAudience, RunChange, RunChangeOutcome,
-    RunMails, RunProgress, RunState, StoreResult,
+    AnnouncementReport, AnnouncementRun, MAX_REFUSAL_REASONS, Refusal, RunAction, RunAudience,
+    RunChange, RunChangeOutcome, RunMails, RunProgress, RunState, StoreResult,
 };
 
 /// The columns `run_from_row` reads, in its order.
@@ -196,6 +196,28 @@ async fn mails(tx: &Tx<'_>, announcement_id: i64) -> StoreResult<RunMails> {
     })
 }
 
+/// A run's refused mails grouped by what the server said (stored without addresses).
+async fn refusals(tx: &Tx<'_>, announcement_id: i64) -> StoreResult<Vec<Refusal>> {
+    let rows = all(
+        tx,
+        "SELECT COALESCE(o.last_error, ''), COUNT(*) AS n
+         FROM announcement_mails m JOIN outbox o ON o.id = m.outbox_id
+         WHERE m.announcement_id = $1 AND o.state = 'failed'
+         GROUP BY 1 ORDER BY n DESC, 1 LIMIT $2",
+        &[&announcement_id, &MAX_REFUSAL_REASONS],
+        "counting a run's refusals by reason",
+    )
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Refusal {
+                reason: col(row, 0)?,
+                mails: col::<i64>(row, 1)?.max(0) as u64,
+            })
+        })
+        .collect()
+}
+
 pub async fn runs(tx: &Tx<'_>, list: &str) -> StoreResult<Vec<RunProgress>> {
     let sql = format!("SELECT {RUN_COLUMNS} FROM announcements WHERE list = $1 ORDER BY id DESC");
     let rows = all(tx, &sql, &[&list], "listing announcements").await?;
@@ -203,7 +225,12 @@ pub async fn runs(tx: &Tx<'_>, list: &str) -> StoreResult<Vec<RunProgress>> {
     for row in &rows {
         let run = run_from_row(row)?;
         let mails = mails(tx, run.id).await?;
-        runs.push(RunProgress { run, mails });
+        let refusals = refusals(tx, run.id).await?;
+        runs.push(RunProgress {
+            run,
+            mails,
+            refusals,
+        });
     }
     Ok(runs)
 }
@@ -213,5 +240,10 @@ pub async fn run(tx: &Tx<'_>, list: &str, key: &str) -> StoreResult<Option<RunPr
         return Ok(None);
     };
     let mails = mails(tx, run.id).await?;
-    Ok(Some(RunProgress { run, mails }))
+    let refusals = refusals(tx, run.id).await?;
+    Ok(Some(RunProgress {
+        run,
+        mails,
+        refusals,
+    }))
 }

@@ -5,8 +5,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::errors::SqlContext;
 use crate::store::{
-    AnnouncementReport, AnnouncementRun, RunAction, RunAudience, RunChange, RunChangeOutcome,
-    RunMails, RunProgress, RunState, StoreResult,
+    AnnouncementReport, AnnouncementRun, MAX_REFUSAL_REASONS, Refusal, RunAction, RunAudience,
+    RunChange, RunChangeOutcome, RunMails, RunProgress, RunState, StoreResult,
 };
 
 /// The columns `run_from_row` reads, in its order.
@@ -183,6 +183,26 @@ fn mails(conn: &Connection, announcement_id: i64) -> StoreResult<RunMails> {
     .sql("counting a run's mails")
 }
 
+/// A run's refused mails grouped by what the server said (stored without addresses).
+fn refusals(conn: &Connection, announcement_id: i64) -> StoreResult<Vec<Refusal>> {
+    conn.prepare_cached(
+        "SELECT COALESCE(o.last_error, ''), COUNT(*) AS n
+         FROM announcement_mails m JOIN outbox o ON o.id = m.outbox_id
+         WHERE m.announcement_id = ?1 AND o.state = 'failed'
+         GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?2",
+    )
+    .and_then(|mut st| {
+        st.query_map(params![announcement_id, MAX_REFUSAL_REASONS], |r| {
+            Ok(Refusal {
+                reason: r.get(0)?,
+                mails: r.get::<_, i64>(1)?.max(0) as u64,
+            })
+        })?
+        .collect()
+    })
+    .sql("counting a run's refusals by reason")
+}
+
 pub fn runs(conn: &Connection, list: &str) -> StoreResult<Vec<RunProgress>> {
     let runs: Vec<AnnouncementRun> = conn
         .prepare_cached(&format!(
@@ -193,7 +213,12 @@ pub fn runs(conn: &Connection, list: &str) -> StoreResult<Vec<RunProgress>> {
     runs.into_iter()
         .map(|run| {
             let mails = mails(conn, run.id)?;
-            Ok(RunProgress { run, mails })
+            let refusals = refusals(conn, run.id)?;
+            Ok(RunProgress {
+                run,
+                mails,
+                refusals,
+            })
         })
         .collect()
 }
@@ -202,7 +227,12 @@ pub fn run(conn: &Connection, list: &str, key: &str) -> StoreResult<Option<RunPr
     run_by_key(conn, list, key)?
         .map(|run| {
             let mails = mails(conn, run.id)?;
-            Ok(RunProgress { run, mails })
+            let refusals = refusals(conn, run.id)?;
+            Ok(RunProgress {
+                run,
+                mails,
+                refusals,
+            })
         })
         .transpose()
 }

@@ -32,14 +32,18 @@ function firstLine(child, pattern, what) {
   });
 }
 
-/** Starts an SMTP sink writing mails to a fresh folder, then quietlist using it. */
-export async function startServer() {
+/** Starts an SMTP sink writing mails to a fresh folder, then quietlist using it.
+ * `env` adds QUIETLIST_* settings (such as QUIETLIST_SEND_RATE) to the server and to `cli`. */
+export async function startServer({ env: settings = {} } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'quietlist-browser-'));
   const mailDir = join(work, 'mail');
   const sink = spawn(sinkBin, ['127.0.0.1:0', '--dir', mailDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const smtpAddr = await firstLine(sink, (l) => l.match(/^listening (\S+)/)?.[1], 'the SMTP sink');
 
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QUIETLIST_')));
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QUIETLIST_'))),
+    ...settings,
+  };
   const server = spawn(bin, ['serve', '--listen', '127.0.0.1:0'], {
     env: {
       ...env,

@@ -209,6 +209,56 @@ pub struct BatchOutcome {
     pub queued: u64,
 }
 
+impl BatchOutcome {
+    /// Nothing examined: the run is in `state` (or gone, `Done`).
+    pub fn idle(state: RunState) -> Self {
+        Self {
+            state,
+            examined: 0,
+            queued: 0,
+        }
+    }
+}
+
+/// A batch's decisions, the same on both backends: each backend reads and writes, these
+/// say what changes.
+impl AnnouncementRun {
+    /// A scheduled run whose time has come.
+    pub fn is_due_to_start(&self, now: Millis) -> bool {
+        self.state == RunState::Scheduled && self.send_at <= now
+    }
+
+    /// Starts sending now, with its audience counted at this moment.
+    pub fn start_sending(&mut self, now: Millis, total: u64, unsubscribed: u64) {
+        self.state = RunState::Sending;
+        self.started_at = Some(now);
+        self.total = total;
+        self.report.skipped_unsubscribed = unsubscribed;
+        self.next_slot = now;
+    }
+
+    /// One person examined; a queued mail takes the next slot.
+    pub fn examined_one(&mut self, person: i64, verdict: Verdict, interval: Millis) {
+        self.report.count(verdict);
+        self.cursor = person;
+        if verdict == Verdict::Queue {
+            self.next_slot += interval.max(1);
+        }
+    }
+
+    /// Done once the audience is exhausted (the batch read fewer people than it asked
+    /// for, and examined them all) and the last mail's slot has come: until then its
+    /// queued mails can still be paused or cancelled.
+    pub fn finish_if_exhausted(&mut self, examined: u64, read: usize, size: u32, now: Millis) {
+        self.examined += examined;
+        let exhausted = examined == read as u64 && read < size as usize;
+        if exhausted && self.next_slot <= now {
+            self.state = RunState::Done;
+            self.finished_at = Some(now);
+        }
+    }
+}
+
 /// "Count who this announcement would reach, changing nothing."
 #[derive(Clone)]
 pub struct DryRun {

@@ -130,43 +130,26 @@ pub fn due_announcements(
 pub fn queue_batch(conn: &Connection, batch: &RunBatch) -> StoreResult<BatchOutcome> {
     let now = batch.rules.now;
     let Some(mut run) = run_by_id(conn, batch.run_id)? else {
-        return Ok(BatchOutcome {
-            state: RunState::Done,
-            examined: 0,
-            queued: 0,
-        });
+        return Ok(BatchOutcome::idle(RunState::Done));
     };
-    if run.state == RunState::Scheduled && run.send_at <= now {
-        run.state = RunState::Sending;
-        run.started_at = Some(now);
-        run.total = count_candidates(conn, &run.list, &run.audience)?;
-        run.report.skipped_unsubscribed = count_unsubscribed(conn, &run.list)?;
-        run.next_slot = now;
+    if run.is_due_to_start(now) {
+        let total = count_candidates(conn, &run.list, &run.audience)?;
+        let unsubscribed = count_unsubscribed(conn, &run.list)?;
+        run.start_sending(now, total, unsubscribed);
     }
-    let idle = |run: &AnnouncementRun| BatchOutcome {
-        state: run.state,
-        examined: 0,
-        queued: 0,
-    };
     if run.state != RunState::Sending {
-        return Ok(idle(&run));
+        return Ok(BatchOutcome::idle(run.state));
     }
     run.next_slot = run.next_slot.max(now);
     let budget = slots_before_horizon(run.next_slot, now, batch.horizon, batch.interval);
     if budget == 0 {
         save_run_figures(conn, &run)?;
-        return Ok(idle(&run));
+        return Ok(BatchOutcome::idle(run.state));
     }
     let people = candidates(conn, &run.list, &run.audience, run.cursor, batch.size)?;
-    let mut outcome = BatchOutcome {
-        state: RunState::Sending,
-        examined: 0,
-        queued: 0,
-    };
+    let mut outcome = BatchOutcome::idle(RunState::Sending);
     for person in &people {
         let verdict = examine(conn, Some(run.id), person, &batch.rules)?;
-        run.report.count(verdict);
-        run.cursor = person.id;
         outcome.examined += 1;
         if verdict == Verdict::Queue {
             queue_for(
@@ -177,21 +160,14 @@ pub fn queue_batch(conn: &Connection, batch: &RunBatch) -> StoreResult<BatchOutc
                 now,
                 run.next_slot,
             )?;
-            run.next_slot += batch.interval.max(1);
             outcome.queued += 1;
-            if outcome.queued >= budget {
-                break;
-            }
+        }
+        run.examined_one(person.id, verdict, batch.interval);
+        if outcome.queued >= budget {
+            break;
         }
     }
-    run.examined += outcome.examined;
-    // Done once the audience is exhausted and the last mail's slot has come: until then
-    // its queued mails can still be paused or cancelled.
-    let exhausted = outcome.examined == people.len() as u64 && people.len() < batch.size as usize;
-    if exhausted && run.next_slot <= now {
-        run.state = RunState::Done;
-        run.finished_at = Some(now);
-    }
+    run.finish_if_exhausted(outcome.examined, people.len(), batch.size, now);
     outcome.state = run.state;
     save_run_figures(conn, &run)?;
     Ok(outcome)

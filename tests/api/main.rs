@@ -30,6 +30,7 @@ mod owner;
 mod pages;
 mod postgres;
 mod promise;
+mod roles;
 mod signup;
 mod timing;
 mod undeliverable;

@@ -18,6 +18,7 @@ mod db_copy;
 mod dev_mailbox;
 mod dkim;
 mod durability;
+mod embed;
 mod found;
 mod hardening;
 mod helpers;

@@ -426,6 +426,10 @@ async fn the_pages_offer_each_role_only_what_it_may_do() {
         !list.contains("export.csv") && !list.contains("/import\""),
         "{list}"
     );
+    assert!(
+        list.contains("data-testid=\"embed-snippet\">&lt;iframe"),
+        "the snippet to paste: {list}"
+    );
     let page = text(editor.clone(), person.clone()).await;
     assert!(page.contains("/resend\""), "{page}");
     assert!(!page.contains("/erase\"") && !page.contains("/unsubscribe\""));

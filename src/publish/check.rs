@@ -242,7 +242,9 @@ fn check_settings_against_pages(
                 "site.toml",
                 nth_line_with(text, &format!("{:?}", entry.path), 0),
                 format!(
-                    "[[gone]] path {path:?} is the address of a published page; remove one or the other"
+                    "[[gone]] path {path:?} is the address of {}.md, which is published; \
+                     remove one or the other",
+                    path.trim_start_matches('/')
                 ),
             ));
         }

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use crate::publish::SiteFiles;
 use crate::publish::check::{Problem, check};
 use crate::publish::site::PageKind;
+use crate::publish::{PublishOptions, Published, Site, SiteFiles};
 
 /// Prints every problem (errors and warnings) to standard output; an error when there
 /// is any error, else a one-line summary.
@@ -25,6 +25,20 @@ pub fn check_site(site_dir: Option<&Path>, out: &mut impl std::io::Write) -> any
             plural(errors, "error", "errors"),
             warnings_note(&problems)
         );
+    }
+    // What the checks cannot see (a template that does not compile or render) the
+    // server's own build finds: a folder that passes is one `serve` publishes.
+    let built = Site::load(&files).and_then(|site| {
+        Published::build(
+            site,
+            &PublishOptions {
+                base_url: "http://127.0.0.1".into(),
+            },
+        )
+    });
+    if let Err(e) = built {
+        writeln!(out, "{}: {e:#}", files.origin)?;
+        anyhow::bail!("{}: the site does not build (see above)", files.origin);
     }
     let pages = |kind: PageKind| {
         files

@@ -237,7 +237,10 @@ async fn in_development_a_broken_edit_shows_its_problems_on_every_page_until_fix
         page.contains("reports/ketamine-rapid-antidepressant.md:7: front matter: `waitlist`"),
         "{page}"
     );
-    assert!(page.contains("\"<b>pilot</b>\" is not a valid name"), "{page}");
+    assert!(
+        page.contains("\"<b>pilot</b>\" is not a valid name"),
+        "{page}"
+    );
     for other in ["/", COURSE, "/waitlists/pilot-course", "/no-such-page"] {
         assert_eq!(app.get(other).await.status().as_u16(), 503, "{other}");
     }
@@ -360,12 +363,9 @@ async fn a_draft_is_readable_only_at_its_secret_preview_address() {
         .unwrap()
         .strip_suffix(DRAFT)
         .unwrap();
-    let last = token.chars().last().unwrap();
-    let tampered = format!(
-        "{}{}",
-        &token[..token.len() - 1],
-        if last == 'A' { 'B' } else { 'A' }
-    );
+    // The first character: all six of its bits are the MAC's (the last one's are not).
+    let first = token.chars().next().unwrap();
+    let tampered = format!("{}{}", if first == 'A' { 'B' } else { 'A' }, &token[1..]);
     let not_found = app.get_text("/no-such-page").await;
     for wrong in [
         format!("/preview/{tampered}{DRAFT}"),
@@ -390,5 +390,29 @@ async fn a_draft_is_readable_only_at_its_secret_preview_address() {
         stderr(&published).contains("is not a draft"),
         "{}",
         stderr(&published)
+    );
+}
+
+#[test]
+fn check_builds_the_site_as_the_server_does_and_reports_a_broken_template() {
+    let site = tempfile::tempdir().unwrap();
+    copy_demo_site(site.path());
+    std::fs::create_dir_all(site.path().join("templates")).unwrap();
+    std::fs::write(
+        site.path().join("templates/page.html"),
+        "{% extends \"base.html\" %}{% block content %}{% if %}{% endblock %}",
+    )
+    .unwrap();
+    let checked = quietlist_on_site(site.path(), &["check"]);
+    assert_eq!(checked.status.code(), Some(1), "{}", stdout(&checked));
+    assert!(
+        stdout(&checked).contains("page.html"),
+        "{}",
+        stdout(&checked)
+    );
+    assert!(
+        stderr(&checked).contains("does not build"),
+        "{}",
+        stderr(&checked)
     );
 }

@@ -282,6 +282,9 @@ impl Site {
         if problems.iter().any(super::check::Problem::is_error) {
             return Err(super::check::SiteProblems { problems }.into());
         }
+        for warning in &problems {
+            tracing::warn!(problem = %warning, "the site folder has a warning");
+        }
         let settings_bytes = source
             .files
             .get(Path::new("site.toml"))

@@ -6,6 +6,7 @@ mod name;
 mod slug;
 mod status;
 mod token;
+mod webhook;
 
 pub use email::{EmailAddress, EmailError};
 pub use fields::{FieldError, FieldKind, FieldOption, FieldSpec, FieldValues};
@@ -13,3 +14,4 @@ pub use name::{NameError, PersonName};
 pub use slug::{Slug, SlugError};
 pub use status::Status;
 pub use token::{MalformedToken, TOKEN_LEN, Token, TokenPurpose};
+pub use webhook::{WebhookError, WebhookEvent, WebhookUrl};

@@ -44,3 +44,4 @@ mod privacy;
 mod property;
 mod signup;
 mod undeliverable;
+mod webhooks;

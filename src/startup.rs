@@ -38,6 +38,7 @@ pub struct Application {
     state: AppState,
     worker: OutboxWorker,
     dispatcher: AnnouncementDispatcher,
+    webhooks: crate::webhooks::WebhookWorker,
     store: Arc<dyn Store>,
 }
 
@@ -261,6 +262,12 @@ impl Application {
                 consent_days: config.retention.consent_after_erasure / DAY,
             },
         });
+        let webhooks = crate::webhooks::WebhookWorker {
+            store: core.store.clone(),
+            vault: core.vault.clone(),
+            retry_after_first_failure: config.webhook_retry_base,
+            lease_ms: config.mail_lease,
+        };
         Ok(Self {
             site: core.site.clone(),
             config,
@@ -270,6 +277,7 @@ impl Application {
             state,
             worker,
             dispatcher,
+            webhooks,
             store: core.store,
         })
     }
@@ -300,6 +308,7 @@ impl Application {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let worker = tokio::spawn(self.worker.run(shutdown_rx.clone()));
         let dispatcher = tokio::spawn(self.dispatcher.run(shutdown_rx.clone()));
+        let webhooks = tokio::spawn(self.webhooks.run(shutdown_rx.clone()));
         tokio::spawn(flush_page_views(
             self.state.views.clone(),
             self.store.clone(),
@@ -343,6 +352,7 @@ impl Application {
         let _ = shutdown_tx.send(true);
         let _ = worker.await;
         let _ = dispatcher.await;
+        let _ = webhooks.await;
         tracing::info!("quietlist stopped");
         Ok(())
     }

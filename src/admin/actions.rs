@@ -59,6 +59,8 @@ pub enum OwnerActionError {
     MailNotSent(String),
     #[error("there is no announcement {0:?} on this list")]
     NoSuchAnnouncement(String),
+    #[error("there is no such webhook (or no such delivery of it)")]
+    NoSuchWebhook,
     /// The owner asked for something the list or the announcement does not allow; the
     /// words say what and why.
     #[error("{0}")]

@@ -14,6 +14,7 @@ mod log;
 pub mod passwords;
 pub mod people;
 pub mod rules;
+pub mod webhooks;
 
 /// Plain data an edge renders (announcement runs and their progress).
 pub use crate::store::{AnnouncementReport, AnnouncementRun, RunAction, RunProgress, RunState};

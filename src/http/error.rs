@@ -62,7 +62,8 @@ impl From<OwnerActionError> for AppError {
         match e {
             OwnerActionError::NoSuchList(_)
             | OwnerActionError::NoSuchPerson
-            | OwnerActionError::NoSuchAnnouncement(_) => Self::NotFound,
+            | OwnerActionError::NoSuchAnnouncement(_)
+            | OwnerActionError::NoSuchWebhook => Self::NotFound,
             OwnerActionError::Refused(reason) => Self::Page {
                 status: StatusCode::CONFLICT,
                 heading: "That cannot be done",

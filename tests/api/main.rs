@@ -33,3 +33,4 @@ mod promise;
 mod signup;
 mod timing;
 mod undeliverable;
+mod webhooks;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use quietlist::domain::TokenPurpose;
 use quietlist::store::{
-    DAY, HOUR, InviteRequest, MailKind, MailToken, Millis, NewWebhook, Store, WebhookAttempt,
-    WebhookClaim, WebhookJob,
+    DAY, HOUR, InviteRequest, MailKind, MailToken, Millis, NewWebhook, RetentionPolicy, Store,
+    WebhookAttempt, WebhookClaim, WebhookJob,
 };
 
 use crate::fixtures::*;
@@ -19,6 +19,7 @@ contract! {
     failed_attempts_go_again_when_due_and_give_up_when_told,
     two_claimers_never_take_the_same_delivery,
     a_replay_queues_a_delivery_again_and_removing_a_webhook_removes_its_log,
+    retention_deletes_finished_deliveries_as_old_as_the_mail_history_and_keeps_waiting_ones,
 }
 
 async fn add(store: &Arc<dyn Store>, events: &str, include_email: bool) -> i64 {
@@ -322,5 +323,51 @@ async fn a_replay_queues_a_delivery_again_and_removing_a_webhook_removes_its_log
             .map(|w| w.id)
             .collect::<Vec<_>>(),
         vec![other]
+    );
+}
+
+async fn retention_deletes_finished_deliveries_as_old_as_the_mail_history_and_keeps_waiting_ones(
+    store: Arc<dyn Store>,
+) {
+    let webhook = add(&store, "subscriber.confirmed", false).await;
+    confirmed(&store, LIST, 1, T0).await;
+    confirmed(&store, LIST, 2, T0).await;
+    let jobs = claim_all(&store, T0).await;
+    // One delivered, one still waiting for its next attempt.
+    store
+        .record_webhook_attempts(vec![
+            delivered(&jobs[0], T0 + 1),
+            WebhookAttempt {
+                delivery_id: jobs[1].delivery_id,
+                at: T0 + 1,
+                status: Some(500),
+                error: Some("HTTP 500".into()),
+                retry_at: Some(T0 + 90 * DAY),
+            },
+        ])
+        .await
+        .unwrap();
+    let policy = |now| RetentionPolicy {
+        now,
+        pending: 7 * DAY,
+        mail_history: 60 * DAY,
+        consent_after_erasure: 30 * DAY,
+        expired_links: 7 * DAY,
+        lists: all_lists(),
+    };
+    store.apply_retention(policy(T0 + 60 * DAY)).await.unwrap();
+    assert_eq!(
+        store.webhook_deliveries(webhook, 50).await.unwrap().len(),
+        2
+    );
+    store
+        .apply_retention(policy(T0 + 60 * DAY + 1))
+        .await
+        .unwrap();
+    let left = store.webhook_deliveries(webhook, 50).await.unwrap();
+    assert_eq!(
+        left.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![jobs[1].delivery_id],
+        "the waiting one stays"
     );
 }

@@ -378,6 +378,14 @@ pub async fn apply_retention(tx: &Tx<'_>, p: &RetentionPolicy) -> StoreResult<Re
         "deleting expired links",
     )
     .await?;
+    // A webhook's delivery log (person ids) is kept as long as the mail history.
+    exec(
+        tx,
+        "DELETE FROM webhook_deliveries WHERE state IN ('delivered', 'failed') AND created_at < $1",
+        &[&(p.now - p.mail_history)],
+        "deleting old webhook deliveries",
+    )
+    .await?;
     Ok(RetentionReport {
         pending_deleted,
         mails_deleted: mails_deleted + skipped_deleted,

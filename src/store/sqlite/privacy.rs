@@ -382,6 +382,12 @@ pub fn apply_retention(conn: &Connection, p: &RetentionPolicy) -> StoreResult<Re
         )
         .and_then(|mut st| st.execute([p.now - p.expired_links]))
         .sql("deleting expired links")? as u64;
+    // A webhook's delivery log (person ids) is kept as long as the mail history.
+    conn.prepare_cached(
+        "DELETE FROM webhook_deliveries WHERE state IN ('delivered', 'failed') AND created_at < ?1",
+    )
+    .and_then(|mut st| st.execute([p.now - p.mail_history]))
+    .sql("deleting old webhook deliveries")?;
     Ok(RetentionReport {
         pending_deleted,
         mails_deleted: mails_deleted + skipped_deleted,

@@ -1,7 +1,5 @@
 //! The command line: `serve`, `export`...
 
-mod webhook;
-
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -26,6 +24,11 @@ use crate::store::{DAY, HOUR};
 use crate::waitlist::export::timestamp;
 use crate::waitlist::import::ImportOptions;
 use crate::waitlist::{Invited, IpRecording};
+
+mod check;
+mod new;
+mod preview;
+mod webhook;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -173,6 +176,28 @@ pub enum Command {
     /// invitation.
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// Write a new page's skeleton into the site folder (--site-dir): reports/SLUG.md or
+    /// courses/SLUG.md, as a draft. Never overwrites a file.
+    New {
+        kind: new::NewKind,
+        /// The page's address: lowercase letters, digits and hyphens.
+        slug: String,
+    },
+    /// Check the site folder (--site-dir; without it the built-in demo site): print every
+    /// problem as FILE:LINE: message; exit 1 if there is any error.
+    Check,
+    /// Print the secret address at which a draft can be read, e.g. `preview /reports/SLUG`.
+    Preview {
+        /// The page's path: /reports/SLUG or /courses/SLUG.
+        path: String,
+        /// The public origin the address starts with (as `serve --base-url`).
+        #[arg(
+            long,
+            env = "QUIETLIST_BASE_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        base_url: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -645,6 +670,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Announce(args) => announce(&cli, args).await,
         Command::Announcements(args) => announcements(&cli, args).await,
         Command::Webhook(command) => webhook::run(&cli, command).await,
+        Command::New { kind, slug } => {
+            let path = new::new_page(cli.common.site_dir.as_deref(), *kind, slug)?;
+            println!(
+                "wrote {} (a draft; `quietlist check` reads it)",
+                path.display()
+            );
+            Ok(())
+        }
+        Command::Check => check::check_site(cli.common.site_dir.as_deref(), &mut std::io::stdout()),
+        Command::Preview { path, base_url } => {
+            preview::print_url(&cli.config(None)?, path, base_url).await
+        }
     }
 }
 

@@ -28,6 +28,7 @@ use crate::waitlist::{Invited, IpRecording};
 mod check;
 mod new;
 mod preview;
+mod webhook;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -171,6 +172,10 @@ pub enum Command {
     /// The database itself: copy it into another one (SQLite to PostgreSQL and back).
     #[command(subcommand)]
     Db(DbCommand),
+    /// Webhooks: signed POSTs when people confirm, unsubscribe, are erased, or answer an
+    /// invitation.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Write a new page's skeleton into the site folder (--site-dir): reports/SLUG.md or
     /// courses/SLUG.md, as a draft. Never overwrites a file.
     New {
@@ -351,6 +356,12 @@ pub struct ServeArgs {
     /// SMTP connections kept open and reused.
     #[arg(long, env = "QUIETLIST_SMTP_CONNECTIONS", default_value_t = 4)]
     pub smtp_connections: u32,
+
+    /// The first wait (ms) before a failed webhook delivery goes again; each next wait is
+    /// four times as long, up to 12 hours, 8 attempts in all.
+    #[arg(long, env = "QUIETLIST_WEBHOOK_BACKOFF_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub webhook_backoff_ms: u64,
 
     /// From address of every mail [default: waitlist@ the base URL's host].
     #[arg(long, env = "QUIETLIST_MAIL_FROM")]
@@ -558,6 +569,7 @@ impl Cli {
                 .filter(|u| !u.trim().is_empty())
                 .map(SecretString::from);
             config.smtp_connections = s.smtp_connections;
+            config.webhook_retry_base = i64::try_from(s.webhook_backoff_ms).unwrap_or(30_000);
             config.mail_from = s.mail_from.clone();
             config.database.sqlite.durability = match s.durability {
                 DurabilityArg::Full => Durability::Full,
@@ -668,6 +680,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { json } => audit(&cli, *json).await,
         Command::Announce(args) => announce(&cli, args).await,
         Command::Announcements(args) => announcements(&cli, args).await,
+        Command::Webhook(command) => webhook::run(&cli, command).await,
         Command::New { kind, slug } => {
             let path = new::new_page(cli.common.site_dir.as_deref(), *kind, slug)?;
             println!(

@@ -62,6 +62,8 @@ pub struct Config {
     /// The wait before the first retry of a failed mail; it doubles with each attempt,
     /// up to 6 hours. 30 s; tests shorten it.
     pub mail_retry_base: Millis,
+    /// The first wait before a failed webhook delivery goes again (`QUIETLIST_WEBHOOK_BACKOFF_MS`).
+    pub webhook_retry_base: Millis,
     /// A claimed mail not reported within this time is claimed again by any node.
     pub mail_lease: Millis,
     /// Announcement mails per second (`QUIETLIST_SEND_RATE`).
@@ -109,6 +111,7 @@ impl Config {
             session_absolute: 12 * HOUR,
             dkim: None,
             mail_retry_base: 30 * crate::store::SECOND,
+            webhook_retry_base: 30 * crate::store::SECOND,
             mail_lease: 120 * crate::store::SECOND,
             send_rate: crate::mail::SendRate::DEFAULT,
             answer_floor: std::time::Duration::from_millis(ANSWER_FLOOR_MS),

@@ -39,6 +39,7 @@ pub struct Application {
     state: AppState,
     worker: OutboxWorker,
     dispatcher: AnnouncementDispatcher,
+    webhooks: crate::webhooks::WebhookWorker,
     store: Arc<dyn Store>,
     /// The site folder as it was before the site was first built.
     site_built_from: crate::publish::reload::Fingerprint,
@@ -297,6 +298,12 @@ impl Application {
                 consent_days: config.retention.consent_after_erasure / DAY,
             },
         });
+        let webhooks = crate::webhooks::WebhookWorker {
+            store: core.store.clone(),
+            vault: core.vault.clone(),
+            retry_after_first_failure: config.webhook_retry_base,
+            lease_ms: config.mail_lease,
+        };
         Ok(Self {
             site: core.site.clone(),
             config,
@@ -306,6 +313,7 @@ impl Application {
             state,
             worker,
             dispatcher,
+            webhooks,
             store: core.store,
             site_built_from,
             site_status,
@@ -338,6 +346,7 @@ impl Application {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let worker = tokio::spawn(self.worker.run(shutdown_rx.clone()));
         let dispatcher = tokio::spawn(self.dispatcher.run(shutdown_rx.clone()));
+        let webhooks = tokio::spawn(self.webhooks.run(shutdown_rx.clone()));
         tokio::spawn(flush_page_views(
             self.state.views.clone(),
             self.store.clone(),
@@ -391,6 +400,7 @@ impl Application {
         let _ = shutdown_tx.send(true);
         let _ = worker.await;
         let _ = dispatcher.await;
+        let _ = webhooks.await;
         tracing::info!("quietlist stopped");
         Ok(())
     }

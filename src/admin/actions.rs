@@ -69,6 +69,8 @@ pub enum OwnerActionError {
         role: crate::domain::Role,
         what: crate::domain::Capability,
     },
+    #[error("there is no such webhook (or no such delivery of it)")]
+    NoSuchWebhook,
     /// The owner asked for something the list or the announcement does not allow; the
     /// words say what and why.
     #[error("{0}")]

@@ -15,6 +15,7 @@ pub mod passwords;
 pub mod people;
 pub mod roles;
 pub mod rules;
+pub mod webhooks;
 
 /// Plain data an edge renders (announcement runs and their progress).
 pub use crate::store::{AnnouncementReport, AnnouncementRun, RunAction, RunProgress, RunState};

@@ -7,6 +7,7 @@ mod role;
 mod slug;
 mod status;
 mod token;
+mod webhook;
 
 pub use email::{EmailAddress, EmailError};
 pub use fields::{FieldError, FieldKind, FieldOption, FieldSpec, FieldValues};
@@ -15,3 +16,4 @@ pub use role::{Capability, Role, UnknownRole};
 pub use slug::{Slug, SlugError};
 pub use status::Status;
 pub use token::{MalformedToken, TOKEN_LEN, Token, TokenPurpose};
+pub use webhook::{WebhookError, WebhookEvent, WebhookUrl};

@@ -62,7 +62,8 @@ impl From<OwnerActionError> for AppError {
         match e {
             OwnerActionError::NoSuchList(_)
             | OwnerActionError::NoSuchPerson
-            | OwnerActionError::NoSuchAnnouncement(_) => Self::NotFound,
+            | OwnerActionError::NoSuchAnnouncement(_)
+            | OwnerActionError::NoSuchWebhook => Self::NotFound,
             e @ OwnerActionError::NotAllowed { .. } => Self::Page {
                 status: StatusCode::FORBIDDEN,
                 heading: "Not allowed",

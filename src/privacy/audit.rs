@@ -152,6 +152,31 @@ pub enum AuditEvent {
         role: Role,
         capability: Capability,
     },
+    /// An owner added a webhook (where it goes by origin only: a path may hold a token).
+    WebhookAdded {
+        webhook_id: i64,
+        origin: String,
+        events: String,
+        include_email: bool,
+    },
+    WebhookRemoved {
+        webhook_id: i64,
+    },
+    /// An owner queued a delivery again.
+    WebhookDeliveryReplayed {
+        webhook_id: i64,
+        delivery_id: i64,
+    },
+    /// A delivery carried a person's address to a webhook that includes it (each
+    /// attempt that did, whatever the receiver answered).
+    WebhookSentAddress {
+        webhook_id: i64,
+        delivery_id: i64,
+        subscriber_id: i64,
+        event: String,
+        /// The receiver's HTTP status, when it answered.
+        status: Option<u16>,
+    },
     /// The whole database was copied into another one (`quietlist db copy`).
     DatabaseCopied {
         from: String,
@@ -349,6 +374,51 @@ impl AuditEvent {
                 format!("admin:{owner_id}"),
                 1,
                 "an owner account was removed".to_owned(),
+            ),
+            Self::WebhookAdded {
+                webhook_id,
+                origin,
+                events,
+                include_email,
+            } => (
+                "webhook",
+                format!("webhook:{webhook_id}"),
+                0,
+                if include_email {
+                    format!("added for {events} to {origin}, INCLUDING people's addresses")
+                } else {
+                    format!("added for {events} to {origin}, without addresses")
+                },
+            ),
+            Self::WebhookRemoved { webhook_id } => (
+                "webhook",
+                format!("webhook:{webhook_id}"),
+                0,
+                "removed, with its delivery log".to_owned(),
+            ),
+            Self::WebhookDeliveryReplayed {
+                webhook_id,
+                delivery_id,
+            } => (
+                "webhook",
+                format!("webhook:{webhook_id}"),
+                0,
+                format!("delivery {delivery_id} queued again (replay)"),
+            ),
+            Self::WebhookSentAddress {
+                webhook_id,
+                delivery_id,
+                subscriber_id,
+                event,
+                status,
+            } => (
+                "webhook-email",
+                subscriber(subscriber_id),
+                1,
+                format!(
+                    "address sent to webhook {webhook_id} in delivery {delivery_id} ({event}); {}",
+                    status.map_or("no answer".to_owned(), |s| format!("HTTP {s}"))
+                ),
             ),
         };
         AuditEntry {

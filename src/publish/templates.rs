@@ -39,6 +39,14 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "admin/person.html",
         include_str!("../../templates/admin/person.html"),
     ),
+    (
+        "admin/webhook.html",
+        include_str!("../../templates/admin/webhook.html"),
+    ),
+    (
+        "admin/webhooks.html",
+        include_str!("../../templates/admin/webhooks.html"),
+    ),
     ("base.html", include_str!("../../templates/base.html")),
     (
         "check_inbox.html",

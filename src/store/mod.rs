@@ -10,6 +10,7 @@ pub mod postgres;
 mod runs;
 pub mod sqlite;
 mod types;
+mod webhooks;
 
 pub use open::{DatabaseSettings, DatabaseUrl, PostgresSettings, SqliteSettings, open, open_copy};
 
@@ -19,6 +20,7 @@ use crate::domain::Status;
 
 pub use runs::*;
 pub use types::*;
+pub use webhooks::*;
 
 /// Errors a caller must tell apart. Anything else is `Internal`, logged once at the edge.
 #[derive(Debug, thiserror::Error)]
@@ -261,4 +263,30 @@ pub trait Store: Send + Sync + 'static {
     async fn announcement_runs(&self, list: &str) -> StoreResult<Vec<RunProgress>>;
     async fn announcement_run(&self, list: &str, key: &str) -> StoreResult<Option<RunProgress>>;
     async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>>;
+
+    // --- Webhooks (deliveries are queued by the events' own transactions) ---------------
+
+    async fn webhook_add(&self, webhook: NewWebhook) -> StoreResult<i64>;
+    /// Removes a webhook and its delivery log; false if there was none.
+    async fn webhook_remove(&self, webhook_id: i64) -> StoreResult<bool>;
+    async fn webhooks(&self) -> StoreResult<Vec<WebhookRow>>;
+    /// Claims up to `limit` due deliveries, leasing them; two claimers (two nodes) never
+    /// take the same one while its lease lasts.
+    async fn claim_webhook_deliveries(&self, claim: WebhookClaim) -> StoreResult<Vec<WebhookJob>>;
+    /// Records the outcomes of delivery attempts, in one transaction.
+    async fn record_webhook_attempts(&self, attempts: Vec<WebhookAttempt>) -> StoreResult<()>;
+    /// A webhook's deliveries, newest first.
+    async fn webhook_deliveries(
+        &self,
+        webhook_id: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDeliveryRow>>;
+    /// Queues a delivery of this webhook again, due now; false when there is none (or it
+    /// is in flight this moment).
+    async fn webhook_replay(
+        &self,
+        webhook_id: i64,
+        delivery_id: i64,
+        now: Millis,
+    ) -> StoreResult<bool>;
 }

@@ -36,3 +36,4 @@ mod roles;
 mod signup;
 mod timing;
 mod undeliverable;
+mod webhooks;

@@ -45,3 +45,4 @@ mod property;
 mod roles;
 mod signup;
 mod undeliverable;
+mod webhooks;

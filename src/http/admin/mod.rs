@@ -10,6 +10,7 @@ mod export;
 mod import;
 mod login;
 mod people;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, FromRequest, FromRequestParts, Request};
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/lists/{list}/cohorts", post(people::create_cohort))
         .route("/admin/people/{id}", get(people::person))
         .route("/admin/people/{id}/{action}", post(people::act))
+        .merge(webhooks::routes())
 }
 
 /// The session cookie: `__Host-` prefixed (and `Secure`) when the site is served over
@@ -233,6 +235,7 @@ pub fn page(
                 "import": may(Capability::Import),
                 "announce": may(Capability::Announce),
                 "invite": may(Capability::Invite),
+                "manage_keys": may(Capability::ManageKeys),
             }),
         );
     }

@@ -214,6 +214,7 @@ pub async fn respond(
     }
     if !accept {
         set_state(tx, invitation_id, subscriber_id, "declined", now).await?;
+        invitation_answered(tx, false, subscriber_id, &list, &cohort, now).await?;
         return Ok(InviteResponse::Declined { list, cohort });
     }
     // The cohort's row is the seat counter's lock: acceptances on every node take turns.
@@ -257,7 +258,26 @@ pub async fn respond(
     }
     set_state(tx, invitation_id, subscriber_id, "accepted", now).await?;
     add_one(tx, &day_of(now), &list, "acceptances", 1).await?;
+    invitation_answered(tx, true, subscriber_id, &list, &cohort, now).await?;
     Ok(InviteResponse::Accepted { list, cohort })
+}
+
+async fn invitation_answered(
+    tx: &Tx<'_>,
+    accepted: bool,
+    subscriber_id: i64,
+    list: &str,
+    cohort: &str,
+    now: Millis,
+) -> StoreResult<()> {
+    super::webhooks::queue_event(
+        tx,
+        crate::store::invitation_event(accepted),
+        subscriber_id,
+        &crate::store::event_data(subscriber_id, list, Some(cohort)),
+        now,
+    )
+    .await
 }
 
 async fn set_state(

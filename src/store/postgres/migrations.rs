@@ -55,6 +55,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../../migrations/postgres/0012_undeliverable.sql"),
     ),
     (
+        15,
+        include_str!("../../../migrations/postgres/0015_webhooks.sql"),
+    ),
+    (
         16,
         include_str!("../../../migrations/postgres/0016_roles.sql"),
     ),

@@ -33,6 +33,7 @@ mod privacy;
 mod roles;
 mod signup;
 pub mod testing;
+mod webhooks;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -53,9 +54,10 @@ use super::{
     LoginAttempt, MailAttempt, MailClaim, MailJob, Millis, NewRun, NewSignup, NewToken, PersonRow,
     RetentionPolicy, RetentionReport, RunBatch, RunChange, RunChangeOutcome, RunProgress, RunStart,
     SignupOutcome, Store, StoreError, StoreResult, StoredToken, SubscriberRecord,
-    UnsubscribeOutcome,
+    UnsubscribeOutcome, WebhookAttempt, WebhookClaim, WebhookDeliveryRow, WebhookJob, WebhookRow,
 };
 use crate::domain::Status;
+use crate::store::NewWebhook;
 
 pub struct PostgresStore {
     pool: Pool,
@@ -496,6 +498,53 @@ impl Store for PostgresStore {
 
     async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>> {
         in_transaction!(self, |tx| owner::daily_stats(&tx, &since_day))
+    }
+
+    async fn webhook_add(&self, webhook: NewWebhook) -> StoreResult<i64> {
+        in_transaction!(self, |tx| webhooks::add(&tx, &webhook))
+    }
+
+    async fn webhook_remove(&self, webhook_id: i64) -> StoreResult<bool> {
+        in_transaction!(self, |tx| webhooks::remove(&tx, webhook_id))
+    }
+
+    async fn webhooks(&self) -> StoreResult<Vec<WebhookRow>> {
+        in_transaction!(self, |tx| webhooks::list(&tx))
+    }
+
+    async fn claim_webhook_deliveries(&self, claim: WebhookClaim) -> StoreResult<Vec<WebhookJob>> {
+        in_transaction!(self, |tx| webhooks::claim(&tx, &claim))
+    }
+
+    async fn record_webhook_attempts(&self, attempts: Vec<WebhookAttempt>) -> StoreResult<()> {
+        in_transaction!(self, |tx| async {
+            for attempt in &attempts {
+                webhooks::record(&tx, attempt).await?;
+            }
+            Ok::<_, StoreError>(())
+        })
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        webhook_id: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDeliveryRow>> {
+        in_transaction!(self, |tx| webhooks::deliveries(&tx, webhook_id, limit))
+    }
+
+    async fn webhook_replay(
+        &self,
+        webhook_id: i64,
+        delivery_id: i64,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        in_transaction!(self, |tx| webhooks::replay(
+            &tx,
+            webhook_id,
+            delivery_id,
+            now
+        ))
     }
 }
 

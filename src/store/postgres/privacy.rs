@@ -4,8 +4,11 @@ use super::db::{Tx, all, col, exec, opt};
 use super::locks::lock_address;
 use super::mail::erased_mail_times;
 use super::signup::{insert_token, place_in_line, queue_mail};
+use super::webhooks;
+use crate::domain::WebhookEvent;
 use crate::domain::{Status, TokenPurpose};
 use crate::mail::rules::{CAP_WINDOW, kept_at_erasure};
+use crate::store::event_data;
 use crate::store::{
     AccessRequest, AuditEntry, ConsentRecord, MailKind, MailRecord, Millis, RetentionPolicy,
     RetentionReport, StoreResult, SubscriberRecord, Undeliverable, UnsubscribeOutcome,
@@ -51,6 +54,14 @@ pub async fn unsubscribe(
     )
     .await?;
     bump(tx, "unsubscribes", 1).await?;
+    webhooks::queue_event(
+        tx,
+        WebhookEvent::SubscriberUnsubscribed,
+        subscriber_id,
+        &event_data(subscriber_id, &list, None),
+        now,
+    )
+    .await?;
     Ok(UnsubscribeOutcome::Unsubscribed { list })
 }
 
@@ -222,6 +233,15 @@ pub async fn erase(
     )
     .await?;
     bump(tx, "erasures", 1).await?;
+    // Queued deliveries carry no address (added at send time from the deleted row).
+    webhooks::queue_event(
+        tx,
+        WebhookEvent::SubscriberErased,
+        subscriber_id,
+        &event_data(subscriber_id, &list, None),
+        now,
+    )
+    .await?;
     Ok(Some(list))
 }
 
@@ -356,6 +376,14 @@ pub async fn apply_retention(tx: &Tx<'_>, p: &RetentionPolicy) -> StoreResult<Re
                            WHERE o.token_id = tokens.id AND o.state IN ('queued', 'sending'))",
         &[&(p.now - p.expired_links)],
         "deleting expired links",
+    )
+    .await?;
+    // A webhook's delivery log (person ids) is kept as long as the mail history.
+    exec(
+        tx,
+        "DELETE FROM webhook_deliveries WHERE state IN ('delivered', 'failed') AND created_at < $1",
+        &[&(p.now - p.mail_history)],
+        "deleting old webhook deliveries",
     )
     .await?;
     Ok(RetentionReport {

@@ -2,6 +2,9 @@
 //! each step; the rules are `waitlist::rules`).
 
 use super::db::{Tx, col, exec, one, opt};
+use super::webhooks;
+use crate::domain::WebhookEvent;
+use crate::store::event_data;
 use tokio_postgres::types::ToSql;
 
 use super::db::prepare_all;
@@ -340,6 +343,14 @@ pub async fn confirm(tx: &Tx<'_>, c: &Confirmation) -> StoreResult<ConfirmOutcom
         subscriber_id,
         MailKind::Welcome,
         Some(manage_token_id),
+        c.now,
+    )
+    .await?;
+    webhooks::queue_event(
+        tx,
+        WebhookEvent::SubscriberConfirmed,
+        subscriber_id,
+        &event_data(subscriber_id, &list, None),
         c.now,
     )
     .await?;

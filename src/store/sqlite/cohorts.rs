@@ -200,6 +200,7 @@ pub fn respond(
     }
     if !accept {
         set_state(conn, invitation_id, subscriber_id, "declined", now)?;
+        invitation_answered(conn, false, subscriber_id, &list, &cohort, now)?;
         return Ok(InviteResponse::Declined { list, cohort });
     }
     let (capacity, accepted): (i64, i64) = conn
@@ -223,7 +224,25 @@ pub fn respond(
     }
     set_state(conn, invitation_id, subscriber_id, "accepted", now)?;
     add_one(conn, &day_of(now), &list, "acceptances", 1)?;
+    invitation_answered(conn, true, subscriber_id, &list, &cohort, now)?;
     Ok(InviteResponse::Accepted { list, cohort })
+}
+
+fn invitation_answered(
+    conn: &Connection,
+    accepted: bool,
+    subscriber_id: i64,
+    list: &str,
+    cohort: &str,
+    now: Millis,
+) -> StoreResult<()> {
+    super::webhooks::queue_event(
+        conn,
+        crate::store::invitation_event(accepted),
+        subscriber_id,
+        &crate::store::event_data(subscriber_id, list, Some(cohort)),
+        now,
+    )
 }
 
 fn set_state(

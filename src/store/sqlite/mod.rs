@@ -16,6 +16,7 @@ mod privacy;
 mod readers;
 mod roles;
 mod signup;
+mod webhooks;
 mod writer;
 
 use std::collections::HashSet;
@@ -39,8 +40,9 @@ use super::{
     LoginAttempt, MailAttempt, MailClaim, MailJob, Millis, NewRun, NewSignup, NewToken, PersonRow,
     RetentionPolicy, RetentionReport, RunBatch, RunChange, RunChangeOutcome, RunProgress, RunStart,
     SignupOutcome, Store, StoreError, StoreResult, StoredToken, SubscriberRecord,
-    UnsubscribeOutcome,
+    UnsubscribeOutcome, WebhookAttempt, WebhookClaim, WebhookDeliveryRow, WebhookJob, WebhookRow,
 };
+use crate::store::NewWebhook;
 
 pub const DATABASE_FILE: &str = "quietlist.sqlite3";
 
@@ -502,6 +504,55 @@ impl Store for SqliteStore {
     async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>> {
         self.readers
             .read(move |c| owner::daily_stats(c, &since_day))
+            .await
+    }
+
+    async fn webhook_add(&self, webhook: NewWebhook) -> StoreResult<i64> {
+        self.writer.write(move |c| webhooks::add(c, &webhook)).await
+    }
+
+    async fn webhook_remove(&self, webhook_id: i64) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| webhooks::remove(c, webhook_id))
+            .await
+    }
+
+    async fn webhooks(&self) -> StoreResult<Vec<WebhookRow>> {
+        self.readers.read(webhooks::list).await
+    }
+
+    async fn claim_webhook_deliveries(&self, claim: WebhookClaim) -> StoreResult<Vec<WebhookJob>> {
+        self.writer.write(move |c| webhooks::claim(c, &claim)).await
+    }
+
+    async fn record_webhook_attempts(&self, attempts: Vec<WebhookAttempt>) -> StoreResult<()> {
+        self.writer
+            .write(move |c| {
+                attempts
+                    .iter()
+                    .try_for_each(|attempt| webhooks::record(c, attempt))
+            })
+            .await
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        webhook_id: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDeliveryRow>> {
+        self.readers
+            .read(move |c| webhooks::deliveries(c, webhook_id, limit))
+            .await
+    }
+
+    async fn webhook_replay(
+        &self,
+        webhook_id: i64,
+        delivery_id: i64,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| webhooks::replay(c, webhook_id, delivery_id, now))
             .await
     }
 }

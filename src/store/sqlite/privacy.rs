@@ -4,8 +4,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::errors::SqlContext;
 use super::signup::{insert_token, place_in_line, queue_mail};
+use super::webhooks;
+use crate::domain::WebhookEvent;
 use crate::domain::{Status, TokenPurpose};
 use crate::mail::rules::CAP_WINDOW;
+use crate::store::event_data;
 use crate::store::{
     AccessRequest, AuditEntry, ConsentRecord, MailKind, MailRecord, Millis, RetentionPolicy,
     RetentionReport, StoreResult, SubscriberRecord, Undeliverable, UnsubscribeOutcome,
@@ -44,6 +47,13 @@ pub fn unsubscribe(
     .and_then(|mut st| st.execute(params![subscriber_id, now]))
     .sql("closing an unsubscribed person's invitation")?;
     bump(conn, "unsubscribes", 1)?;
+    webhooks::queue_event(
+        conn,
+        WebhookEvent::SubscriberUnsubscribed,
+        subscriber_id,
+        &event_data(subscriber_id, &list, None),
+        now,
+    )?;
     Ok(UnsubscribeOutcome::Unsubscribed { list })
 }
 
@@ -236,6 +246,15 @@ pub fn erase(
         },
     )?;
     bump(conn, "erasures", 1)?;
+    // Deliveries still queued for this person carry no address (the worker adds it at
+    // send time from the row just deleted), so none goes out with it.
+    webhooks::queue_event(
+        conn,
+        WebhookEvent::SubscriberErased,
+        subscriber_id,
+        &event_data(subscriber_id, &list, None),
+        now,
+    )?;
     Ok(Some(list))
 }
 
@@ -363,6 +382,12 @@ pub fn apply_retention(conn: &Connection, p: &RetentionPolicy) -> StoreResult<Re
         )
         .and_then(|mut st| st.execute([p.now - p.expired_links]))
         .sql("deleting expired links")? as u64;
+    // A webhook's delivery log (person ids) is kept as long as the mail history.
+    conn.prepare_cached(
+        "DELETE FROM webhook_deliveries WHERE state IN ('delivered', 'failed') AND created_at < ?1",
+    )
+    .and_then(|mut st| st.execute([p.now - p.mail_history]))
+    .sql("deleting old webhook deliveries")?;
     Ok(RetentionReport {
         pending_deleted,
         mails_deleted: mails_deleted + skipped_deleted,

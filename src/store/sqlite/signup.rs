@@ -4,7 +4,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::errors::SqlContext;
 use super::owner::{add_one, day_of};
+use super::webhooks;
+use crate::domain::WebhookEvent;
 use crate::domain::{Status, TokenPurpose};
+use crate::store::event_data;
 use crate::store::{
     ConfirmOutcome, Confirmation, MailKind, Millis, NewSignup, NewToken, SignupOutcome,
     StoreResult, StoredToken,
@@ -336,6 +339,13 @@ pub fn confirm(conn: &Connection, c: &Confirmation) -> StoreResult<ConfirmOutcom
         subscriber_id,
         MailKind::Welcome,
         Some(manage_token_id),
+        c.now,
+    )?;
+    webhooks::queue_event(
+        conn,
+        WebhookEvent::SubscriberConfirmed,
+        subscriber_id,
+        &event_data(subscriber_id, &list, None),
         c.now,
     )?;
     Ok(ConfirmOutcome::Confirmed {

@@ -301,6 +301,11 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// Serve Prometheus metrics at /metrics on this address (never the public one), e.g.
+    /// 127.0.0.1:9090. Unset: no metrics.
+    #[arg(long, env = "QUIETLIST_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Public origin used in links in mail [default: http:// + the listen address].
     #[arg(long, env = "QUIETLIST_BASE_URL", value_parser = parse_base_url)]
     pub base_url: Option<String>,
@@ -514,6 +519,7 @@ impl Cli {
             .map(SecretString::from);
         if let Some(s) = serve {
             config.listen = s.listen;
+            config.metrics_listen = s.metrics_listen;
             config.base_url = s.base_url.clone();
             config.smtp_url = s
                 .smtp_url

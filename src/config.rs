@@ -13,6 +13,9 @@ use crate::waitlist::IpRecording;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where Prometheus metrics are served (`/metrics`); `None`: no metrics. Never the
+    /// public listener.
+    pub metrics_listen: Option<SocketAddr>,
     pub data_dir: PathBuf,
     /// The public origin used in mail links; `None` means `http://` + the bound address.
     pub base_url: Option<String>,
@@ -83,6 +86,7 @@ impl Config {
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             data_dir,
             base_url: None,
             smtp_url: None,

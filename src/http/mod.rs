@@ -9,6 +9,7 @@ mod invites;
 mod pages;
 pub mod privacy;
 pub mod rate_limit;
+pub mod request_metrics;
 pub mod server;
 mod signup;
 pub mod views;

@@ -25,6 +25,8 @@ mod holes;
 mod netns;
 mod nodes;
 mod operations;
+mod ops_metrics;
+mod ops_support;
 mod outage;
 mod owner;
 mod pages;

@@ -237,6 +237,10 @@ impl Store for SqliteStore {
         self.readers.read(privacy::counters).await
     }
 
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        self.readers.read(mail::outbox_depth).await
+    }
+
     async fn admin_upsert(
         &self,
         email_index: [u8; 32],

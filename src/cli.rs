@@ -25,6 +25,9 @@ use crate::waitlist::export::timestamp;
 use crate::waitlist::import::ImportOptions;
 use crate::waitlist::{Invited, IpRecording};
 
+mod backup;
+mod progress;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "quietlist",
@@ -91,6 +94,12 @@ pub struct CommonArgs {
     #[arg(long, global = true, env = "QUIETLIST_INVITE_DAYS", default_value_t = 7,
           value_parser = clap::value_parser!(u32).range(1..=90))]
     pub invite_days: u32,
+
+    /// Show informational log lines (migrations applied...) on standard error; without
+    /// it commands other than `serve` log only warnings and errors. QUIETLIST_LOG (a
+    /// tracing filter such as `debug`) overrides both.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
 
     /// Log format.
     #[arg(
@@ -167,6 +176,18 @@ pub enum Command {
     /// The database itself: copy it into another one (SQLite to PostgreSQL and back).
     #[command(subcommand)]
     Db(DbCommand),
+    /// Write a checked copy of the live SQLite database to FILE (the server may be
+    /// running). The copy holds ciphertext only: back the secret key up separately.
+    Backup {
+        /// The backup file to write (must not exist).
+        file: PathBuf,
+    },
+    /// Restore a backup into an empty data directory, under the secret key it was made
+    /// with (QUIETLIST_SECRET_KEY, or that secret.key placed in the data directory).
+    Restore {
+        /// The backup file `quietlist backup` wrote.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -500,6 +521,16 @@ impl ServeArgs {
 }
 
 impl Cli {
+    /// The log filter unless QUIETLIST_LOG says otherwise: `serve` keeps its logs; other
+    /// commands print their output without INFO lines mixed in, unless -v.
+    pub fn default_log_filter(&self) -> &'static str {
+        if self.common.verbose || matches!(self.command, Command::Serve(_)) {
+            crate::telemetry::DEFAULT_FILTER
+        } else {
+            crate::telemetry::QUIET_FILTER
+        }
+    }
+
     fn config(&self, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
         let mut config = Config::new(self.common.data_dir.clone());
         config.site_dir = self.common.site_dir.clone();
@@ -637,6 +668,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { json } => audit(&cli, *json).await,
         Command::Announce(args) => announce(&cli, args).await,
         Command::Announcements(args) => announcements(&cli, args).await,
+        Command::Backup { file } => backup::run_backup(&cli.config(None)?, file),
+        Command::Restore { file } => backup::run_restore(&cli.config(None)?, file).await,
     }
 }
 
@@ -741,35 +774,41 @@ async fn import(cli: &Cli, list: &str, file: &Path, with_consent: bool) -> anyho
     let reader =
         std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} rows read ({per_sec}) {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
+    let bar = progress::byte_bar(size);
+    let reader = bar.wrap_read(reader);
     let options = ImportOptions {
         with_consent,
         source: file.display().to_string(),
         actor: cli_actor(),
     };
+    let started = std::time::Instant::now();
     let summary = actions
         .import_csv(list, std::io::BufReader::new(reader), &options, |rows| {
-            bar.set_position(rows)
+            bar.set_message(format!(
+                "{} rows ({})",
+                progress::thousands(rows),
+                progress::rate(rows, started.elapsed())
+            ))
         })
         .await?;
     bar.finish_and_clear();
+    let took = started.elapsed();
     let r = &summary.report;
+    let n = |v: u64| progress::thousands(v);
     println!(
-        "{}: {} rows read ({} bytes); {} added ({} confirmed with consent proof, {} confirmation mails queued); {} already on the list; {} erased before and not re-added; {} duplicates in the file merged; {} rejected",
+        "{}: {} rows read ({} bytes) in {} ({}); {} added ({} confirmed with consent proof, {} confirmation mails queued); {} already on the list; {} erased before and not re-added; {} duplicates in the file merged; {} rejected",
         file.display(),
-        summary.rows_read,
-        size,
-        r.added,
-        r.confirmed,
-        r.confirmations_queued,
-        r.already_there,
-        r.suppressed,
-        summary.duplicates_in_file,
-        summary.rejected_total
+        n(summary.rows_read),
+        n(size),
+        progress::rounded_duration(took),
+        progress::rate(summary.rows_read, took),
+        n(r.added),
+        n(r.confirmed),
+        n(r.confirmations_queued),
+        n(r.already_there),
+        n(r.suppressed),
+        n(summary.duplicates_in_file),
+        n(summary.rejected_total)
     );
     for (line, reason) in &summary.rejected {
         println!("  line {line}: {reason}");

@@ -25,6 +25,7 @@ mod holes;
 mod netns;
 mod nodes;
 mod operations;
+mod ops_backup;
 mod ops_metrics;
 mod ops_support;
 mod outage;

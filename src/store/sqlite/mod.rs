@@ -3,6 +3,7 @@
 
 mod announce;
 mod announce_runs;
+pub mod backup;
 mod cohorts;
 mod connection;
 pub mod copy;

@@ -26,6 +26,7 @@ use crate::waitlist::import::ImportOptions;
 use crate::waitlist::{Invited, IpRecording};
 
 mod backup;
+mod config_check;
 mod progress;
 
 #[derive(Debug, Parser)]
@@ -188,6 +189,17 @@ pub enum Command {
         /// The backup file `quietlist backup` wrote.
         file: PathBuf,
     },
+    /// The configuration: check it.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check every setting (the same flags and QUIETLIST_* variables as `serve`) and the
+    /// site folder, and print the effective configuration with secrets masked. Exits 1
+    /// naming each problem.
+    Check(Box<ServeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -670,6 +682,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Announcements(args) => announcements(&cli, args).await,
         Command::Backup { file } => backup::run_backup(&cli.config(None)?, file),
         Command::Restore { file } => backup::run_restore(&cli.config(None)?, file).await,
+        Command::Config(ConfigCommand::Check(args)) => config_check::run(&cli, args).await,
     }
 }
 

@@ -125,6 +125,19 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Whether `QUIETLIST_DATABASE_URL` names a backend quietlist can open (nothing is
+    /// opened; the message never holds the URL, which may hold a password).
+    pub fn check_database_url(&self) -> Result<(), String> {
+        use secrecy::ExposeSecret;
+        crate::store::DatabaseUrl::parse(
+            self.database.url.as_ref().map(|u| u.expose_secret()),
+            &self.data_dir,
+        )
+        .map(|_| ())
+    }
+}
+
 /// The default answer floor: above what a signup's work and commit take on a small
 /// machine (bench/RESULTS.md), so that every answer leaves at the floor.
 pub const ANSWER_FLOOR_MS: u64 = 6;

@@ -21,7 +21,7 @@ use crate::publish::announcement::Announcement;
 use crate::startup::{Application, Core, mail_settings};
 use crate::store::sqlite::Durability;
 use crate::store::{DAY, HOUR};
-use crate::waitlist::export::timestamp;
+use crate::waitlist::export::{ExportFormat, timestamp};
 use crate::waitlist::import::ImportOptions;
 use crate::waitlist::{Invited, IpRecording};
 
@@ -129,6 +129,9 @@ pub enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// One JSON object per person and line instead of CSV (for scripts).
+        #[arg(long)]
+        json: bool,
     },
     /// Manage owner accounts (the admin area is closed until one exists).
     #[command(subcommand)]
@@ -157,6 +160,9 @@ pub enum Command {
         /// capacity).
         #[arg(long)]
         overbook: bool,
+        /// Print the report as one JSON object (for scripts).
+        #[arg(long)]
+        json: bool,
     },
     /// Send an announcement to a list: a Markdown file with TOML front matter (`subject`,
     /// optional `id`) between +++ lines. Each person gets it once, ever, and only within
@@ -644,7 +650,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Application::build(config).await?.run_until_stopped().await
         }
-        Command::Export { list, output } => export(&cli, list, output.as_deref()).await,
+        Command::Export { list, output, json } => {
+            let format = if *json {
+                ExportFormat::JsonLines
+            } else {
+                ExportFormat::Csv
+            };
+            export(&cli, list, output.as_deref(), format).await
+        }
         Command::Admin(command) => admin(&cli, command).await,
         Command::Import {
             list,
@@ -656,13 +669,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             next,
             cohort,
             overbook,
+            json,
         } => {
             let round = InviteRound {
                 count: *next,
                 cohort: cohort.clone(),
                 overbook: *overbook,
             };
-            invite(&cli, list, round).await
+            invite(&cli, list, round, *json).await
         }
         Command::Dkim(DkimCommand::Keygen {
             algorithm,
@@ -694,7 +708,12 @@ async fn owner_actions(cli: &Cli) -> anyhow::Result<OwnerActions> {
 }
 
 /// `quietlist export LIST [--output FILE]`.
-async fn export(cli: &Cli, list: &str, output: Option<&Path>) -> anyhow::Result<()> {
+async fn export(
+    cli: &Cli,
+    list: &str,
+    output: Option<&Path>,
+    format: ExportFormat,
+) -> anyhow::Result<()> {
     let actions = owner_actions(cli).await?;
     match output {
         Some(path) => {
@@ -704,14 +723,14 @@ async fn export(cli: &Cli, list: &str, output: Option<&Path>) -> anyhow::Result<
             );
             let target = ExportTarget::File(path.to_path_buf());
             actions
-                .export_csv(&cli_actor(), list, target, &mut file)
+                .export(&cli_actor(), list, target, format, &mut file)
                 .await?;
         }
         None => {
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
             let target = ExportTarget::StandardOutput;
             actions
-                .export_csv(&cli_actor(), list, target, &mut stdout)
+                .export(&cli_actor(), list, target, format, &mut stdout)
                 .await?;
         }
     }
@@ -836,12 +855,26 @@ async fn import(cli: &Cli, list: &str, file: &Path, with_consent: bool) -> anyho
 }
 
 /// `quietlist invite LIST --next N [--cohort C] [--overbook]`.
-async fn invite(cli: &Cli, list: &str, round: InviteRound) -> anyhow::Result<()> {
+async fn invite(cli: &Cli, list: &str, round: InviteRound, json: bool) -> anyhow::Result<()> {
     let actions = owner_actions(cli).await?;
     // The server may never have run: the cohorts of the site settings must exist.
     actions.seed_cohorts().await?;
     let asked = round.count;
     let Invited { cohort, report } = actions.invite_next(&cli_actor(), list, round).await?;
+    if json {
+        let object = serde_json::json!({
+            "list": list,
+            "cohort": cohort,
+            "asked": asked,
+            "invited": report.invited,
+            "held_back_by_mail_cap": report.held_back,
+            "undeliverable": report.undeliverable,
+            "free_seats_before": report.free_seats_before,
+            "waiting_before": report.waiting_before,
+        });
+        println!("{object}");
+        return Ok(());
+    }
     if report.held_back > 0 {
         println!(
             "{} next in line not invited: they have had the most mails the promise allows in 30 days (the cap); they keep their place",

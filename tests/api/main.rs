@@ -26,6 +26,7 @@ mod netns;
 mod nodes;
 mod operations;
 mod ops_backup;
+mod ops_cli;
 mod ops_config;
 mod ops_metrics;
 mod ops_support;

@@ -21,13 +21,16 @@ use crate::publish::announcement::Announcement;
 use crate::startup::{Application, Core, mail_settings};
 use crate::store::sqlite::Durability;
 use crate::store::{DAY, HOUR};
-use crate::waitlist::export::timestamp;
+use crate::waitlist::export::{ExportFormat, timestamp};
 use crate::waitlist::import::ImportOptions;
 use crate::waitlist::{Invited, IpRecording};
 
+mod backup;
 mod check;
+mod config_check;
 mod new;
 mod preview;
+mod progress;
 mod webhook;
 
 #[derive(Debug, Parser)]
@@ -97,6 +100,12 @@ pub struct CommonArgs {
           value_parser = clap::value_parser!(u32).range(1..=90))]
     pub invite_days: u32,
 
+    /// Show informational log lines (migrations applied...) on standard error; without
+    /// it commands other than `serve` log only warnings and errors. QUIETLIST_LOG (a
+    /// tracing filter such as `debug`) overrides both.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
     /// Log format.
     #[arg(
         long,
@@ -124,6 +133,9 @@ pub enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// One JSON object per person and line instead of CSV (for scripts).
+        #[arg(long)]
+        json: bool,
     },
     /// Manage owner accounts (the admin area is closed until one exists).
     #[command(subcommand)]
@@ -152,6 +164,9 @@ pub enum Command {
         /// capacity).
         #[arg(long)]
         overbook: bool,
+        /// Print the report as one JSON object (for scripts).
+        #[arg(long)]
+        json: bool,
     },
     /// Send an announcement to a list: a Markdown file with TOML front matter (`subject`,
     /// optional `id`) between +++ lines. Each person gets it once, ever, and only within
@@ -198,6 +213,29 @@ pub enum Command {
         )]
         base_url: String,
     },
+    /// Write a checked copy of the live SQLite database to FILE (the server may be
+    /// running). The copy holds ciphertext only: back the secret key up separately.
+    Backup {
+        /// The backup file to write (must not exist).
+        file: PathBuf,
+    },
+    /// Restore a backup into an empty data directory, under the secret key it was made
+    /// with (QUIETLIST_SECRET_KEY, or that secret.key placed in the data directory).
+    Restore {
+        /// The backup file `quietlist backup` wrote.
+        file: PathBuf,
+    },
+    /// The configuration: check it.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check every setting (the same flags and QUIETLIST_* variables as `serve`) and the
+    /// site folder, and print the effective configuration with secrets masked. Exits 1
+    /// naming each problem.
+    Check(Box<ServeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -342,6 +380,11 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "QUIETLIST_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+
+    /// Serve Prometheus metrics at /metrics on this address (never the public one), e.g.
+    /// 127.0.0.1:9090. Unset: no metrics.
+    #[arg(long, env = "QUIETLIST_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 
     /// Public origin used in links in mail [default: http:// + the listen address].
     #[arg(long, env = "QUIETLIST_BASE_URL", value_parser = parse_base_url)]
@@ -543,6 +586,16 @@ impl ServeArgs {
 }
 
 impl Cli {
+    /// The log filter unless QUIETLIST_LOG says otherwise: `serve` keeps its logs; other
+    /// commands print their output without INFO lines mixed in, unless -v.
+    pub fn default_log_filter(&self) -> &'static str {
+        if self.common.verbose || matches!(self.command, Command::Serve(_)) {
+            crate::telemetry::DEFAULT_FILTER
+        } else {
+            crate::telemetry::QUIET_FILTER
+        }
+    }
+
     fn config(&self, serve: Option<&ServeArgs>) -> anyhow::Result<Config> {
         let mut config = Config::new(self.common.data_dir.clone());
         config.site_dir = self.common.site_dir.clone();
@@ -562,6 +615,7 @@ impl Cli {
             .map(SecretString::from);
         if let Some(s) = serve {
             config.listen = s.listen;
+            config.metrics_listen = s.metrics_listen;
             config.base_url = s.base_url.clone();
             config.smtp_url = s
                 .smtp_url
@@ -644,7 +698,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Application::build(config).await?.run_until_stopped().await
         }
-        Command::Export { list, output } => export(&cli, list, output.as_deref()).await,
+        Command::Export { list, output, json } => {
+            let format = if *json {
+                ExportFormat::JsonLines
+            } else {
+                ExportFormat::Csv
+            };
+            export(&cli, list, output.as_deref(), format).await
+        }
         Command::Admin(command) => admin(&cli, command).await,
         Command::Import {
             list,
@@ -656,13 +717,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             next,
             cohort,
             overbook,
+            json,
         } => {
             let round = InviteRound {
                 count: *next,
                 cohort: cohort.clone(),
                 overbook: *overbook,
             };
-            invite(&cli, list, round).await
+            invite(&cli, list, round, *json).await
         }
         Command::Dkim(DkimCommand::Keygen {
             algorithm,
@@ -693,6 +755,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Preview { path, base_url } => {
             preview::print_url(&cli.config(None)?, path, base_url).await
         }
+        Command::Backup { file } => backup::run_backup(&cli.config(None)?, file),
+        Command::Restore { file } => backup::run_restore(&cli.config(None)?, file).await,
+        Command::Config(ConfigCommand::Check(args)) => config_check::run(&cli, args).await,
     }
 }
 
@@ -704,7 +769,12 @@ async fn owner_actions(cli: &Cli) -> anyhow::Result<OwnerActions> {
 }
 
 /// `quietlist export LIST [--output FILE]`.
-async fn export(cli: &Cli, list: &str, output: Option<&Path>) -> anyhow::Result<()> {
+async fn export(
+    cli: &Cli,
+    list: &str,
+    output: Option<&Path>,
+    format: ExportFormat,
+) -> anyhow::Result<()> {
     let actions = owner_actions(cli).await?;
     match output {
         Some(path) => {
@@ -714,14 +784,14 @@ async fn export(cli: &Cli, list: &str, output: Option<&Path>) -> anyhow::Result<
             );
             let target = ExportTarget::File(path.to_path_buf());
             actions
-                .export_csv(&cli_actor(), list, target, &mut file)
+                .export(&cli_actor(), list, target, format, &mut file)
                 .await?;
         }
         None => {
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
             let target = ExportTarget::StandardOutput;
             actions
-                .export_csv(&cli_actor(), list, target, &mut stdout)
+                .export(&cli_actor(), list, target, format, &mut stdout)
                 .await?;
         }
     }
@@ -804,35 +874,41 @@ async fn import(cli: &Cli, list: &str, file: &Path, with_consent: bool) -> anyho
     let reader =
         std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} rows read ({per_sec}) {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
+    let bar = progress::byte_bar(size);
+    let reader = bar.wrap_read(reader);
     let options = ImportOptions {
         with_consent,
         source: file.display().to_string(),
         actor: cli_actor(),
     };
+    let started = std::time::Instant::now();
     let summary = actions
         .import_csv(list, std::io::BufReader::new(reader), &options, |rows| {
-            bar.set_position(rows)
+            bar.set_message(format!(
+                "{} rows ({})",
+                progress::thousands(rows),
+                progress::rate(rows, started.elapsed())
+            ))
         })
         .await?;
     bar.finish_and_clear();
+    let took = started.elapsed();
     let r = &summary.report;
+    let n = |v: u64| progress::thousands(v);
     println!(
-        "{}: {} rows read ({} bytes); {} added ({} confirmed with consent proof, {} confirmation mails queued); {} already on the list; {} erased before and not re-added; {} duplicates in the file merged; {} rejected",
+        "{}: {} rows read ({} bytes) in {} ({}); {} added ({} confirmed with consent proof, {} confirmation mails queued); {} already on the list; {} erased before and not re-added; {} duplicates in the file merged; {} rejected",
         file.display(),
-        summary.rows_read,
-        size,
-        r.added,
-        r.confirmed,
-        r.confirmations_queued,
-        r.already_there,
-        r.suppressed,
-        summary.duplicates_in_file,
-        summary.rejected_total
+        n(summary.rows_read),
+        n(size),
+        progress::rounded_duration(took),
+        progress::rate(summary.rows_read, took),
+        n(r.added),
+        n(r.confirmed),
+        n(r.confirmations_queued),
+        n(r.already_there),
+        n(r.suppressed),
+        n(summary.duplicates_in_file),
+        n(summary.rejected_total)
     );
     for (line, reason) in &summary.rejected {
         println!("  line {line}: {reason}");
@@ -847,12 +923,26 @@ async fn import(cli: &Cli, list: &str, file: &Path, with_consent: bool) -> anyho
 }
 
 /// `quietlist invite LIST --next N [--cohort C] [--overbook]`.
-async fn invite(cli: &Cli, list: &str, round: InviteRound) -> anyhow::Result<()> {
+async fn invite(cli: &Cli, list: &str, round: InviteRound, json: bool) -> anyhow::Result<()> {
     let actions = owner_actions(cli).await?;
     // The server may never have run: the cohorts of the site settings must exist.
     actions.seed_cohorts().await?;
     let asked = round.count;
     let Invited { cohort, report } = actions.invite_next(&cli_actor(), list, round).await?;
+    if json {
+        let object = serde_json::json!({
+            "list": list,
+            "cohort": cohort,
+            "asked": asked,
+            "invited": report.invited,
+            "held_back_by_mail_cap": report.held_back,
+            "undeliverable": report.undeliverable,
+            "free_seats_before": report.free_seats_before,
+            "waiting_before": report.waiting_before,
+        });
+        println!("{object}");
+        return Ok(());
+    }
     if report.held_back > 0 {
         println!(
             "{} next in line not invited: they have had the most mails the promise allows in 30 days (the cap); they keep their place",

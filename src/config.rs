@@ -13,6 +13,9 @@ use crate::waitlist::IpRecording;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where Prometheus metrics are served (`/metrics`); `None`: no metrics. Never the
+    /// public listener.
+    pub metrics_listen: Option<SocketAddr>,
     pub data_dir: PathBuf,
     /// The public origin used in mail links; `None` means `http://` + the bound address.
     pub base_url: Option<String>,
@@ -85,6 +88,7 @@ impl Config {
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             data_dir,
             base_url: None,
             smtp_url: None,
@@ -121,6 +125,19 @@ impl Config {
             header_read_timeout: std::time::Duration::from_secs(20),
             write_timeout: std::time::Duration::from_secs(30),
         }
+    }
+}
+
+impl Config {
+    /// Whether `QUIETLIST_DATABASE_URL` names a backend quietlist can open (nothing is
+    /// opened; the message never holds the URL, which may hold a password).
+    pub fn check_database_url(&self) -> Result<(), String> {
+        use secrecy::ExposeSecret;
+        crate::store::DatabaseUrl::parse(
+            self.database.url.as_ref().map(|u| u.expose_secret()),
+            &self.data_dir,
+        )
+        .map(|_| ())
     }
 }
 

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod fuzzing;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod privacy;
 pub mod publish;
 pub mod startup;

@@ -7,7 +7,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = quietlist::cli::Cli::parse();
-    quietlist::telemetry::init(cli.common.log_format);
+    quietlist::telemetry::init_with(cli.common.log_format, cli.default_log_filter());
     match quietlist::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -19,6 +19,7 @@ use crate::http::privacy::PromiseFacts;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::{AppContext, AppState, router};
 use crate::mail::{AnnouncementDispatcher, MailSettings, OutboxWorker, Transport};
+use crate::metrics::MetricsServer;
 use crate::privacy::{Vault, keys};
 use crate::publish::reload::{SiteStatus, Watch};
 use crate::publish::{PublishOptions, Published, Site, SiteFiles};
@@ -41,6 +42,7 @@ pub struct Application {
     dispatcher: AnnouncementDispatcher,
     webhooks: crate::webhooks::WebhookWorker,
     store: Arc<dyn Store>,
+    metrics: Option<MetricsServer>,
     /// The site folder as it was before the site was first built.
     site_built_from: crate::publish::reload::Fingerprint,
     site_status: Arc<SiteStatus>,
@@ -176,6 +178,14 @@ impl Application {
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
         let local_addr = listener.local_addr()?;
+        let metrics = match config.metrics_listen {
+            Some(addr) if addr == local_addr => anyhow::bail!(
+                "QUIETLIST_METRICS_LISTEN must differ from QUIETLIST_LISTEN: metrics are never \
+                 served on the public port"
+            ),
+            Some(addr) => Some(MetricsServer::bind(addr, core.store()).await?),
+            None => None,
+        };
         let base_url = public_origin(&config, local_addr);
         if base_url != public_origin(&config, config.listen) {
             // Port 0 was asked for: absolute URLs in pages need the port we got.
@@ -315,6 +325,7 @@ impl Application {
             dispatcher,
             webhooks,
             store: core.store,
+            metrics,
             site_built_from,
             site_status,
         })
@@ -332,6 +343,11 @@ impl Application {
         &self.base_url
     }
 
+    /// Where `/metrics` is served, when it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|m| m.local_addr().ok())
+    }
+
     /// Serves until SIGINT or SIGTERM.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.run_until(shutdown_signal()).await
@@ -343,6 +359,7 @@ impl Application {
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let metrics_addr = self.metrics_addr();
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let worker = tokio::spawn(self.worker.run(shutdown_rx.clone()));
         let dispatcher = tokio::spawn(self.dispatcher.run(shutdown_rx.clone()));
@@ -390,13 +407,23 @@ impl Application {
                 shutdown_rx,
             ));
         }
-        tracing::info!(address = %self.local_addr, base_url = %self.base_url, "quietlist is serving");
+        let mut app = router(self.state);
+        if let Some(metrics) = self.metrics {
+            app = app.layer(axum::middleware::from_fn(
+                crate::http::request_metrics::track,
+            ));
+            tokio::spawn(metrics.run(shutdown_tx.subscribe()));
+        }
+        let metrics_shown = metrics_addr
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "off".into());
+        tracing::info!(address = %self.local_addr, base_url = %self.base_url, metrics = %metrics_shown, "quietlist is serving");
         let limits = crate::http::server::ConnectionLimits {
             max_connections: self.config.max_connections,
             header_read_timeout: self.config.header_read_timeout,
             write_timeout: self.config.write_timeout,
         };
-        crate::http::server::serve(self.listener, router(self.state), stop, limits).await;
+        crate::http::server::serve(self.listener, app, stop, limits).await;
         let _ = shutdown_tx.send(true);
         let _ = worker.await;
         let _ = dispatcher.await;

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use super::actions::{OwnerActionError, OwnerActions};
 use crate::privacy::audit::{self, Actor, AuditEvent, ExportTarget};
 use crate::store::Store;
-use crate::waitlist::export::{csv_header, csv_record, write_csv};
+use crate::waitlist::export::{ExportFormat, csv_header, csv_record, write_export};
 
 /// Bytes the web export sends at once.
 const CHUNK: usize = 64 * 1024;
@@ -33,13 +33,28 @@ impl OwnerActions {
         target: ExportTarget,
         out: &mut (dyn Write + Send),
     ) -> Result<u64, OwnerActionError> {
+        self.export(actor, list, target, ExportFormat::Csv, out)
+            .await
+    }
+
+    /// Writes `list` to `out` in `format` and audits the people written; returns their
+    /// number.
+    pub async fn export(
+        &self,
+        actor: &Actor,
+        list: &str,
+        target: ExportTarget,
+        format: ExportFormat,
+        out: &mut (dyn Write + Send),
+    ) -> Result<u64, OwnerActionError> {
         self.allow(Capability::Export).await?;
         let fields = self.custom_fields(list)?;
-        let rows = write_csv(
+        let rows = write_export(
             self.waitlists.store.as_ref(),
             &self.waitlists.vault,
             list,
             &fields,
+            format,
             out,
         )
         .await?;

@@ -4,6 +4,7 @@
 mod actions;
 pub mod announce;
 pub mod announcement_runs;
+pub mod backup;
 pub mod cohorts;
 pub mod dashboard;
 pub mod db_copy;

@@ -12,6 +12,7 @@ mod pages;
 mod preview;
 pub mod privacy;
 pub mod rate_limit;
+pub mod request_metrics;
 pub mod server;
 mod signup;
 pub mod views;

@@ -156,7 +156,10 @@ impl OutboxWorker {
         let started = now_millis();
         let result = self.try_deliver(&job).await;
         let (error, retry_at, address_refused) = match result {
-            Ok(()) => (None, None, None),
+            Ok(()) => {
+                delivery_outcome(&job, "sent");
+                (None, None, None)
+            }
             Err(failure) => {
                 // What the server said may name the recipient: never logged nor kept.
                 let said = crate::mail::redact::without_addresses(&failure.message);
@@ -166,6 +169,7 @@ impl OutboxWorker {
                 };
                 let attempts = job.attempts + 1;
                 let give_up = failure.permanent || attempts >= MAX_ATTEMPTS;
+                delivery_outcome(&job, if give_up { "gave_up" } else { "retry" });
                 tracing::warn!(
                     mail = job.id, subscriber = job.subscriber_id, kind = job.kind.as_str(),
                     attempts, give_up, address_refused = failure.refuses_address(),
@@ -229,6 +233,15 @@ impl OutboxWorker {
         let email = self.vault.open_email(&job.email_sealed)?;
         Ok(email.as_str().parse()?)
     }
+}
+
+fn delivery_outcome(job: &MailJob, outcome: &'static str) {
+    metrics::counter!(
+        crate::metrics::MAIL_DELIVERIES,
+        "kind" => job.kind.as_str(),
+        "outcome" => outcome
+    )
+    .increment(1);
 }
 
 /// `first`, then twice as long each time (30 s, 1 min, 2 min...), up to 6 hours.

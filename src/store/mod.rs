@@ -128,6 +128,10 @@ pub trait Store: Send + Sync + 'static {
     /// The counters behind the privacy page (mails sent by kind, exports, erasures).
     async fn counters(&self) -> StoreResult<Vec<(String, i64)>>;
 
+    /// Mails waiting in the outbox (queued or claimed and not yet reported), for the
+    /// metrics.
+    async fn outbox_depth(&self) -> StoreResult<u64>;
+
     // --- The owner's side -----------------------------------------------------------
 
     /// Creates an owner or sets their password (ending the account's sessions); true when

@@ -111,6 +111,8 @@ impl Waitlists {
                 manage_token_id,
             } => {
                 tracing::info!(list, subscriber = subscriber_id, "confirmed");
+                metrics::counter!(crate::metrics::CONFIRMATIONS, "list" => list.clone())
+                    .increment(1);
                 self.mail_wake.notify_one();
                 let token =
                     self.vault

@@ -25,6 +25,15 @@ pub const FIXED_COLUMNS: [&str; 7] = [
     "undeliverable_since",
 ];
 
+/// How an export is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// RFC 4180, a header line first.
+    Csv,
+    /// One JSON object per person and line, for scripts (`--json`).
+    JsonLines,
+}
+
 /// Writes every person on `list` as CSV to `out`; returns the number of rows.
 pub async fn write_csv(
     store: &dyn Store,
@@ -33,15 +42,65 @@ pub async fn write_csv(
     custom_fields: &[String],
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<u64> {
-    out.write_all(&csv_header(custom_fields)?)?;
+    write_export(store, vault, list, custom_fields, ExportFormat::Csv, out).await
+}
+
+/// Writes every person on `list` to `out` in `format`; returns the number of people.
+pub async fn write_export(
+    store: &dyn Store,
+    vault: &Vault,
+    list: &str,
+    custom_fields: &[String],
+    format: ExportFormat,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<u64> {
+    if format == ExportFormat::Csv {
+        out.write_all(&csv_header(custom_fields)?)?;
+    }
     let mut rows = store.export(list).await?;
     let mut count = 0u64;
     while let Some(row) = rows.recv().await {
-        out.write_all(&csv_record(vault, &row?, custom_fields)?)?;
+        let row = row?;
+        match format {
+            ExportFormat::Csv => out.write_all(&csv_record(vault, &row, custom_fields)?)?,
+            ExportFormat::JsonLines => out.write_all(&json_record(vault, &row, custom_fields)?)?,
+        }
         count += 1;
     }
     out.flush()?;
     Ok(count)
+}
+
+/// One person as a JSON object and a newline: the CSV's columns by name (empty cells as
+/// null, the position as a number) and the custom fields under `fields`. No formula
+/// neutralising: JSON is not opened by spreadsheets.
+pub fn json_record(
+    vault: &Vault,
+    row: &ExportRow,
+    custom_fields: &[String],
+) -> anyhow::Result<Vec<u8>> {
+    let cells = record(vault, row, custom_fields)?;
+    let mut object = serde_json::Map::new();
+    for (column, cell) in FIXED_COLUMNS.iter().zip(&cells) {
+        let value = match (*column, cell.as_str()) {
+            (_, "") => serde_json::Value::Null,
+            ("position", _) => row
+                .position
+                .map(serde_json::Value::from)
+                .unwrap_or_default(),
+            (_, text) => serde_json::Value::from(text),
+        };
+        object.insert((*column).to_owned(), value);
+    }
+    let fields: serde_json::Map<String, serde_json::Value> = custom_fields
+        .iter()
+        .zip(cells.iter().skip(FIXED_COLUMNS.len()))
+        .map(|(name, value)| (name.clone(), serde_json::Value::from(value.as_str())))
+        .collect();
+    object.insert("fields".into(), serde_json::Value::Object(fields));
+    let mut line = serde_json::to_vec(&object)?;
+    line.push(b'\n');
+    Ok(line)
 }
 
 /// The header line.

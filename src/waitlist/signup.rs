@@ -44,6 +44,7 @@ impl Waitlists {
         // A filled-in hidden field means a bot: answer as usual, keep nothing.
         let Some(signup) = self.prepare_signup(list, raw, now_millis())? else {
             tracing::info!(list, "signup caught by the hidden field; ignored");
+            count_signup(list, "bot_field");
             return Ok(());
         };
         if self.policy.unsafe_ack_before_commit {
@@ -56,6 +57,14 @@ impl Waitlists {
             return Ok(());
         }
         let outcome = self.store.record_signup(signup).await?;
+        count_signup(
+            list,
+            match outcome {
+                SignupOutcome::ConfirmationQueued { .. } => "confirmation_queued",
+                SignupOutcome::Throttled { .. } => "throttled",
+                SignupOutcome::AlreadyConsented { .. } => "already_confirmed",
+            },
+        );
         match outcome {
             SignupOutcome::ConfirmationQueued { subscriber_id } => {
                 tracing::debug!(
@@ -200,6 +209,12 @@ pub fn record_ip(ip: IpAddr, recording: IpRecording) -> Option<String> {
             }
         }),
     }
+}
+
+/// `list` is a list of the site (checked before any outcome), so labels stay bounded.
+fn count_signup(list: &str, outcome: &'static str) {
+    metrics::counter!(crate::metrics::SIGNUPS, "list" => list.to_owned(), "outcome" => outcome)
+        .increment(1);
 }
 
 #[cfg(test)]

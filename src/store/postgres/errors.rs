@@ -9,6 +9,12 @@ use tokio_postgres::error::SqlState;
 use crate::store::StoreError;
 
 pub fn map_pg_error(e: tokio_postgres::Error) -> StoreError {
+    let mapped = sort_pg_error(e);
+    crate::metrics::database_error("postgres", &mapped);
+    mapped
+}
+
+fn sort_pg_error(e: tokio_postgres::Error) -> StoreError {
     if let Some(code) = e.code() {
         return match code.code() {
             c if c.starts_with("08") => StoreError::Unavailable,
@@ -63,6 +69,7 @@ pub fn map_pool_error(e: deadpool_postgres::PoolError) -> StoreError {
         // unreachable or every connection is busy. Either way, later may work.
         other => {
             tracing::warn!(error = %other, "no database connection");
+            crate::metrics::database_error("postgres", &StoreError::Unavailable);
             StoreError::Unavailable
         }
     }

@@ -338,3 +338,15 @@ pub async fn record_attempt(tx: &Tx<'_>, a: &MailAttempt) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// Mails queued or in flight (the `outbox_due` index answers it).
+pub async fn outbox_depth(tx: &Tx<'_>) -> StoreResult<u64> {
+    let row = one(
+        tx,
+        "SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending')",
+        &[],
+        "counting the outbox",
+    )
+    .await?;
+    Ok(u64::try_from(col::<i64>(&row, 0)?).unwrap_or(0))
+}

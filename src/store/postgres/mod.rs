@@ -272,6 +272,10 @@ impl Store for PostgresStore {
         in_transaction!(self, |tx| privacy::counters(&tx))
     }
 
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        in_transaction!(self, |tx| mail::outbox_depth(&tx))
+    }
+
     async fn admin_upsert(
         &self,
         email_index: [u8; 32],

@@ -5,6 +5,12 @@ use rusqlite::ErrorCode;
 use crate::store::StoreError;
 
 pub fn map_sqlite_error(e: rusqlite::Error) -> StoreError {
+    let mapped = sort_sqlite_error(e);
+    crate::metrics::database_error("sqlite", &mapped);
+    mapped
+}
+
+fn sort_sqlite_error(e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::DiskFull) => StoreError::DiskFull,
         // Writes to a full disk surface as I/O errors too (the WAL grows by write()).

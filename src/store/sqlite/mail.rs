@@ -324,3 +324,11 @@ pub fn record_attempt(conn: &Connection, a: &MailAttempt) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// Mails queued or in flight (the `outbox_due` index answers it).
+pub fn outbox_depth(conn: &Connection) -> StoreResult<u64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending')")
+        .and_then(|mut st| st.query_row([], |r| r.get::<_, i64>(0)))
+        .sql("counting the outbox")
+        .map(|n| u64::try_from(n).unwrap_or(0))
+}

@@ -3,6 +3,7 @@
 
 mod announce;
 mod announce_runs;
+pub mod backup;
 mod cohorts;
 mod connection;
 pub mod copy;
@@ -238,6 +239,10 @@ impl Store for SqliteStore {
 
     async fn counters(&self) -> StoreResult<Vec<(String, i64)>> {
         self.readers.read(privacy::counters).await
+    }
+
+    async fn outbox_depth(&self) -> StoreResult<u64> {
+        self.readers.read(mail::outbox_depth).await
     }
 
     async fn admin_upsert(

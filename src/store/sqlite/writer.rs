@@ -123,9 +123,13 @@ impl Writer {
             result: None,
             reply,
         });
-        self.sender.try_send(job).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => StoreError::Overloaded,
-            mpsc::error::TrySendError::Closed(_) => StoreError::Unavailable,
+        self.sender.try_send(job).map_err(|e| {
+            let refused = match e {
+                mpsc::error::TrySendError::Full(_) => StoreError::Overloaded,
+                mpsc::error::TrySendError::Closed(_) => StoreError::Unavailable,
+            };
+            crate::metrics::database_error("sqlite", &refused);
+            refused
         })?;
         answer.await.map_err(|_| StoreError::Unavailable)?
     }
@@ -165,6 +169,8 @@ fn writer_loop(
         }
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        metrics::histogram!(crate::metrics::WRITER_BATCH).record(batch.len() as f64);
+        metrics::gauge!(crate::metrics::WRITER_QUEUE).set(receiver.len() as f64);
         match run_batch(&conn, &mut batch) {
             Ok(BatchOutcome::Committed) => {
                 for job in batch.drain(..) {

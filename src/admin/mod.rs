@@ -4,6 +4,8 @@
 mod actions;
 pub mod announce;
 pub mod announcement_runs;
+pub mod api;
+pub mod api_keys;
 pub mod cohorts;
 pub mod dashboard;
 pub mod db_copy;

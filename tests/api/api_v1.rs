@@ -706,3 +706,86 @@ async fn the_openapi_document_covers_every_route_the_code_registers() {
         .sum();
     assert_eq!(documented, routes.len());
 }
+
+#[tokio::test]
+async fn the_owner_makes_lists_and_revokes_keys_in_the_admin_area() {
+    use crate::owner::{add_owner, hidden, signed_in};
+    let app = spawn_app().await;
+    add_owner(&app);
+    let (browser, csrf) = signed_in(&app).await;
+
+    // Without the session's CSRF token, nothing is made.
+    let forged = browser
+        .post(app.url("/admin/api-keys"))
+        .form(&[
+            ("csrf", "forged"),
+            ("name", "shop"),
+            ("scope-lists-read", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+
+    let made = browser
+        .post(app.url("/admin/api-keys"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "shop"),
+            ("scope-lists-read", "on"),
+            ("scope-export", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status().as_u16(), 200);
+    let page = made.text().await.unwrap();
+    let key = page
+        .split("data-testid=\"new-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the key is shown once")
+        .to_owned();
+    assert!(key.starts_with("ql_"));
+    let api = Api {
+        app: &app,
+        key: key.clone(),
+    };
+    assert_eq!(api.get("/api/v1/lists").await.status().as_u16(), 200);
+    assert_eq!(
+        api.get(&format!("/api/v1/lists/{LIST}/people"))
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+
+    // The list shows the key's name and scopes, never the key.
+    let listing = browser
+        .get(app.url("/admin/api-keys"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listing.contains("shop") && listing.contains("lists:read, export"));
+    assert!(!listing.contains(&key[3..]), "the list shows the key");
+
+    let csrf = hidden(&listing, "csrf");
+    let revoked = browser
+        .post(app.url("/admin/api-keys/shop/revoke"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status().as_u16(), 303);
+    assert_eq!(api.get("/api/v1/lists").await.status().as_u16(), 401);
+    let log = audit_log(&app.data_dir);
+    let owner_did: Vec<&str> = log
+        .iter()
+        .filter(|e| e["action"] == "api-key" && e["actor"].as_str().unwrap().starts_with("admin:"))
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(owner_did.len(), 2, "{owner_did:?}");
+}

@@ -43,7 +43,7 @@ pub async fn lists(
     post,
     path = "/api/v1/lists/{list}/invitations",
     tag = "lists",
-    params(("list" = String, Path, description = "The list's name")),
+    params(("list" = String, Path, description = "The list's name", example = "pilot-course")),
     request_body = InviteInput,
     responses((status = 200, description = "The round's figures", body = InviteRoundResult)),
     security(("api_key" = ["invites:write"]))
@@ -79,7 +79,7 @@ pub async fn invite(
     post,
     path = "/api/v1/lists/{list}/announcements",
     tag = "lists",
-    params(("list" = String, Path, description = "The list's name")),
+    params(("list" = String, Path, description = "The list's name", example = "pilot-course")),
     request_body = AnnouncementInput,
     responses((status = 202, description = "The run, started or as it was", body = AnnouncementStarted)),
     security(("api_key" = ["announcements:write"]))
@@ -166,7 +166,7 @@ pub async fn announce(
     get,
     path = "/api/v1/lists/{list}/export",
     tag = "lists",
-    params(("list" = String, Path, description = "The list's name")),
+    params(("list" = String, Path, description = "The list's name", example = "pilot-course")),
     responses((status = 200, description = "The list as CSV", content_type = "text/csv", body = String)),
     security(("api_key" = ["export"]))
 )]

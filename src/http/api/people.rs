@@ -27,7 +27,7 @@ const DEFAULT_PAGE: i64 = 100;
     get,
     path = "/api/v1/lists/{list}/people",
     tag = "people",
-    params(("list" = String, Path, description = "The list's name"), PeopleQuery),
+    params(("list" = String, Path, description = "The list's name", example = "pilot-course"), PeopleQuery),
     responses((status = 200, description = "A page of people", body = PeoplePage)),
     security(("api_key" = ["people:read"]))
 )]
@@ -83,7 +83,7 @@ pub async fn list_people(
     post,
     path = "/api/v1/lists/{list}/people",
     tag = "people",
-    params(("list" = String, Path, description = "The list's name")),
+    params(("list" = String, Path, description = "The list's name", example = "pilot-course")),
     request_body = NewPersonInput,
     responses(
         (status = 201, description = "Added as confirmed on the consent proof", body = AddedPerson),

@@ -249,6 +249,7 @@ impl From<PersonView> for PersonDetail {
 #[derive(Debug, ToSchema)]
 pub struct ConsentProofInput {
     /// When, RFC 3339 (not in the future).
+    #[schema(format = DateTime, example = "2026-01-15T10:00:00Z")]
     pub at: String,
     /// Where (a form, a shop, a course platform), 1 to 100 characters.
     pub source: String,
@@ -264,6 +265,7 @@ pub struct ConsentProofInput {
 #[allow(dead_code)]
 #[derive(Debug, ToSchema)]
 pub struct NewPersonInput {
+    #[schema(format = Email, example = "ada@example.com")]
     pub email: String,
     pub name: Option<String>,
     /// The list's own fields, by name.

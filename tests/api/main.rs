@@ -13,6 +13,7 @@ mod announce;
 mod announce_web;
 mod api_v1;
 mod architecture;
+mod authoring;
 mod bad_input;
 mod confirm;
 mod db_copy;

@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use super::actions::{OwnerActionError, OwnerActions};
+use crate::domain::Capability;
 use crate::privacy::audit::{Actor, AuditEvent};
 use crate::store::{ApiKeyRow, Millis, NewApiKey, SECOND, now_millis};
 
@@ -203,6 +204,7 @@ impl OwnerActions {
         name: &str,
         scopes: &[ApiScope],
     ) -> Result<NewKey, OwnerActionError> {
+        self.allow(Capability::ManageKeys).await?;
         let name = parse_key_name(name).map_err(OwnerActionError::Refused)?;
         if scopes.is_empty() {
             return Err(OwnerActionError::Refused("give at least one scope".into()));
@@ -246,6 +248,7 @@ impl OwnerActions {
 
     /// Every key, without the keys.
     pub async fn api_keys(&self) -> Result<Vec<ApiKeySummary>, OwnerActionError> {
+        self.allow(Capability::ManageKeys).await?;
         Ok(self
             .waitlists
             .store
@@ -263,6 +266,7 @@ impl OwnerActions {
 
     /// Revokes a key at once: its next request is refused. Audited.
     pub async fn revoke_api_key(&self, actor: &Actor, name: &str) -> Result<(), OwnerActionError> {
+        self.allow(Capability::ManageKeys).await?;
         if !self
             .waitlists
             .store

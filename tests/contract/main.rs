@@ -43,5 +43,6 @@ mod mail;
 mod owner;
 mod privacy;
 mod property;
+mod roles;
 mod signup;
 mod undeliverable;

@@ -37,8 +37,8 @@ async fn render(
     new_key: Option<(String, String)>,
     notice: Option<&str>,
 ) -> Result<Response, AppError> {
-    let keys: Vec<_> = state
-        .owner_actions
+    let keys: Vec<_> = owner
+        .actions(state)
         .api_keys()
         .await?
         .into_iter()
@@ -85,6 +85,11 @@ pub async fn create(
     State(state): State<AppState>,
     CsrfForm { owner, form }: CsrfForm<NewKeyForm>,
 ) -> Result<Response, AppError> {
+    // The role first: a form a role may not send is refused whatever it holds.
+    owner
+        .actions(&state)
+        .allow(crate::domain::Capability::ManageKeys)
+        .await?;
     let scopes: Vec<ApiScope> = ApiScope::ALL
         .into_iter()
         .filter(|s| form.checked.contains_key(&checkbox_name(*s)))
@@ -92,8 +97,8 @@ pub async fn create(
     if scopes.is_empty() {
         return Ok(bad_request("Choose at least one scope for the key."));
     }
-    match state
-        .owner_actions
+    match owner
+        .actions(&state)
         .create_api_key(&owner.actor(), &form.name, &scopes)
         .await
     {
@@ -111,8 +116,8 @@ pub async fn revoke(
     Path(name): Path<String>,
     CsrfForm { owner, .. }: CsrfForm<Button>,
 ) -> Result<Response, AppError> {
-    match state
-        .owner_actions
+    match owner
+        .actions(&state)
         .revoke_api_key(&owner.actor(), &name)
         .await
     {

@@ -180,6 +180,7 @@ impl From<OwnerActionError> for ApiError {
             OwnerActionError::NoSuchAnnouncement(key) => {
                 Self::NotFound(format!("There is no announcement {key:?} on this list."))
             }
+            OwnerActionError::Invite(e) => e.into(),
             OwnerActionError::Refused(reason) => Self::Conflict {
                 code: "conflict",
                 message: reason,

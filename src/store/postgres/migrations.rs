@@ -58,6 +58,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../../../migrations/postgres/0014_api_keys.sql"),
     ),
+    (
+        16,
+        include_str!("../../../migrations/postgres/0016_roles.sql"),
+    ),
 ];
 
 /// The one-key advisory lock of migrations ("quietlist" in ASCII, as a number).

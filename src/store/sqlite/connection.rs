@@ -113,6 +113,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../../../migrations/sqlite/0014_api_keys.sql"),
     ),
+    (
+        16,
+        include_str!("../../../migrations/sqlite/0016_roles.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

@@ -1,5 +1,7 @@
 //! The command line: `serve`, `export`...
 
+mod api_key;
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -140,6 +142,9 @@ pub enum Command {
     /// Manage owner accounts (the admin area is closed until one exists).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Keys for the API (/api/v1): create (printed once), list, revoke.
+    #[command(subcommand)]
+    ApiKey(api_key::ApiKeyCommand),
     /// Import people from a CSV file (columns: email, name, the list's fields; with
     /// --with-consent also consent_at, consent_source, consent_text, consent_ip).
     Import {
@@ -438,6 +443,10 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_LIMIT_LOGIN", default_value = "")]
     pub limit_login: String,
 
+    /// Requests per API key [default: burst=60,rate=10/s].
+    #[arg(long, env = "QUIETLIST_LIMIT_API", default_value = "")]
+    pub limit_api: String,
+
     /// A signup form posted sooner than this many seconds after it was served is
     /// answered as usual and dropped (0 turns the check off; 0 to 60).
     #[arg(long, env = "QUIETLIST_FORM_MIN_SECONDS", default_value_t = 2,
@@ -575,6 +584,9 @@ impl ServeArgs {
                 &self.limit_login,
             ),
         ];
+        config.limits.api =
+            crate::abuse::limits::parse_api_rate(config.limits.api, &self.limit_api)
+                .map_err(|problem| anyhow::anyhow!("QUIETLIST_LIMIT_API: {problem}"))?;
         for (entry, name, setting) in settings {
             let budget = config.limits.budget_mut(entry);
             *budget = budget
@@ -707,6 +719,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             export(&cli, list, output.as_deref(), format).await
         }
         Command::Admin(command) => admin(&cli, command).await,
+        Command::ApiKey(command) => {
+            api_key::run(&owner_actions(&cli).await?, &cli_actor(), command).await
+        }
         Command::Import {
             list,
             file,

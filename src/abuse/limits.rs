@@ -121,6 +121,30 @@ fn per_second(value: &str) -> Result<f64, String> {
     Ok(f64::from(n) / seconds)
 }
 
+/// Per API key: 60 at once, then 10 a second (a sync job pages through 500 people a
+/// request, 5,000 a second).
+pub const DEFAULT_API_RATE: Rate = Rate {
+    burst: 60,
+    per_second: 10.0,
+};
+
+/// Applies a `QUIETLIST_LIMIT_API` setting (`burst=N,rate=N/s|min|hour`) to `rate`.
+pub fn parse_api_rate(rate: Rate, setting: &str) -> Result<Rate, String> {
+    let budget = Budget {
+        network: rate,
+        wide: 1,
+        global: rate,
+    };
+    for part in setting.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if !(part.starts_with("burst") || part.starts_with("rate")) {
+            return Err(format!(
+                "{part:?}: an API key's limit takes burst and rate only"
+            ));
+        }
+    }
+    Ok(budget.parse_over(setting)?.network)
+}
+
 /// Every entry point's budget.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
@@ -128,6 +152,8 @@ pub struct Limits {
     pub manage: Budget,
     pub link: Budget,
     pub login: Budget,
+    /// Requests per API key (a token bucket per key, on each node).
+    pub api: Rate,
     /// Networks the signup table remembers at once (fixed memory: 48 bytes each); the
     /// other doors get a quarter of it, the wider networks a quarter of that.
     pub table_capacity: usize,
@@ -140,6 +166,7 @@ impl Default for Limits {
             manage: Budget::default_for(EntryPoint::Manage),
             link: Budget::default_for(EntryPoint::Link),
             login: Budget::default_for(EntryPoint::Login),
+            api: DEFAULT_API_RATE,
             table_capacity: 65_536,
         }
     }

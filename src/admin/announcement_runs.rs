@@ -82,7 +82,7 @@ impl OwnerActions {
         self.runs.rate
     }
 
-    fn known_list(&self, list: &str) -> Result<(), OwnerActionError> {
+    pub(super) fn known_list(&self, list: &str) -> Result<(), OwnerActionError> {
         match self.waitlists.site.load().site.waitlist(list) {
             Some(_) => Ok(()),
             None => Err(OwnerActionError::NoSuchList(list.to_owned())),

@@ -4,6 +4,8 @@
 mod actions;
 pub mod announce;
 pub mod announcement_runs;
+pub mod api;
+pub mod api_keys;
 pub mod backup;
 pub mod cohorts;
 pub mod dashboard;

@@ -82,12 +82,24 @@ impl OwnerActions {
         after: Option<i64>,
     ) -> Result<PeoplePage, OwnerActionError> {
         self.allow(Capability::SeePeople).await?;
+        self.people_page_of(list, status, after, PEOPLE_PER_PAGE)
+            .await
+    }
+
+    /// One page of `limit` people (see [`Self::people_page`]).
+    pub(super) async fn people_page_of(
+        &self,
+        list: &str,
+        status: Option<Status>,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<PeoplePage, OwnerActionError> {
         let rows = self
             .waitlists
             .store
-            .people_page(list, status, after, PEOPLE_PER_PAGE)
+            .people_page(list, status, after, limit)
             .await?;
-        let next = (rows.len() as u32 == PEOPLE_PER_PAGE)
+        let next = (rows.len() as u32 == limit)
             .then(|| rows.last().map(|r| r.id))
             .flatten();
         let vault = &self.waitlists.vault;

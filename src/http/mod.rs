@@ -1,6 +1,7 @@
 //! HTTP: the router, shared state, extractors, error pages and middleware.
 
 mod admin;
+pub mod api;
 pub mod client_ip;
 mod confirm;
 mod cors;
@@ -151,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/waitlists/{list}/join/{code}", get(signup::join_page))
         .merge(admin::routes())
+        .merge(api::routes())
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -38,6 +38,8 @@ struct Gate {
 /// The limits of every entry point, with their fixed-size tables.
 pub struct RateLimiter {
     gates: [Gate; 4],
+    /// A bucket per API key.
+    api_keys: BucketTable,
 }
 
 impl RateLimiter {
@@ -58,7 +60,13 @@ impl RateLimiter {
         };
         Self {
             gates: EntryPoint::ALL.map(gate),
+            api_keys: BucketTable::new(limits.api, 4_096),
         }
+    }
+
+    /// Takes one request from the API key `key_id`'s bucket; `Err` says how long to wait.
+    pub fn check_api_key(&self, key_id: i64, now: Instant) -> Result<(), Duration> {
+        self.api_keys.take(key_id as u128, now)
     }
 
     fn gate(&self, entry: EntryPoint) -> &Gate {

@@ -21,6 +21,8 @@ pub enum Actor {
     Subscriber { subscriber_id: i64 },
     /// quietlist itself (a site folder published again...).
     System,
+    /// A program holding one of the owner's API keys, by the key's name.
+    ApiKey { name: String },
 }
 
 impl fmt::Display for Actor {
@@ -30,6 +32,7 @@ impl fmt::Display for Actor {
             Self::CommandLine { user } => write!(f, "cli:{user}"),
             Self::Subscriber { subscriber_id } => write!(f, "subscriber:{subscriber_id}"),
             Self::System => f.write_str("system"),
+            Self::ApiKey { name } => write!(f, "api-key:{name}"),
         }
     }
 }
@@ -140,6 +143,27 @@ pub enum AuditEvent {
     },
     OwnerAccountRemoved {
         owner_id: i64,
+    },
+    /// An API key was made (the key itself is never recorded).
+    ApiKeyCreated {
+        name: String,
+        /// Comma-separated.
+        scopes: String,
+    },
+    ApiKeyRevoked {
+        name: String,
+    },
+    /// People of a list were read through the API (addresses included).
+    PeopleListed {
+        list: String,
+        rows: u64,
+    },
+    /// A person was added through the API: pending with a confirmation mail, or confirmed
+    /// on the consent proof the caller gave.
+    PersonAdded {
+        list: String,
+        subscriber_id: i64,
+        with_consent_proof: bool,
     },
     /// An admin account's role changed (`from` is `None` for a new account).
     RoleChanged {
@@ -353,6 +377,38 @@ impl AuditEvent {
                 format!("admin:{owner_id}"),
                 1,
                 "password set; the account's sessions ended".to_owned(),
+            ),
+            Self::ApiKeyCreated { name, scopes } => (
+                "api-key",
+                format!("api-key:{name}"),
+                0,
+                format!("API key created with scopes {scopes}"),
+            ),
+            Self::ApiKeyRevoked { name } => (
+                "api-key",
+                format!("api-key:{name}"),
+                0,
+                "API key revoked".to_owned(),
+            ),
+            Self::PeopleListed { list, rows } => (
+                "view",
+                list_subject(&list),
+                clamp(rows),
+                format!("{rows} people read through the API"),
+            ),
+            Self::PersonAdded {
+                list,
+                subscriber_id,
+                with_consent_proof,
+            } => (
+                "add",
+                subscriber(subscriber_id),
+                1,
+                if with_consent_proof {
+                    format!("added to {list} as confirmed, on the consent proof the caller gave")
+                } else {
+                    format!("added to {list}: pending, confirmation mail per the signup rules")
+                },
             ),
             Self::RoleChanged { owner_id, from, to } => (
                 "account",

@@ -16,6 +16,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/admin/announcements.html"),
     ),
     (
+        "admin/api_keys.html",
+        include_str!("../../templates/admin/api_keys.html"),
+    ),
+    (
         "admin/dashboard.html",
         include_str!("../../templates/admin/dashboard.html"),
     ),

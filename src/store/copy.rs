@@ -409,6 +409,20 @@ pub static TABLES: &[Table] = &[
         &["id"],
         None,
     ),
+    plain(
+        "api_keys",
+        &[
+            int("id"),
+            text("name"),
+            text("lookup"),
+            bytes("key_hash"),
+            text("scopes"),
+            int("created_at"),
+            int("last_used_at"),
+        ],
+        &["id"],
+        Some("id"),
+    ),
 ];
 
 /// Tables a backend keeps for itself (migration bookkeeping), neither copied nor counted

@@ -4,6 +4,7 @@
 //! hashes, millisecond timestamps): encryption and rendering happen in the callers, so
 //! a backend never sees an address in clear.
 
+mod api_keys;
 pub mod copy;
 mod open;
 pub mod postgres;
@@ -18,6 +19,7 @@ use async_trait::async_trait;
 
 use crate::domain::Status;
 
+pub use api_keys::*;
 pub use runs::*;
 pub use types::*;
 pub use webhooks::*;
@@ -189,6 +191,19 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<LoginAttempt>;
     /// A sign-in succeeded: its attempt no longer counts against anyone.
     async fn forgive_login_attempt(&self, attempt_ids: Vec<i64>) -> StoreResult<()>;
+
+    // --- API keys ---------------------------------------------------------------------
+
+    /// Records a new key; false when a key already has that name.
+    async fn api_key_create(&self, key: NewApiKey) -> StoreResult<bool>;
+    /// Every key, by name.
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRow>>;
+    /// Forgets a key for good; false when there is none by that name.
+    async fn api_key_revoke(&self, name: String) -> StoreResult<bool>;
+    /// The key whose lookup prefix this is.
+    async fn api_key_by_lookup(&self, lookup: String) -> StoreResult<Option<ApiKeyRow>>;
+    /// Marks a key used at `now`.
+    async fn api_key_used(&self, id: i64, now: Millis) -> StoreResult<()>;
 
     /// One page of a list's people, newest first, below `after_id` (keyset pagination).
     async fn people_page(

@@ -11,6 +11,7 @@ mod pg;
 mod abuse;
 mod announce;
 mod announce_web;
+mod api_v1;
 mod architecture;
 mod authoring;
 mod bad_input;

@@ -265,6 +265,27 @@ fn expectations(person: &str) -> Vec<Row> {
             Refused,
             Refused,
         ),
+        row(
+            "GET",
+            "/admin/api-keys",
+            "/admin/api-keys",
+            Refused,
+            Refused,
+        ),
+        row(
+            "POST",
+            "/admin/api-keys",
+            "/admin/api-keys",
+            Refused,
+            Refused,
+        ),
+        row(
+            "POST",
+            "/admin/api-keys/{name}/revoke",
+            "/admin/api-keys/crm/revoke",
+            Refused,
+            Refused,
+        ),
         // Last: it ends the session the walk uses.
         row("POST", "/admin/logout", "/admin/logout", Allowed, Allowed),
     ]

@@ -34,6 +34,7 @@ macro_rules! contract {
 mod pg;
 
 mod announce;
+mod api_keys;
 mod backends;
 mod cohorts;
 mod fixtures;

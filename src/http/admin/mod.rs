@@ -4,6 +4,7 @@
 
 mod announce;
 mod announcements;
+mod api_keys;
 mod chart;
 mod dashboard;
 mod export;
@@ -56,6 +57,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/lists/{list}/invite", post(people::invite))
         .route("/admin/lists/{list}/cohorts", post(people::create_cohort))
+        .route(
+            "/admin/api-keys",
+            get(api_keys::list).post(api_keys::create),
+        )
+        .route("/admin/api-keys/{name}/revoke", post(api_keys::revoke))
         .route("/admin/people/{id}", get(people::person))
         .route("/admin/people/{id}/{action}", post(people::act))
         .merge(webhooks::routes())

@@ -17,6 +17,7 @@
 
 mod announce;
 mod announce_runs;
+mod api_keys;
 mod cohorts;
 mod connection;
 pub mod copy;
@@ -370,6 +371,29 @@ impl Store for PostgresStore {
 
     async fn forgive_login_attempt(&self, attempt_ids: Vec<i64>) -> StoreResult<()> {
         in_transaction!(self, |tx| owner::forgive_login_attempt(&tx, &attempt_ids))
+    }
+
+    async fn api_key_create(&self, key: crate::store::NewApiKey) -> StoreResult<bool> {
+        in_transaction!(self, |tx| api_keys::create(&tx, &key))
+    }
+
+    async fn api_keys(&self) -> StoreResult<Vec<crate::store::ApiKeyRow>> {
+        in_transaction!(self, |tx| api_keys::list(&tx))
+    }
+
+    async fn api_key_revoke(&self, name: String) -> StoreResult<bool> {
+        in_transaction!(self, |tx| api_keys::revoke(&tx, &name))
+    }
+
+    async fn api_key_by_lookup(
+        &self,
+        lookup: String,
+    ) -> StoreResult<Option<crate::store::ApiKeyRow>> {
+        in_transaction!(self, |tx| api_keys::by_lookup(&tx, &lookup))
+    }
+
+    async fn api_key_used(&self, id: i64, now: Millis) -> StoreResult<()> {
+        in_transaction!(self, |tx| api_keys::used(&tx, id, now))
     }
 
     async fn people_page(

@@ -3,6 +3,7 @@
 
 mod announce;
 mod announce_runs;
+mod api_keys;
 pub mod backup;
 mod cohorts;
 mod connection;
@@ -358,6 +359,31 @@ impl Store for SqliteStore {
         self.writer
             .write(move |c| owner::forgive_login_attempt(c, &attempt_ids))
             .await
+    }
+
+    async fn api_key_create(&self, key: crate::store::NewApiKey) -> StoreResult<bool> {
+        self.writer.write(move |c| api_keys::create(c, &key)).await
+    }
+
+    async fn api_keys(&self) -> StoreResult<Vec<crate::store::ApiKeyRow>> {
+        self.readers.read(api_keys::all).await
+    }
+
+    async fn api_key_revoke(&self, name: String) -> StoreResult<bool> {
+        self.writer.write(move |c| api_keys::revoke(c, &name)).await
+    }
+
+    async fn api_key_by_lookup(
+        &self,
+        lookup: String,
+    ) -> StoreResult<Option<crate::store::ApiKeyRow>> {
+        self.readers
+            .read(move |c| api_keys::by_lookup(c, &lookup))
+            .await
+    }
+
+    async fn api_key_used(&self, id: i64, now: Millis) -> StoreResult<()> {
+        self.writer.write(move |c| api_keys::used(c, id, now)).await
     }
 
     async fn people_page(

@@ -30,6 +30,7 @@ mod owner;
 mod pages;
 mod postgres;
 mod promise;
+mod reading;
 mod signup;
 mod timing;
 mod undeliverable;

@@ -55,6 +55,9 @@ pub(super) fn link(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
             continue;
         }
         match event {
+            Event::Text(text) if list.span.contains(&index) && in_link == 0 => {
+                link_dois(&text, &mut out);
+            }
             Event::Text(text)
                 if in_code == 0
                     && in_link == 0
@@ -165,6 +168,33 @@ fn link_text<'a>(
     }
 }
 
+/// Writes a reference's text with its `doi:10.x/y` made a link to the DOI resolver.
+fn link_dois<'a>(text: &str, out: &mut Vec<Event<'a>>) {
+    let mut rest = text;
+    while let Some(at) = rest.to_ascii_lowercase().find("doi:") {
+        let after = &rest[at + 4..];
+        let word = after.split_whitespace().next().unwrap_or("");
+        let doi = word.trim_end_matches(['.', ',', ';']);
+        if !(doi.starts_with("10.") && doi.contains('/')) || !after.starts_with(doi) {
+            out.push(Event::Text(CowStr::from(rest[..at + 4].to_owned())));
+            rest = after;
+            continue;
+        }
+        if at > 0 {
+            out.push(Event::Text(CowStr::from(rest[..at].to_owned())));
+        }
+        out.push(Event::InlineHtml(CowStr::from(format!(
+            "<a href=\"https://doi.org/{href}\">{label}</a>",
+            href = escape_html(doi),
+            label = escape_html(&rest[at..at + 4 + doi.len()]),
+        ))));
+        rest = &after[doi.len()..];
+    }
+    if !rest.is_empty() {
+        out.push(Event::Text(CowStr::from(rest.to_owned())));
+    }
+}
+
 /// `4`, `4, 7`, `4–6` (the numbers written, not the ones between).
 fn citation_numbers(inside: &str) -> Option<Vec<u32>> {
     let mut found = Vec::new();
@@ -211,7 +241,7 @@ mod tests {
     const REPORT: &str = "Intro [1]. Again [1] and [2, 3]. Not one: [9] or [see] or `[1]`.\n\n\
         | Study | Finding |\n|---|---|\n| Li [2] | yes |\n\n\
         ## References\n\n\
-        1. First. doi:10.1/a\n2. Second.\n3. Third, never cited alone.\n4. Never cited.\n";
+        1. First. doi:10.1/a\n2. Second. doi:10.2/b. PMCID: 1\n3. Third, never cited alone.\n4. Never cited.\n";
 
     #[test]
     fn citations_link_to_the_reference_and_the_reference_links_back() {
@@ -236,10 +266,17 @@ mod tests {
         assert!(html.contains("<code>[1]</code>"), "{html}");
         assert!(
             html.contains(
-                "<li id=\"ref-1\">First. doi:10.1/a <a class=\"backref\" href=\"#cite-1\" \
+                "<li id=\"ref-1\">First. <a href=\"https://doi.org/10.1/a\">doi:10.1/a</a> <a class=\"backref\" href=\"#cite-1\" \
                  aria-label=\"Back to the first citation of reference 1\">↩\u{fe0e}</a></li>"
             ),
             "{html}"
+        );
+        assert!(
+            html.contains(
+                "<li id=\"ref-2\">Second. <a href=\"https://doi.org/10.2/b\">doi:10.2/b</a>. \
+                 PMCID: 1 <a class=\"backref\""
+            ),
+            "a DOI in the middle of the text: {html}"
         );
         assert!(
             html.contains("<li id=\"ref-4\">Never cited.</li>"),

@@ -25,6 +25,10 @@ use crate::waitlist::export::timestamp;
 use crate::waitlist::import::ImportOptions;
 use crate::waitlist::{Invited, IpRecording};
 
+mod check;
+mod new;
+mod preview;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "quietlist",
@@ -167,6 +171,28 @@ pub enum Command {
     /// The database itself: copy it into another one (SQLite to PostgreSQL and back).
     #[command(subcommand)]
     Db(DbCommand),
+    /// Write a new page's skeleton into the site folder (--site-dir): reports/SLUG.md or
+    /// courses/SLUG.md, as a draft. Never overwrites a file.
+    New {
+        kind: new::NewKind,
+        /// The page's address: lowercase letters, digits and hyphens.
+        slug: String,
+    },
+    /// Check the site folder (--site-dir; without it the built-in demo site): print every
+    /// problem as FILE:LINE: message; exit 1 if there is any error.
+    Check,
+    /// Print the secret address at which a draft can be read, e.g. `preview /reports/SLUG`.
+    Preview {
+        /// The page's path: /reports/SLUG or /courses/SLUG.
+        path: String,
+        /// The public origin the address starts with (as `serve --base-url`).
+        #[arg(
+            long,
+            env = "QUIETLIST_BASE_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        base_url: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -631,6 +657,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { json } => audit(&cli, *json).await,
         Command::Announce(args) => announce(&cli, args).await,
         Command::Announcements(args) => announcements(&cli, args).await,
+        Command::New { kind, slug } => {
+            let path = new::new_page(cli.common.site_dir.as_deref(), *kind, slug)?;
+            println!(
+                "wrote {} (a draft; `quietlist check` reads it)",
+                path.display()
+            );
+            Ok(())
+        }
+        Command::Check => check::check_site(cli.common.site_dir.as_deref(), &mut std::io::stdout()),
+        Command::Preview { path, base_url } => {
+            preview::print_url(&cli.config(None)?, path, base_url).await
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod error;
 mod headers;
 mod invites;
 mod pages;
+mod preview;
 pub mod privacy;
 pub mod rate_limit;
 pub mod server;
@@ -42,6 +43,8 @@ pub struct AppContext {
     pub waitlists: Waitlists,
     /// The base URL is https: send HSTS, use `__Host-` cookies.
     pub https: bool,
+    /// Whether the site folder's last edit broke the site (the dev error page).
+    pub site_status: Arc<crate::publish::reload::SiteStatus>,
     /// Believe `X-Forwarded-For` (quietlist runs behind a reverse proxy).
     pub trust_proxy: bool,
     /// Per-network limits and per-node ceilings on the costly POSTs; `None` when rate
@@ -101,6 +104,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/feed.xml",
             get(pages::static_file).fallback(pages::method_not_allowed),
+        )
+        .route(
+            "/preview/{token}/{*path}",
+            get(preview::draft).fallback(pages::method_not_allowed),
         )
         .route("/healthz", get(pages::health))
         .route("/readyz", get(pages::ready));

@@ -166,6 +166,9 @@ pub struct Waitlist {
 pub struct Site {
     pub settings: SiteSettings,
     pub pages: Vec<Page>,
+    /// Pages with `draft = true`: never at their public address, in the sitemap, the
+    /// feed or the home page; shown only at their preview address.
+    pub drafts: Vec<Page>,
     pub waitlists: BTreeMap<String, Waitlist>,
     /// Template overrides from the site folder: name -> source.
     pub templates: BTreeMap<String, String>,
@@ -286,6 +289,14 @@ impl Waitlist {
 
 impl Site {
     pub fn load(source: &SiteFiles) -> anyhow::Result<Self> {
+        // Every problem at once, each at its line (`quietlist check` prints the same).
+        let problems = super::check::check(&source.files);
+        if problems.iter().any(super::check::Problem::is_error) {
+            return Err(super::check::SiteProblems { problems }.into());
+        }
+        for warning in &problems {
+            tracing::warn!(problem = %warning, "the site folder has a warning");
+        }
         let settings_bytes = source
             .files
             .get(Path::new("site.toml"))
@@ -332,6 +343,9 @@ impl Site {
                 _ => {}
             }
         }
+        let (drafts, mut pages): (Vec<Page>, Vec<Page>) = pages
+            .into_iter()
+            .partition(|p| p.front.draft && !p.front.gone);
         pages.retain(|p| !p.front.draft);
         let gone = gone_paths(&settings, &mut pages)?;
         pages.sort_by(|a, b| {
@@ -376,6 +390,7 @@ impl Site {
         Ok(Self {
             settings,
             pages,
+            drafts,
             waitlists,
             templates,
             static_files,

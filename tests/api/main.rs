@@ -12,6 +12,7 @@ mod abuse;
 mod announce;
 mod announce_web;
 mod architecture;
+mod authoring;
 mod bad_input;
 mod confirm;
 mod db_copy;

@@ -175,7 +175,8 @@ fn link_dois<'a>(text: &str, out: &mut Vec<Event<'a>>) {
         let after = &rest[at + 4..];
         let word = after.split_whitespace().next().unwrap_or("");
         let doi = word.trim_end_matches(['.', ',', ';']);
-        if !(doi.starts_with("10.") && doi.contains('/')) || !after.starts_with(doi) {
+        let is_doi = doi.starts_with("10.") && doi.contains('/') && after.starts_with(doi);
+        if !is_doi {
             out.push(Event::Text(CowStr::from(rest[..at + 4].to_owned())));
             rest = after;
             continue;

@@ -653,23 +653,47 @@ course = "c"
     }
 
     #[test]
-    fn an_image_without_alt_is_a_page_problem_naming_file_and_line() {
+    fn an_image_without_alt_is_a_problem_naming_file_and_line() {
         let error = Site::load(&files(&[
             ("site.toml", SETTINGS),
             ("courses/c.md", "+++\ntitle = \"C\"\n+++\nhi"),
+            ("static/chart.png", "whatever"),
             (
                 "reports/r.md",
                 "+++\ntitle = \"R\"\n+++\nIntro.\n\n![](/static/chart.png)\n",
             ),
         ]))
         .unwrap_err();
+        let problems = error
+            .downcast_ref::<super::super::check::SiteProblems>()
+            .expect("the problems, typed");
+        assert!(
+            problems.problems.iter().any(|p| p.file == "reports/r.md"
+                && p.line == Some(6)
+                && p.message.contains("has no alt text")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_image_file_that_is_no_image_is_a_page_problem_naming_file_and_line() {
+        // The checks see that the file exists; only the build reads its size.
+        let error = Site::load(&files(&[
+            ("site.toml", SETTINGS),
+            ("courses/c.md", "+++\ntitle = \"C\"\n+++\nhi"),
+            ("static/chart.png", "not an image"),
+            (
+                "reports/r.md",
+                "+++\ntitle = \"R\"\n+++\nIntro.\n\n![A chart](/static/chart.png)\n",
+            ),
+        ]))
+        .unwrap_err();
         let problem = error
             .downcast_ref::<PageProblem>()
             .expect("a typed problem");
-        assert_eq!(problem.file, "reports/r.md");
-        assert_eq!(problem.line, 6, "{error}");
+        assert_eq!((problem.file.as_str(), problem.line), ("reports/r.md", 6));
         assert!(
-            matches!(problem.problem, MarkdownError::ImageWithoutAlt { .. }),
+            matches!(problem.problem, MarkdownError::ImageUnreadable { .. }),
             "{error}"
         );
         assert!(

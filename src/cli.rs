@@ -14,7 +14,7 @@ use crate::admin::{
     AnnouncementAudience, InviteRound, OwnerActions, RunAction, RunProgress, RunState, TestCopy,
 };
 use crate::config::{Config, DkimSettings, parse_base_url};
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, Role};
 use crate::mail::{SendRate, Transport};
 use crate::privacy::audit::{Actor, ExportTarget};
 use crate::publish::announcement::Announcement;
@@ -302,12 +302,23 @@ pub enum DkimAlgorithmArg {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Create an owner (or set their password).
+    /// Create an admin account (or set its password).
     Add {
         email: String,
         /// Read the password from standard input (one line).
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// owner (everything), editor (announcements and invitations; no export, import,
+        /// erasure or accounts) or viewer (the dashboard's figures only, no addresses)
+        /// [default: owner for a new account; an existing one keeps its role].
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+    },
+    /// Change an account's role (owner, editor or viewer); takes effect at once.
+    Role {
+        email: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
     },
     /// Change an owner's password (their sessions end).
     Passwd {
@@ -719,7 +730,7 @@ async fn db_copy(cli: &Cli, to: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `quietlist admin add/passwd/remove/list`.
+/// `quietlist admin add/passwd/role/remove/list`.
 async fn admin(cli: &Cli, command: &AdminCommand) -> anyhow::Result<()> {
     let config = cli.config(None)?;
     let owners = Core::open(&config).await?.owners(&config)?;
@@ -732,16 +743,22 @@ async fn admin(cli: &Cli, command: &AdminCommand) -> anyhow::Result<()> {
     };
     let actor = cli_actor();
     match command {
-        AdminCommand::Add { email, .. } => {
+        AdminCommand::Add { email, role, .. } => {
             let created = owners
-                .add_or_update(&actor, email, &read_password()?)
+                .add_or_update(&actor, email, &read_password()?, *role)
                 .await?;
-            let what = if created {
-                "created owner"
+            if created {
+                println!("created {} {email}", role.unwrap_or_default());
             } else {
-                "set the password of"
-            };
-            println!("{what} {email}");
+                println!("set the password of {email}");
+                if let Some(role) = role {
+                    println!("{email} is now {role}");
+                }
+            }
+        }
+        AdminCommand::Role { email, role } => {
+            owners.set_role(&actor, email, *role).await?;
+            println!("{email} is now {role}");
         }
         AdminCommand::Passwd { email, .. } => {
             owners
@@ -756,9 +773,10 @@ async fn admin(cli: &Cli, command: &AdminCommand) -> anyhow::Result<()> {
         AdminCommand::List => {
             for owner in owners.list().await? {
                 println!(
-                    "{}\t{}\tsince {}",
+                    "{}\t{}\t{}\tsince {}",
                     owner.id,
                     owner.email.as_str(),
+                    owner.role,
                     timestamp(owner.created_at)
                 );
             }
@@ -1121,4 +1139,9 @@ fn dkim_keygen(
         path.display(),
     );
     Ok(())
+}
+
+/// `--role`: owner, editor or viewer.
+fn parse_role(input: &str) -> Result<Role, String> {
+    Role::parse(input).map_err(|e| e.to_string())
 }

@@ -63,11 +63,21 @@ impl From<OwnerActionError> for AppError {
             OwnerActionError::NoSuchList(_)
             | OwnerActionError::NoSuchPerson
             | OwnerActionError::NoSuchAnnouncement(_) => Self::NotFound,
+            e @ OwnerActionError::NotAllowed { .. } => Self::Page {
+                status: StatusCode::FORBIDDEN,
+                heading: "Not allowed",
+                lines: vec![
+                    format!("{e}."),
+                    "An owner of this site can change your role.".to_owned(),
+                ],
+            },
             OwnerActionError::Refused(reason) => Self::Page {
                 status: StatusCode::CONFLICT,
                 heading: "That cannot be done",
                 lines: vec![reason],
             },
+            OwnerActionError::Invite(e) => e.into(),
+            OwnerActionError::Import(e) => e.into(),
             OwnerActionError::Store(e) => e.into(),
             OwnerActionError::Internal(e) => e.into(),
             OwnerActionError::MailNotSent(_) => anyhow::Error::new(e).into(),

@@ -3,6 +3,8 @@
 mod admin;
 pub mod client_ip;
 mod confirm;
+mod cors;
+mod embed;
 pub mod error;
 mod headers;
 mod invites;
@@ -85,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/courses/{slug}", page())
         .route("/waitlists/{list}", page())
         .route("/waitlists/{list}/check-your-inbox", page())
+        .route("/waitlists/{list}/embed", get(embed::form))
         .route(
             "/static/{file}",
             get(pages::static_file).fallback(pages::method_not_allowed),
@@ -151,6 +154,11 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             rate_limit::limit,
+        ))
+        // Outside the limits, so that a 429 can be read by the page that sent the signup.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            cors::on_signups,
         ))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(

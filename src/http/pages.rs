@@ -191,6 +191,19 @@ pub(super) fn secure(mut response: Response, state: &AppState) -> Response {
     response
 }
 
+/// The 404 page for a handler outside the middleware (the embedded form of a list that
+/// is not there).
+pub fn not_found_page(state: &AppState) -> Response {
+    secure(
+        serve_error(
+            state.site.load().not_found_page(),
+            StatusCode::NOT_FOUND,
+            &HeaderMap::new(),
+        ),
+        state,
+    )
+}
+
 /// Any address no route takes: 410 for a removed page, else the 404 page (HTML; the
 /// JSON API answers its own 404s).
 pub async fn not_found(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {

@@ -10,6 +10,7 @@ pub mod compressed;
 mod demo;
 pub mod discovery;
 pub mod markdown;
+pub mod origins;
 pub mod references;
 pub mod reload;
 pub mod share;

@@ -31,6 +31,11 @@ pub struct SiteSettings {
     /// Addresses of pages taken down on purpose: they answer 410 Gone, not 404.
     #[serde(default)]
     pub gone: Vec<GonePage>,
+    /// Other sites that may frame the waitlist form (`/waitlists/{list}/embed`) and send
+    /// JSON signups from their pages: origins such as `"https://example.com"`. Checked
+    /// and put in the form browsers send when the site loads.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 /// A removed page, under `[[gone]]`: `path = "/reports/old-slug"`.
@@ -348,6 +353,9 @@ impl Site {
             .partition(|p| p.front.draft && !p.front.gone);
         pages.retain(|p| !p.front.draft);
         let gone = gone_paths(&settings, &mut pages)?;
+        let mut settings = settings;
+        settings.allowed_origins =
+            super::origins::parse_allowed_origins(&settings.allowed_origins)?;
         pages.sort_by(|a, b| {
             a.front
                 .weight

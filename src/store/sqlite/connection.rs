@@ -109,6 +109,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         12,
         include_str!("../../../migrations/sqlite/0012_undeliverable.sql"),
     ),
+    (
+        16,
+        include_str!("../../../migrations/sqlite/0016_roles.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

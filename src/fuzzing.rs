@@ -257,6 +257,8 @@ const TAGS: &[&str] = &[
     "ol",
     "p",
     "pre",
+    "section",
+    "span",
     "strong",
     "sup",
     "table",
@@ -268,7 +270,20 @@ const TAGS: &[&str] = &[
     "ul",
 ];
 const ATTRIBUTES: &[&str] = &[
-    "alt", "class", "href", "id", "src", "start", "style", "title",
+    "alt",
+    "aria-hidden",
+    "aria-label",
+    "class",
+    "decoding",
+    "height",
+    "href",
+    "id",
+    "loading",
+    "src",
+    "start",
+    "style",
+    "title",
+    "width",
 ];
 
 /// A Markdown page body: rendered HTML has only the tags and attributes Markdown makes,

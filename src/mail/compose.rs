@@ -11,6 +11,7 @@ use lettre::message::{Mailbox, MultiPart};
 use serde_json::json;
 
 use super::dkim::Signer;
+use super::wrap::{TEXT_WIDTH, join_paragraph_lines, wrap_text};
 use crate::config::DkimSettings;
 use crate::domain::TokenPurpose;
 use crate::privacy::Vault;
@@ -76,12 +77,12 @@ pub fn unsubscribe_url(settings: &MailSettings, vault: &Vault, subscriber_id: i6
     format!("{}/unsubscribe/{}", settings.base_url, token.as_str())
 }
 
-/// What the announcement templates are given: the owner's text, as text and as the
-/// site renderer's HTML (marked safe: raw HTML in it was already escaped), and the
-/// person's manage link.
+/// What the announcement templates are given: the owner's text, as text (its
+/// paragraphs on one line each, for the text part's wrapping) and as the site renderer's
+/// HTML (marked safe: raw HTML in it was already escaped), and the person's manage link.
 fn announcement_context(parts: &AnnouncementParts, manage_url: &str) -> serde_json::Value {
     json!({
-        "body_text": parts.text,
+        "body_text": join_paragraph_lines(&parts.text),
         "body_html": parts.html,
         "manage_url": manage_url,
     })
@@ -295,7 +296,11 @@ pub fn render(
     context.insert("unsubscribe_url".into(), json!(unsubscribe));
     context.insert("mail_cap".into(), json!(settings.cap));
     let context = serde_json::Value::Object(context);
-    let text = published.render(&format!("{template}.txt"), context.clone())?;
+    // Templates write each paragraph on one line; mail readers want 72 columns.
+    let text = wrap_text(
+        &published.render(&format!("{template}.txt"), context.clone())?,
+        TEXT_WIDTH,
+    );
     let html = published.render(&format!("{template}.html"), context)?;
 
     let list_id = format!(

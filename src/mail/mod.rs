@@ -9,6 +9,7 @@ pub mod rules;
 pub mod smtp;
 pub mod transport;
 pub mod worker;
+pub mod wrap;
 
 pub use compose::MailSettings;
 pub use dispatcher::AnnouncementDispatcher;

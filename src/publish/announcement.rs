@@ -103,7 +103,10 @@ impl AnnouncementError {
                 AnnouncementField::NameFallback,
                 format!("At most {MAX_NAME_FALLBACK_CHARS} characters, on one line."),
             ),
-            Self::Markdown(e) => (AnnouncementField::Body, format!("The text: {e}.")),
+            Self::Markdown(e) => (
+                AnnouncementField::Body,
+                format!("The text, line {}: {e}.", e.line()),
+            ),
         };
         Some(field)
     }

@@ -195,9 +195,13 @@ fn check_body(
     let file = page.source.file.as_str();
     let line_of = |offset: usize| page.body_offset + line_at(page.body, offset);
     match markdown::render(page.body) {
-        // Images are checked below, each at its line.
-        Ok(_) | Err(MarkdownError::ForeignImage(_)) => {}
-        Err(e) => problems.push(Problem::error(file, None, e.to_string())),
+        // Images on other origins are checked below, each at its line.
+        Ok(_) | Err(MarkdownError::ForeignImage { .. }) => {}
+        Err(e) => problems.push(Problem::error(
+            file,
+            Some(page.body_offset + e.line()),
+            e.to_string(),
+        )),
     }
     let parser = Parser::new_ext(page.body, options()).into_offset_iter();
     for (event, range) in parser {

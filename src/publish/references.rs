@@ -25,6 +25,12 @@ impl Reference {
 
 const HEADINGS: [&str; 4] = ["references", "sources", "bibliography", "works cited"];
 
+/// Whether a heading with these words starts a reference list.
+pub fn is_references_heading(text: &str) -> bool {
+    let name = text.trim().trim_end_matches(':').to_lowercase();
+    HEADINGS.contains(&name.as_str())
+}
+
 /// The entries of the first list under a references heading, in order; none when the
 /// page has no such heading.
 pub fn from_markdown(markdown: &str) -> Vec<Reference> {
@@ -51,8 +57,7 @@ pub fn from_markdown(markdown: &str) -> Vec<Reference> {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, text)) = heading.take() {
-                    let name = text.trim().trim_end_matches(':').to_lowercase();
-                    if HEADINGS.contains(&name.as_str()) {
+                    if is_references_heading(&text) {
                         section = Some(level);
                     }
                 }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::markdown::{self, TocEntry};
+use super::markdown::{self, MarkdownError, TocEntry};
 use super::references::{self, Reference};
 use crate::domain::{FieldSpec, Slug};
 
@@ -183,6 +183,18 @@ pub struct Site {
     pub gone: BTreeSet<String>,
 }
 
+/// A problem in a page's Markdown, with the file and line to fix it at. The site build
+/// returns it inside its `anyhow::Error`: `error.downcast_ref::<PageProblem>()` finds it.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {problem}")]
+pub struct PageProblem {
+    /// The page's path in the site folder (`reports/x.md`).
+    pub file: String,
+    /// The line in that file (front matter counted).
+    pub line: usize,
+    pub problem: MarkdownError,
+}
+
 /// Files of a site, by path relative to its root.
 pub struct SiteFiles {
     pub origin: String,
@@ -298,9 +310,18 @@ impl Site {
             .map_err(|e| anyhow::anyhow!("site.toml: {e}"))?;
         check_settings(&settings)?;
 
+        // Static files first: pages read their images' sizes from them.
+        let mut static_files = BTreeMap::new();
+        for (path, bytes) in &source.files {
+            let mut parts = path.iter().map(|p| p.to_string_lossy().into_owned());
+            if let (Some(folder), Some(file), None) = (parts.next(), parts.next(), parts.next())
+                && folder == "static"
+            {
+                static_files.insert(file, bytes.clone());
+            }
+        }
         let mut pages = Vec::new();
         let mut templates = BTreeMap::new();
-        let mut static_files = BTreeMap::new();
         for (path, bytes) in &source.files {
             let display = path.display().to_string();
             let mut parts = path.iter().map(|p| p.to_string_lossy().into_owned());
@@ -312,18 +333,17 @@ impl Site {
                     file,
                     &utf8(bytes, &display)?,
                     &display,
+                    &static_files,
                 )?),
                 ("courses", [file]) if file.ends_with(".md") => pages.push(load_page(
                     PageKind::Course,
                     file,
                     &utf8(bytes, &display)?,
                     &display,
+                    &static_files,
                 )?),
                 ("templates", [..]) if !rest.is_empty() => {
                     templates.insert(rest.join("/"), utf8(bytes, &display)?);
-                }
-                ("static", [file]) => {
-                    static_files.insert(file.clone(), bytes.clone());
                 }
                 _ => {}
             }
@@ -481,7 +501,13 @@ fn waitlist(settings: &SiteSettings, list: &ListSettings) -> Waitlist {
     }
 }
 
-fn load_page(kind: PageKind, file: &str, text: &str, display: &str) -> anyhow::Result<Page> {
+fn load_page(
+    kind: PageKind,
+    file: &str,
+    text: &str,
+    display: &str,
+    static_files: &BTreeMap<String, Vec<u8>>,
+) -> anyhow::Result<Page> {
     let stem = file.trim_end_matches(".md");
     let slug = Slug::parse(stem).map_err(|e| anyhow::anyhow!("{display}: the file name: {e}"))?;
     let (front, body) = split_front_matter(text).ok_or_else(|| {
@@ -495,7 +521,15 @@ fn load_page(kind: PageKind, file: &str, text: &str, display: &str) -> anyhow::R
             anyhow::bail!("{display}: front matter: `{field}` needs a date (e.g. 2026-11-20)");
         }
     }
-    let rendered = markdown::render(body).map_err(|e| anyhow::anyhow!("{display}: {e}"))?;
+    let rendered = markdown::render_page(body, static_files).map_err(|problem| {
+        // The body is the end of the file: its line 1 follows the front matter's lines.
+        let body_starts_at = text[..text.len() - body.len()].matches('\n').count();
+        PageProblem {
+            file: display.to_owned(),
+            line: body_starts_at + problem.line(),
+            problem,
+        }
+    })?;
     let date_display = front.date.as_ref().and_then(|d| d.date).map(|d| {
         const MONTHS: [&str; 12] = [
             "January",
@@ -627,18 +661,81 @@ course = "c"
     }
 
     #[test]
+    fn an_image_without_alt_is_a_problem_naming_file_and_line() {
+        let error = Site::load(&files(&[
+            ("site.toml", SETTINGS),
+            ("courses/c.md", "+++\ntitle = \"C\"\n+++\nhi"),
+            ("static/chart.png", "whatever"),
+            (
+                "reports/r.md",
+                "+++\ntitle = \"R\"\n+++\nIntro.\n\n![](/static/chart.png)\n",
+            ),
+        ]))
+        .unwrap_err();
+        let problems = error
+            .downcast_ref::<super::super::check::SiteProblems>()
+            .expect("the problems, typed");
+        assert!(
+            problems.problems.iter().any(|p| p.file == "reports/r.md"
+                && p.line == Some(6)
+                && p.message.contains("has no alt text")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_image_file_that_is_no_image_is_a_page_problem_naming_file_and_line() {
+        // The checks see that the file exists; only the build reads its size.
+        let error = Site::load(&files(&[
+            ("site.toml", SETTINGS),
+            ("courses/c.md", "+++\ntitle = \"C\"\n+++\nhi"),
+            ("static/chart.png", "not an image"),
+            (
+                "reports/r.md",
+                "+++\ntitle = \"R\"\n+++\nIntro.\n\n![A chart](/static/chart.png)\n",
+            ),
+        ]))
+        .unwrap_err();
+        let problem = error
+            .downcast_ref::<PageProblem>()
+            .expect("a typed problem");
+        assert_eq!((problem.file.as_str(), problem.line), ("reports/r.md", 6));
+        assert!(
+            matches!(problem.problem, MarkdownError::ImageUnreadable { .. }),
+            "{error}"
+        );
+        assert!(
+            error.to_string().starts_with("reports/r.md:6: image"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn a_page_date_serializes_as_iso_8601_and_a_time_alone_is_refused() {
         let page =
             "+++\ntitle = \"R\"\ndate = 2026-11-20\nupdated = 2026-11-21T08:30:00Z\n+++\nText.\n";
-        let page = load_page(PageKind::Report, "r.md", page, "reports/r.md").unwrap();
+        let page = load_page(
+            PageKind::Report,
+            "r.md",
+            page,
+            "reports/r.md",
+            &BTreeMap::new(),
+        )
+        .unwrap();
         let json = serde_json::to_value(&page).unwrap();
         assert_eq!(json["date"], "2026-11-20");
         assert_eq!(json["updated"], "2026-11-21T08:30:00Z");
 
         let timed = "+++\ntitle = \"R\"\ndate = 07:32:00\n+++\nText.\n";
-        let error = load_page(PageKind::Report, "r.md", timed, "reports/r.md")
-            .unwrap_err()
-            .to_string();
+        let error = load_page(
+            PageKind::Report,
+            "r.md",
+            timed,
+            "reports/r.md",
+            &BTreeMap::new(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             error.contains("reports/r.md") && error.contains("`date` needs a date"),
             "{error}"

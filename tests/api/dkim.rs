@@ -129,7 +129,10 @@ fn dkimpy(mail: &ReceivedMail, selector: &str, domain: &str, record: &str) -> (b
 
 /// One of every kind of mail the app sends, as the SMTP server received them:
 /// confirmation, welcome, manage link, invitation.
-async fn one_of_each_kind(app: &TestApp, email: &str) -> Vec<(&'static str, ReceivedMail)> {
+pub(crate) async fn one_of_each_kind(
+    app: &TestApp,
+    email: &str,
+) -> Vec<(&'static str, ReceivedMail)> {
     app.sign_up_and_confirm(email).await;
     let confirmation = mail_with_subject(app, email, "Confirm your place").await;
     let welcome = mail_with_subject(app, email, "You are on the waitlist").await;

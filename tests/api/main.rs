@@ -38,6 +38,7 @@ mod owner;
 mod pages;
 mod postgres;
 mod promise;
+mod reading;
 mod roles;
 mod signup;
 mod timing;

@@ -8,7 +8,7 @@ mod status;
 mod token;
 
 pub use email::{EmailAddress, EmailError};
-pub use fields::{FieldError, FieldKind, FieldOption, FieldSpec, FieldValues};
+pub use fields::{FieldError, FieldKind, FieldOption, FieldProblem, FieldSpec, FieldValues};
 pub use name::{NameError, PersonName};
 pub use slug::{Slug, SlugError};
 pub use status::Status;

@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/courses/{slug}", page())
         .route("/waitlists/{list}", page())
         .route("/waitlists/{list}/check-your-inbox", page())
+        .route("/waitlists/{list}/check-your-inbox/{language}", page())
         .route(
             "/static/{file}",
             get(pages::static_file).fallback(pages::method_not_allowed),

@@ -13,6 +13,7 @@ use crate::admin::announcement_runs::describe_progress;
 use crate::admin::{AnnouncementAudience, RunAction, RunProgress, RunState};
 use crate::http::AppState;
 use crate::http::error::AppError;
+use crate::i18n::Text;
 
 #[derive(Deserialize, Default)]
 pub struct Done {
@@ -104,10 +105,10 @@ pub async fn steer(
         other => {
             return Err(AppError::Page {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                heading: "Please check the form",
-                lines: vec![format!(
+                heading: Text::plain("Please check the form"),
+                lines: vec![Text::Plain(format!(
                     "action: {other:?} is not one of pause, resume, cancel"
-                )],
+                ))],
             });
         }
     };

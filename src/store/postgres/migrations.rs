@@ -54,6 +54,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         12,
         include_str!("../../../migrations/postgres/0012_undeliverable.sql"),
     ),
+    (
+        13,
+        include_str!("../../../migrations/postgres/0013_subscriber_language.sql"),
+    ),
 ];
 
 /// The one-key advisory lock of migrations ("quietlist" in ASCII, as a number).

@@ -109,6 +109,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         12,
         include_str!("../../../migrations/sqlite/0012_undeliverable.sql"),
     ),
+    (
+        13,
+        include_str!("../../../migrations/sqlite/0013_subscriber_language.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

@@ -14,7 +14,7 @@ use crate::admin::{
     AnnouncementAudience, InviteRound, OwnerActions, RunAction, RunProgress, RunState, TestCopy,
 };
 use crate::config::{Config, DkimSettings, parse_base_url};
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, Role};
 use crate::mail::{SendRate, Transport};
 use crate::privacy::audit::{Actor, ExportTarget};
 use crate::publish::announcement::Announcement;
@@ -24,6 +24,10 @@ use crate::store::{DAY, HOUR};
 use crate::waitlist::export::timestamp;
 use crate::waitlist::import::ImportOptions;
 use crate::waitlist::{Invited, IpRecording};
+
+mod check;
+mod new;
+mod preview;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -167,6 +171,28 @@ pub enum Command {
     /// The database itself: copy it into another one (SQLite to PostgreSQL and back).
     #[command(subcommand)]
     Db(DbCommand),
+    /// Write a new page's skeleton into the site folder (--site-dir): reports/SLUG.md or
+    /// courses/SLUG.md, as a draft. Never overwrites a file.
+    New {
+        kind: new::NewKind,
+        /// The page's address: lowercase letters, digits and hyphens.
+        slug: String,
+    },
+    /// Check the site folder (--site-dir; without it the built-in demo site): print every
+    /// problem as FILE:LINE: message; exit 1 if there is any error.
+    Check,
+    /// Print the secret address at which a draft can be read, e.g. `preview /reports/SLUG`.
+    Preview {
+        /// The page's path: /reports/SLUG or /courses/SLUG.
+        path: String,
+        /// The public origin the address starts with (as `serve --base-url`).
+        #[arg(
+            long,
+            env = "QUIETLIST_BASE_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        base_url: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -276,12 +302,23 @@ pub enum DkimAlgorithmArg {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Create an owner (or set their password).
+    /// Create an admin account (or set its password).
     Add {
         email: String,
         /// Read the password from standard input (one line).
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// owner (everything), editor (announcements and invitations; no export, import,
+        /// erasure or accounts) or viewer (the dashboard's figures only, no addresses)
+        /// [default: owner for a new account; an existing one keeps its role].
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+    },
+    /// Change an account's role (owner, editor or viewer); takes effect at once.
+    Role {
+        email: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
     },
     /// Change an owner's password (their sessions end).
     Passwd {
@@ -631,6 +668,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { json } => audit(&cli, *json).await,
         Command::Announce(args) => announce(&cli, args).await,
         Command::Announcements(args) => announcements(&cli, args).await,
+        Command::New { kind, slug } => {
+            let path = new::new_page(cli.common.site_dir.as_deref(), *kind, slug)?;
+            println!(
+                "wrote {} (a draft; `quietlist check` reads it)",
+                path.display()
+            );
+            Ok(())
+        }
+        Command::Check => check::check_site(cli.common.site_dir.as_deref(), &mut std::io::stdout()),
+        Command::Preview { path, base_url } => {
+            preview::print_url(&cli.config(None)?, path, base_url).await
+        }
     }
 }
 
@@ -681,7 +730,7 @@ async fn db_copy(cli: &Cli, to: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `quietlist admin add/passwd/remove/list`.
+/// `quietlist admin add/passwd/role/remove/list`.
 async fn admin(cli: &Cli, command: &AdminCommand) -> anyhow::Result<()> {
     let config = cli.config(None)?;
     let owners = Core::open(&config).await?.owners(&config)?;
@@ -694,16 +743,22 @@ async fn admin(cli: &Cli, command: &AdminCommand) -> anyhow::Result<()> {
     };
     let actor = cli_actor();
     match command {
-        AdminCommand::Add { email, .. } => {
+        AdminCommand::Add { email, role, .. } => {
             let created = owners
-                .add_or_update(&actor, email, &read_password()?)
+                .add_or_update(&actor, email, &read_password()?, *role)
                 .await?;
-            let what = if created {
-                "created owner"
+            if created {
+                println!("created {} {email}", role.unwrap_or_default());
             } else {
-                "set the password of"
-            };
-            println!("{what} {email}");
+                println!("set the password of {email}");
+                if let Some(role) = role {
+                    println!("{email} is now {role}");
+                }
+            }
+        }
+        AdminCommand::Role { email, role } => {
+            owners.set_role(&actor, email, *role).await?;
+            println!("{email} is now {role}");
         }
         AdminCommand::Passwd { email, .. } => {
             owners
@@ -718,9 +773,10 @@ async fn admin(cli: &Cli, command: &AdminCommand) -> anyhow::Result<()> {
         AdminCommand::List => {
             for owner in owners.list().await? {
                 println!(
-                    "{}\t{}\tsince {}",
+                    "{}\t{}\t{}\tsince {}",
                     owner.id,
                     owner.email.as_str(),
+                    owner.role,
                     timestamp(owner.created_at)
                 );
             }
@@ -1083,4 +1139,9 @@ fn dkim_keygen(
         path.display(),
     );
     Ok(())
+}
+
+/// `--role`: owner, editor or viewer.
+fn parse_role(input: &str) -> Result<Role, String> {
+    Role::parse(input).map_err(|e| e.to_string())
 }

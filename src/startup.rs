@@ -20,6 +20,7 @@ use crate::http::rate_limit::RateLimiter;
 use crate::http::{AppContext, AppState, router};
 use crate::mail::{AnnouncementDispatcher, MailSettings, OutboxWorker, Transport};
 use crate::privacy::{Vault, keys};
+use crate::publish::reload::{SiteStatus, Watch};
 use crate::publish::{PublishOptions, Published, Site, SiteFiles};
 use crate::store::Store;
 use crate::store::{DAY, HOUR, RetentionPolicy, RetentionReport};
@@ -39,6 +40,9 @@ pub struct Application {
     worker: OutboxWorker,
     dispatcher: AnnouncementDispatcher,
     store: Arc<dyn Store>,
+    /// The site folder as it was before the site was first built.
+    site_built_from: crate::publish::reload::Fingerprint,
+    site_status: Arc<SiteStatus>,
 }
 
 /// The parts every command needs: the data directory, the key, the store, the site.
@@ -127,6 +131,27 @@ pub fn load_site(config: &Config, base_url: &str) -> anyhow::Result<Published> {
     Published::build(site, &options).with_context(|| format!("rendering {}", files.origin))
 }
 
+/// Tells the owner where each draft can be read: its preview address (the log is the
+/// owner's; readers never see these).
+fn log_draft_previews(published: &Published, vault: &Vault, base_url: &str) {
+    for path in published.draft_paths() {
+        tracing::info!(
+            page = %path,
+            preview = %preview_url(vault, base_url, path),
+            "a draft: not published; readable at its preview address"
+        );
+    }
+}
+
+/// The secret address at which the draft at `path` can be read.
+pub fn preview_url(vault: &Vault, base_url: &str, path: &str) -> String {
+    format!(
+        "{}/preview/{}{path}",
+        base_url.trim_end_matches('/'),
+        vault.preview_token(path)
+    )
+}
+
 /// The public origin of links in pages and mail: `QUIETLIST_BASE_URL`, or in
 /// development `http://` and the address the server listens on.
 pub fn public_origin(config: &Config, listening_on: SocketAddr) -> String {
@@ -138,6 +163,13 @@ pub fn public_origin(config: &Config, listening_on: SocketAddr) -> String {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // Before the first build: an edit made while it runs is then a change to the
+        // watcher, not part of what it believes is served.
+        let site_built_from = config
+            .site_dir
+            .as_deref()
+            .map(crate::publish::reload::fingerprint)
+            .unwrap_or_default();
         let core = Core::open(&config).await?;
         let listener = TcpListener::bind(config.listen)
             .await
@@ -149,6 +181,9 @@ impl Application {
             core.site.store(Arc::new(load_site(&config, &base_url)?));
         }
         let https = base_url.starts_with("https://");
+        // Development (no https base URL): a broken edit shows in the browser.
+        let site_status = Arc::new(SiteStatus::new(!https));
+        log_draft_previews(&core.site.load(), &core.vault, &base_url);
 
         let transport = match &config.smtp_url {
             Some(url) => Transport::smtp(url, config.smtp_connections)?,
@@ -229,6 +264,7 @@ impl Application {
             mail_out,
             waitlists,
             https,
+            site_status: site_status.clone(),
             trust_proxy: config.trust_proxy,
             limiter: config
                 .rate_limit
@@ -269,6 +305,8 @@ impl Application {
             worker,
             dispatcher,
             store: core.store,
+            site_built_from,
+            site_status,
         })
     }
 
@@ -322,12 +360,22 @@ impl Application {
                     }
                 });
             };
+            let vault = self.state.waitlists.vault.clone();
+            let load = move || {
+                let published = load_site(&config, &base_url)?;
+                log_draft_previews(&published, &vault, &base_url);
+                Ok(published)
+            };
             tokio::spawn(crate::publish::reload::watch_site(
-                dir,
+                Watch {
+                    site_dir: dir,
+                    built_from: self.site_built_from,
+                    every: SITE_POLL,
+                },
                 self.site.clone(),
-                move || load_site(&config, &base_url),
+                self.site_status.clone(),
+                load,
                 audit,
-                SITE_POLL,
                 shutdown_rx,
             ));
         }

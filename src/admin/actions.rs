@@ -20,6 +20,9 @@ pub struct OwnerActions {
     pub(super) waitlists: Waitlists,
     /// How announcement runs go out on this node.
     pub(super) runs: RunSettings,
+    /// The signed-in account acting, whose role limits what these actions do; `None` at
+    /// the command line.
+    pub(super) caller: Option<super::roles::Caller>,
 }
 
 /// The sending rate, and the announcement dispatcher's wake-up.
@@ -36,6 +39,7 @@ impl OwnerActions {
         Self {
             waitlists,
             runs: RunSettings::default(),
+            caller: None,
         }
     }
 
@@ -59,10 +63,20 @@ pub enum OwnerActionError {
     MailNotSent(String),
     #[error("there is no announcement {0:?} on this list")]
     NoSuchAnnouncement(String),
+    /// The account's role does not allow this (the attempt is in the audit log).
+    #[error("an account with the role {role} may not {}", what.describe())]
+    NotAllowed {
+        role: crate::domain::Role,
+        what: crate::domain::Capability,
+    },
     /// The owner asked for something the list or the announcement does not allow; the
     /// words say what and why.
     #[error("{0}")]
     Refused(String),
+    #[error(transparent)]
+    Invite(#[from] crate::waitlist::InviteError),
+    #[error(transparent)]
+    Import(#[from] crate::waitlist::import::ImportError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

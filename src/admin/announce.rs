@@ -4,6 +4,7 @@
 //! written in the audit log. A test copy goes to the owner's own address at once and
 //! counts against nobody's cap.
 
+use crate::domain::Capability;
 use std::sync::Arc;
 
 use super::actions::{OwnerActionError, OwnerActions};
@@ -168,6 +169,7 @@ impl OwnerActions {
         audience: &AnnouncementAudience,
         send_at: Option<Millis>,
     ) -> Result<RunStart, OwnerActionError> {
+        self.allow(Capability::Announce).await?;
         self.check_audience(list, audience)?;
         let now = now_millis();
         let send_at = send_at.unwrap_or(now).max(now);
@@ -217,6 +219,7 @@ impl OwnerActions {
         announcement: &Announcement,
         audience: &AnnouncementAudience,
     ) -> Result<AnnouncementReport, OwnerActionError> {
+        self.allow(Capability::Announce).await?;
         self.check_audience(list, audience)?;
         let policy = &self.waitlists.policy;
         let filter = audience
@@ -290,6 +293,7 @@ impl OwnerActions {
         announcement: &Announcement,
         copy: TestCopy<'_>,
     ) -> Result<(), OwnerActionError> {
+        self.allow(Capability::Announce).await?;
         let published = self.waitlists.site.load();
         if published.site.waitlist(list).is_none() {
             return Err(OwnerActionError::NoSuchList(list.to_owned()));
@@ -354,6 +358,7 @@ impl OwnerActions {
         announcement: &Announcement,
         mail: &MailOut,
     ) -> Result<EmailAddress, OwnerActionError> {
+        self.allow(Capability::Announce).await?;
         let Actor::Owner { admin_id } = actor else {
             return Err(
                 anyhow::anyhow!("only a signed-in owner has an address of their own").into(),

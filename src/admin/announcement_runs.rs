@@ -2,6 +2,7 @@
 //! progress, one run, and pause, resume and cancel (each audited).
 
 use super::actions::{OwnerActionError, OwnerActions};
+use crate::domain::Capability;
 use crate::privacy::audit::{Actor, AuditEvent};
 use crate::store::{
     AnnouncementRun, RunAction, RunChange, RunChangeOutcome, RunProgress, RunState, now_millis,
@@ -10,6 +11,7 @@ use crate::store::{
 impl OwnerActions {
     /// A list's announcements, newest first, with what their mails became.
     pub async fn announcements(&self, list: &str) -> Result<Vec<RunProgress>, OwnerActionError> {
+        self.allow(Capability::Announce).await?;
         self.known_list(list)?;
         Ok(self.waitlists.store.announcement_runs(list).await?)
     }
@@ -20,6 +22,7 @@ impl OwnerActions {
         list: &str,
         key: &str,
     ) -> Result<RunProgress, OwnerActionError> {
+        self.allow(Capability::Announce).await?;
         self.known_list(list)?;
         let key = full_key(key);
         self.waitlists
@@ -38,6 +41,7 @@ impl OwnerActions {
         key: &str,
         action: RunAction,
     ) -> Result<AnnouncementRun, OwnerActionError> {
+        self.allow(Capability::Announce).await?;
         self.known_list(list)?;
         let key = full_key(key);
         let outcome = self

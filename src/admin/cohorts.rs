@@ -1,6 +1,7 @@
 //! Cohorts: the seats of a list, created from the site settings or by the owner, and the
 //! owner's invitation rounds into them.
 
+use crate::domain::Capability;
 use anyhow::Context;
 use serde::Serialize;
 
@@ -9,7 +10,7 @@ use crate::domain::Slug;
 use crate::privacy::audit::{Actor, AuditEvent};
 use crate::publish::Published;
 use crate::store::{CohortRow, Store, now_millis};
-use crate::waitlist::{InviteError, Invited};
+use crate::waitlist::Invited;
 
 /// A cohort the owner saves: parsed at the edge.
 #[derive(Debug, Clone)]
@@ -58,6 +59,7 @@ pub struct InviteRound {
 impl OwnerActions {
     /// `list`'s cohorts and their seats.
     pub async fn cohorts(&self, list: &str) -> Result<Vec<CohortSeats>, OwnerActionError> {
+        self.allow(Capability::SeeFigures).await?;
         Ok(self
             .waitlists
             .store
@@ -75,6 +77,7 @@ impl OwnerActions {
         list: &str,
         cohort: NewCohort,
     ) -> Result<(), OwnerActionError> {
+        self.allow(Capability::Invite).await?;
         if self.waitlists.site.load().site.waitlist(list).is_none() {
             return Err(OwnerActionError::NoSuchList(list.to_owned()));
         }
@@ -105,8 +108,10 @@ impl OwnerActions {
         actor: &Actor,
         list: &str,
         round: InviteRound,
-    ) -> Result<Invited, InviteError> {
-        self.waitlists
+    ) -> Result<Invited, OwnerActionError> {
+        self.allow(Capability::Invite).await?;
+        Ok(self
+            .waitlists
             .invite_next(
                 list,
                 round.count,
@@ -114,7 +119,7 @@ impl OwnerActions {
                 round.overbook,
                 actor,
             )
-            .await
+            .await?)
     }
 
     /// Creates the cohorts the site settings declare (or updates their capacity): a

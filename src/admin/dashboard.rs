@@ -1,6 +1,7 @@
 //! The dashboard's figures: per waitlist, people by status, form submissions per day, the
 //! funnel from page views to acceptances, and the cohorts' seats.
 
+use crate::domain::Capability;
 use serde::Serialize;
 
 use super::actions::{OwnerActionError, OwnerActions};
@@ -51,6 +52,7 @@ pub struct DayFigure {
 impl OwnerActions {
     /// The figures of every waitlist for the last [`DASHBOARD_DAYS`] days up to `now`.
     pub async fn dashboard(&self, now: Millis) -> Result<Dashboard, OwnerActionError> {
+        self.allow(Capability::SeeFigures).await?;
         let days: Vec<String> = (0..DASHBOARD_DAYS)
             .rev()
             .map(|i| day_of(now - i * DAY))

@@ -1,6 +1,7 @@
 //! Exports of a list as CSV, the same bytes to a file or to the owner's browser, each one
 //! in the audit log with the rows it gave out.
 
+use crate::domain::Capability;
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,6 +33,7 @@ impl OwnerActions {
         target: ExportTarget,
         out: &mut (dyn Write + Send),
     ) -> Result<u64, OwnerActionError> {
+        self.allow(Capability::Export).await?;
         let fields = self.custom_fields(list)?;
         let rows = write_csv(
             self.waitlists.store.as_ref(),
@@ -61,6 +63,7 @@ impl OwnerActions {
         actor: &Actor,
         list: &str,
     ) -> Result<CsvStream, OwnerActionError> {
+        self.allow(Capability::Export).await?;
         let fields = self.custom_fields(list)?;
         let header = csv_header(&fields)?;
         let mut rows = self.waitlists.store.export(list).await?;

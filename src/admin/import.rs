@@ -1,10 +1,11 @@
 //! Importing people from CSV, for the owner: the waitlist's import (validated row by row,
 //! audited with its figures), reached from the same place as every other owner action.
 
+use crate::domain::Capability;
 use std::io::Read;
 
-use super::actions::OwnerActions;
-use crate::waitlist::import::{ImportError, ImportOptions, ImportSummary};
+use super::actions::{OwnerActionError, OwnerActions};
+use crate::waitlist::import::{ImportOptions, ImportSummary};
 
 impl OwnerActions {
     /// Imports `input` into `list`; `progress` hears the rows read so far.
@@ -14,9 +15,11 @@ impl OwnerActions {
         input: impl Read,
         options: &ImportOptions,
         progress: impl FnMut(u64),
-    ) -> Result<ImportSummary, ImportError> {
-        self.waitlists
+    ) -> Result<ImportSummary, OwnerActionError> {
+        self.allow(Capability::Import).await?;
+        Ok(self
+            .waitlists
             .import_csv(list, input, options, progress)
-            .await
+            .await?)
     }
 }

@@ -13,6 +13,7 @@ pub mod in_flight;
 mod log;
 pub mod passwords;
 pub mod people;
+pub mod roles;
 pub mod rules;
 
 /// Plain data an edge renders (announcement runs and their progress).
@@ -23,6 +24,7 @@ pub use cohorts::{CohortSeats, InviteRound, NewCohort, seed_cohorts};
 pub use dashboard::Dashboard;
 pub use export::CsvStream;
 pub use people::{PeoplePage, PersonAction, PersonSummary, ResendOutcome, StatusCount};
+pub use roles::Caller;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -32,7 +34,7 @@ use sha2::{Digest, Sha256};
 
 pub use passwords::Passwords;
 
-use crate::domain::{EmailAddress, Token};
+use crate::domain::{EmailAddress, Role, Token};
 use crate::privacy::audit::{self, Actor, AuditEvent};
 use crate::privacy::{SealedKind, Vault};
 use crate::store::{LoginAttempt, Millis, Store, StoreError, now_millis};
@@ -61,6 +63,8 @@ pub struct Owners {
 #[derive(Debug, Clone)]
 pub struct OwnerSession {
     pub admin_id: i64,
+    /// Read with the session on every request: a changed role holds at once.
+    pub role: Role,
     /// The SHA-256 of the session id (what the database stores).
     pub id_hash: [u8; 32],
 }
@@ -96,16 +100,19 @@ pub struct OwnerAccount {
     pub id: i64,
     pub email: EmailAddress,
     pub created_at: Millis,
+    pub role: Role,
 }
 
 impl Owners {
-    /// Creates an owner, or sets the password of an existing one (ending their sessions);
-    /// true when created. Audited.
+    /// Creates an account (with `role`, an owner if none is given), or sets the password
+    /// of an existing one (ending their sessions) and its role if one is given; true when
+    /// created. Audited.
     pub async fn add_or_update(
         &self,
         actor: &Actor,
         email: &str,
         password: &SecretString,
+        role: Option<Role>,
     ) -> Result<bool, OwnerError> {
         let email = EmailAddress::parse(email).map_err(|e| OwnerError::Invalid(e.to_string()))?;
         Passwords::check_new(secrecy::ExposeSecret::expose_secret(password))
@@ -127,6 +134,10 @@ impl Owners {
             AuditEvent::OwnerPasswordSet { owner_id }
         };
         audit::record(self.store.as_ref(), actor, event).await?;
+        if created || role.is_some() {
+            self.change_role(actor, owner_id, role.unwrap_or_default(), created)
+                .await?;
+        }
         Ok(created)
     }
 
@@ -200,6 +211,7 @@ impl Owners {
                     id: a.id,
                     email,
                     created_at: a.created_at,
+                    role: a.role,
                 })
             })
             .collect()
@@ -295,7 +307,7 @@ impl Owners {
             return Ok(None);
         };
         let id_hash = session_hash(token.as_str());
-        Ok(self
+        let Some(admin_id) = self
             .store
             .session_check(
                 id_hash,
@@ -304,7 +316,19 @@ impl Owners {
                 self.session_absolute,
             )
             .await?
-            .map(|admin_id| OwnerSession { admin_id, id_hash }))
+        else {
+            return Ok(None);
+        };
+        // No role: the account was removed since the session began.
+        Ok(self
+            .store
+            .admin_role(admin_id)
+            .await?
+            .map(|role| OwnerSession {
+                admin_id,
+                role,
+                id_hash,
+            }))
     }
 
     pub async fn logout(&self, session: &OwnerSession) -> Result<(), StoreError> {

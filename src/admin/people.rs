@@ -1,6 +1,7 @@
 //! A list's people and the owner's actions on one person: find by address, open their
 //! page (audited), resend their confirmation, unsubscribe them, erase them.
 
+use crate::domain::Capability;
 use serde::Serialize;
 
 use super::actions::{OwnerActionError, OwnerActions};
@@ -80,6 +81,7 @@ impl OwnerActions {
         status: Option<Status>,
         after: Option<i64>,
     ) -> Result<PeoplePage, OwnerActionError> {
+        self.allow(Capability::SeePeople).await?;
         let rows = self
             .waitlists
             .store
@@ -118,12 +120,14 @@ impl OwnerActions {
         list: &str,
         email: &EmailAddress,
     ) -> Result<Option<i64>, OwnerActionError> {
+        self.allow(Capability::SeePeople).await?;
         let index = self.waitlists.vault.email_index(email);
         Ok(self.waitlists.store.find_person(list, index).await?)
     }
 
     /// How many people `list` has in each status that has anyone.
     pub async fn status_counts(&self, list: &str) -> Result<Vec<StatusCount>, OwnerActionError> {
+        self.allow(Capability::SeeFigures).await?;
         Ok(self
             .waitlists
             .store
@@ -142,6 +146,7 @@ impl OwnerActions {
         actor: &Actor,
         subscriber_id: i64,
     ) -> Result<PersonView, OwnerActionError> {
+        self.allow(Capability::SeePeople).await?;
         let view = self
             .waitlists
             .person_view(subscriber_id)
@@ -159,6 +164,7 @@ impl OwnerActions {
         actor: &Actor,
         subscriber_id: i64,
     ) -> Result<ResendOutcome, OwnerActionError> {
+        self.allow(Capability::ResendConfirmation).await?;
         let now = now_millis();
         let policy = &self.waitlists.policy;
         let token = NewToken {
@@ -192,6 +198,7 @@ impl OwnerActions {
         actor: &Actor,
         subscriber_id: i64,
     ) -> Result<(), OwnerActionError> {
+        self.allow(Capability::Unsubscribe).await?;
         match self
             .waitlists
             .store
@@ -214,6 +221,7 @@ impl OwnerActions {
         actor: &Actor,
         subscriber_id: i64,
     ) -> Result<String, OwnerActionError> {
+        self.allow(Capability::Erase).await?;
         let list = self
             .waitlists
             .store

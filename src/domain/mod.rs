@@ -3,6 +3,7 @@
 mod email;
 mod fields;
 mod name;
+mod role;
 mod slug;
 mod status;
 mod token;
@@ -10,6 +11,7 @@ mod token;
 pub use email::{EmailAddress, EmailError};
 pub use fields::{FieldError, FieldKind, FieldOption, FieldProblem, FieldSpec, FieldValues};
 pub use name::{NameError, PersonName};
+pub use role::{Capability, Role, UnknownRole};
 pub use slug::{Slug, SlugError};
 pub use status::Status;
 pub use token::{MalformedToken, TOKEN_LEN, Token, TokenPurpose};

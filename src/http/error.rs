@@ -64,11 +64,21 @@ impl From<OwnerActionError> for AppError {
             OwnerActionError::NoSuchList(_)
             | OwnerActionError::NoSuchPerson
             | OwnerActionError::NoSuchAnnouncement(_) => Self::NotFound,
+            e @ OwnerActionError::NotAllowed { .. } => Self::Page {
+                status: StatusCode::FORBIDDEN,
+                heading: Text::plain("Not allowed"),
+                lines: vec![
+                    Text::Plain(format!("{e}.")),
+                    Text::plain("An owner of this site can change your role."),
+                ],
+            },
             OwnerActionError::Refused(reason) => Self::Page {
                 status: StatusCode::CONFLICT,
                 heading: Text::plain("That cannot be done"),
                 lines: vec![Text::Plain(reason)],
             },
+            OwnerActionError::Invite(e) => e.into(),
+            OwnerActionError::Import(e) => e.into(),
             OwnerActionError::Store(e) => e.into(),
             OwnerActionError::Internal(e) => e.into(),
             OwnerActionError::MailNotSent(_) => anyhow::Error::new(e).into(),

@@ -3,10 +3,13 @@
 mod admin;
 pub mod client_ip;
 mod confirm;
+mod cors;
+mod embed;
 pub mod error;
 mod headers;
 mod invites;
 mod pages;
+mod preview;
 pub mod privacy;
 pub mod rate_limit;
 pub mod server;
@@ -42,6 +45,8 @@ pub struct AppContext {
     pub waitlists: Waitlists,
     /// The base URL is https: send HSTS, use `__Host-` cookies.
     pub https: bool,
+    /// Whether the site folder's last edit broke the site (the dev error page).
+    pub site_status: Arc<crate::publish::reload::SiteStatus>,
     /// Believe `X-Forwarded-For` (quietlist runs behind a reverse proxy).
     pub trust_proxy: bool,
     /// Per-network limits and per-node ceilings on the costly POSTs; `None` when rate
@@ -83,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/waitlists/{list}", page())
         .route("/waitlists/{list}/check-your-inbox", page())
         .route("/waitlists/{list}/check-your-inbox/{language}", page())
+        .route("/waitlists/{list}/embed", get(embed::form))
         .route(
             "/static/{file}",
             get(pages::static_file).fallback(pages::method_not_allowed),
@@ -102,6 +108,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/feed.xml",
             get(pages::static_file).fallback(pages::method_not_allowed),
+        )
+        .route(
+            "/preview/{token}/{*path}",
+            get(preview::draft).fallback(pages::method_not_allowed),
         )
         .route("/healthz", get(pages::health))
         .route("/readyz", get(pages::ready));
@@ -145,6 +155,11 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             rate_limit::limit,
+        ))
+        // Outside the limits, so that a 429 can be read by the page that sent the signup.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            cors::on_signups,
         ))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(

@@ -69,7 +69,7 @@ fn validated(
 /// cheaply and keeps the copy it has: an older stamp only makes the visitor's form
 /// older, which the minimum time never refuses. `private`: a shared cache would hand one
 /// stamp to everyone.
-fn serve_stamped(
+pub(super) fn serve_stamped(
     body: &Compressed,
     slot: &crate::publish::compressed::Slot,
     request: &HeaderMap,
@@ -105,6 +105,9 @@ fn serve_stamped(
 /// run without middleware (it costs a fifth of the throughput here), so they add the
 /// security headers and render their 404 themselves.
 pub async fn prerendered(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    if let Some(response) = site_broken(&state, &headers) {
+        return secure(response, &state);
+    }
     let published = state.site.load();
     let response = match published.page(uri.path()) {
         Some(body) => {
@@ -122,7 +125,7 @@ pub async fn prerendered(State(state): State<AppState>, uri: Uri, headers: Heade
 /// The answer for an address with no page: 410 with a short page when the site says the
 /// page was removed, else the 404 page. Both are prerendered: a crawler walking dead
 /// links costs a look-up, not a render.
-fn missing(published: &Published, path: &str, request: &HeaderMap) -> Response {
+pub(super) fn missing(published: &Published, path: &str, request: &HeaderMap) -> Response {
     match published.gone_page(path) {
         Some(body) => serve_error(body, StatusCode::GONE, request),
         None => serve_error(published.not_found_page(), StatusCode::NOT_FOUND, request),
@@ -176,14 +179,37 @@ pub async fn method_not_allowed(
     secure(response, &state)
 }
 
-fn secure(mut response: Response, state: &AppState) -> Response {
+/// In development, while the site folder's last edit is broken: the page listing its
+/// problems, 503 (the page is not gone; the site is being edited).
+pub(super) fn site_broken(state: &AppState, request: &HeaderMap) -> Option<Response> {
+    let page = state.site_status.error_page()?;
+    Some(serve_error(&page, StatusCode::SERVICE_UNAVAILABLE, request))
+}
+
+pub(super) fn secure(mut response: Response, state: &AppState) -> Response {
     insert_security_headers(response.headers_mut(), state.https);
     response
+}
+
+/// The 404 page for a handler outside the middleware (the embedded form of a list that
+/// is not there).
+pub fn not_found_page(state: &AppState) -> Response {
+    secure(
+        serve_error(
+            state.site.load().not_found_page(),
+            StatusCode::NOT_FOUND,
+            &HeaderMap::new(),
+        ),
+        state,
+    )
 }
 
 /// Any address no route takes: 410 for a removed page, else the 404 page (HTML; the
 /// JSON API answers its own 404s).
 pub async fn not_found(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    if let Some(response) = site_broken(&state, &headers) {
+        return response;
+    }
     missing(&state.site.load(), uri.path(), &headers)
 }
 

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::domain::{Capability, Role};
 use crate::store::{AuditEntry, Millis, Store, StoreResult, now_millis};
 
 /// Who did it.
@@ -139,6 +140,17 @@ pub enum AuditEvent {
     },
     OwnerAccountRemoved {
         owner_id: i64,
+    },
+    /// An admin account's role changed (`from` is `None` for a new account).
+    RoleChanged {
+        owner_id: i64,
+        from: Option<Role>,
+        to: Role,
+    },
+    /// An admin account tried something its role does not allow, and was refused.
+    NotAllowed {
+        role: Role,
+        capability: Capability,
     },
     /// The whole database was copied into another one (`quietlist db copy`).
     DatabaseCopied {
@@ -316,6 +328,21 @@ impl AuditEvent {
                 format!("admin:{owner_id}"),
                 1,
                 "password set; the account's sessions ended".to_owned(),
+            ),
+            Self::RoleChanged { owner_id, from, to } => (
+                "account",
+                format!("admin:{owner_id}"),
+                1,
+                match from {
+                    Some(from) => format!("role changed from {from} to {to}"),
+                    None => format!("new account with the role {to}"),
+                },
+            ),
+            Self::NotAllowed { role, capability } => (
+                "refused",
+                format!("capability:{}", capability.as_str()),
+                0,
+                format!("refused: the role {role} may not {}", capability.describe()),
             ),
             Self::OwnerAccountRemoved { owner_id } => (
                 "account",

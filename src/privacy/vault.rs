@@ -108,6 +108,7 @@ pub enum VaultError {
 }
 
 const SEAL_VERSION: u8 = 1;
+const PREVIEW_TOKEN_BYTES: usize = 16;
 const NONCE_LEN: usize = 24;
 
 /// Holds the keys derived from the master key. Cheap to share behind an `Arc`.
@@ -122,6 +123,8 @@ pub struct Vault {
     referral_index: HmacSha256,
     /// Keys for form stamps and proof-of-work challenges (`abuse`).
     abuse_keys: [[u8; 32]; 2],
+    /// Tokens of draft pages' preview addresses.
+    previews: HmacSha256,
 }
 
 impl std::fmt::Debug for Vault {
@@ -154,7 +157,29 @@ impl Vault {
             referral_ids: Feistel::new(mac("v1 referral-ids")?),
             referral_index: mac("v1 referral-index")?,
             abuse_keys: [derive("v1 form-stamps")?, derive("v1 proof-of-work")?],
+            previews: mac("v1 draft-previews")?,
         })
+    }
+
+    /// The token in a draft's preview address (`/preview/{token}{path}`): an HMAC of the
+    /// page's path (128 bits), so it opens that page only, and only on this server's key.
+    pub fn preview_token(&self, path: &str) -> String {
+        let mut mac = self.previews.clone();
+        mac.update(path.as_bytes());
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..PREVIEW_TOKEN_BYTES])
+    }
+
+    /// Whether `token` is the preview token of `path` (compared in constant time).
+    pub fn preview_token_matches(&self, path: &str, token: &str) -> bool {
+        let Ok(bytes) = URL_SAFE_NO_PAD.decode(token) else {
+            return false;
+        };
+        if bytes.len() != PREVIEW_TOKEN_BYTES {
+            return false;
+        }
+        let mut mac = self.previews.clone();
+        mac.update(path.as_bytes());
+        mac.verify_truncated_left(&bytes).is_ok()
     }
 
     /// Encrypts with a fresh random nonce: `version || nonce || ciphertext+tag`.

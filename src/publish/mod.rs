@@ -4,10 +4,13 @@
 //! kept in memory precompressed. Requests never render a report.
 
 pub mod announcement;
+pub mod check;
+mod check_page;
 pub mod compressed;
 mod demo;
 pub mod discovery;
 pub mod markdown;
+pub mod origins;
 pub mod references;
 pub mod reload;
 pub mod share;
@@ -51,6 +54,8 @@ pub struct Published {
     /// The public origin every absolute URL starts with.
     pub base_url: String,
     pages: HashMap<String, Compressed>,
+    /// Drafts by their would-be path, for the preview address only.
+    previews: HashMap<String, Compressed>,
     assets: HashMap<String, Asset>,
     /// The 404 and 410 pages, rendered with the site's layout once, like every page.
     not_found: Compressed,
@@ -163,6 +168,7 @@ impl Published {
             css_url,
             base_url,
             pages: HashMap::new(),
+            previews: HashMap::new(),
             assets,
             not_found: Compressed::new("text/html; charset=utf-8", Vec::new()),
             gone: Compressed::new("text/html; charset=utf-8", Vec::new()),
@@ -249,7 +255,25 @@ impl Published {
                 );
             }
         }
+        let mut previews = HashMap::new();
+        for page in &self.site.drafts {
+            // No share tags, canonical link or JSON-LD: nothing a crawler could take as
+            // the page's public address. `noindex` in case the address leaks.
+            let body = self.render(
+                "page.html",
+                json!({
+                    "page": page,
+                    "description": page.front.description,
+                    "waitlist": page.front.waitlist.as_ref().and_then(|name| self.site.waitlist(name.as_str())),
+                    "form_id": format!("{}:{}", page.kind.folder().trim_end_matches('s'), page.slug),
+                    "form": { "values": {}, "errors": {} },
+                    "noindex": true,
+                }),
+            )?;
+            previews.insert(page.url.clone(), html(body));
+        }
         self.pages = pages;
+        self.previews = previews;
         self.not_found = html(not_found);
         self.gone = html(gone);
         Ok(())
@@ -295,6 +319,16 @@ impl Published {
     /// A prerendered page by its path.
     pub fn page(&self, path: &str) -> Option<&Compressed> {
         self.pages.get(path)
+    }
+
+    /// A draft, rendered for its preview address, by the path it will have.
+    pub fn preview(&self, path: &str) -> Option<&Compressed> {
+        self.previews.get(path)
+    }
+
+    /// The paths of the drafts, for printing their preview addresses.
+    pub fn draft_paths(&self) -> impl Iterator<Item = &str> {
+        self.site.drafts.iter().map(|p| p.url.as_str())
     }
 
     pub fn asset(&self, path: &str) -> Option<&Asset> {

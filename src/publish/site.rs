@@ -32,6 +32,11 @@ pub struct SiteSettings {
     /// Addresses of pages taken down on purpose: they answer 410 Gone, not 404.
     #[serde(default)]
     pub gone: Vec<GonePage>,
+    /// Other sites that may frame the waitlist form (`/waitlists/{list}/embed`) and send
+    /// JSON signups from their pages: origins such as `"https://example.com"`. Checked
+    /// and put in the form browsers send when the site loads.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 /// A removed page, under `[[gone]]`: `path = "/reports/old-slug"`.
@@ -171,6 +176,9 @@ pub struct Waitlist {
 pub struct Site {
     pub settings: SiteSettings,
     pub pages: Vec<Page>,
+    /// Pages with `draft = true`: never at their public address, in the sitemap, the
+    /// feed or the home page; shown only at their preview address.
+    pub drafts: Vec<Page>,
     pub waitlists: BTreeMap<String, Waitlist>,
     /// Template overrides from the site folder: name -> source.
     pub templates: BTreeMap<String, String>,
@@ -279,6 +287,14 @@ impl Waitlist {
 
 impl Site {
     pub fn load(source: &SiteFiles) -> anyhow::Result<Self> {
+        // Every problem at once, each at its line (`quietlist check` prints the same).
+        let problems = super::check::check(&source.files);
+        if problems.iter().any(super::check::Problem::is_error) {
+            return Err(super::check::SiteProblems { problems }.into());
+        }
+        for warning in &problems {
+            tracing::warn!(problem = %warning, "the site folder has a warning");
+        }
         let settings_bytes = source
             .files
             .get(Path::new("site.toml"))
@@ -324,8 +340,14 @@ impl Site {
                     .map_err(|e| anyhow::anyhow!("{}/{}.md: {e}", page.kind.folder(), page.slug))?;
             }
         }
+        let (drafts, mut pages): (Vec<Page>, Vec<Page>) = pages
+            .into_iter()
+            .partition(|p| p.front.draft && !p.front.gone);
         pages.retain(|p| !p.front.draft);
         let gone = gone_paths(&settings, &mut pages)?;
+        let mut settings = settings;
+        settings.allowed_origins =
+            super::origins::parse_allowed_origins(&settings.allowed_origins)?;
         pages.sort_by(|a, b| {
             a.front
                 .weight
@@ -368,6 +390,7 @@ impl Site {
         Ok(Self {
             settings,
             pages,
+            drafts,
             waitlists,
             templates,
             static_files,

@@ -102,6 +102,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "mail/welcome.txt",
         include_str!("../../templates/mail/welcome.txt"),
     ),
+    ("embed.html", include_str!("../../templates/embed.html")),
     ("manage.html", include_str!("../../templates/manage.html")),
     (
         "manage_request.html",

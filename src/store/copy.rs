@@ -262,6 +262,7 @@ pub static TABLES: &[Table] = &[
             text("password_hash"),
             int("created_at"),
             int("updated_at"),
+            text("role"),
         ],
         &["id"],
         Some("id"),

@@ -146,6 +146,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     async fn admin_remove(&self, email_index: [u8; 32]) -> StoreResult<bool>;
     async fn admins(&self) -> StoreResult<Vec<AdminRow>>;
+    /// Sets an account's role; the role it had before, or `None` if no such account.
+    async fn admin_set_role(
+        &self,
+        admin_id: i64,
+        role: crate::domain::Role,
+    ) -> StoreResult<Option<crate::domain::Role>>;
+    /// An account's role, read on every request so that a change holds at once.
+    async fn admin_role(&self, admin_id: i64) -> StoreResult<Option<crate::domain::Role>>;
     /// (owner id, password hash) for a login.
     async fn admin_credentials(&self, email_index: [u8; 32]) -> StoreResult<Option<(i64, String)>>;
     async fn session_create(

@@ -366,6 +366,7 @@ pub struct AdminRow {
     pub id: i64,
     pub email_sealed: Vec<u8>,
     pub created_at: Millis,
+    pub role: crate::domain::Role,
 }
 
 /// A person in the owner's list of people, still sealed.
@@ -593,4 +594,10 @@ pub struct AnnouncementReport {
     /// Skipped: their address is marked undeliverable (its server refused it for good at
     /// RCPT TO, and no mail has reached it since).
     pub skipped_refused: u64,
+}
+
+/// A role as stored. The column's CHECK allows only the three names; anything else
+/// (a hand-edited row) reads as the least one, a viewer.
+pub fn role_of(stored: &str) -> crate::domain::Role {
+    crate::domain::Role::parse(stored).unwrap_or(crate::domain::Role::Viewer)
 }

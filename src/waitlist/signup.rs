@@ -186,7 +186,7 @@ fn form_id(site: &crate::publish::Site, given: Option<&str>) -> String {
     }) || site
         .waitlists
         .keys()
-        .any(|name| given == format!("waitlist:{name}"));
+        .any(|name| given == format!("waitlist:{name}") || given == format!("embed:{name}"));
     if known {
         given.to_owned()
     } else {

@@ -42,5 +42,6 @@ mod mail;
 mod owner;
 mod privacy;
 mod property;
+mod roles;
 mod signup;
 mod undeliverable;

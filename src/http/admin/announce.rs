@@ -15,6 +15,7 @@ use time::format_description::well_known::Rfc3339;
 use super::{CsrfForm, Owner, UrlEncoded, page};
 use crate::admin::announce::timestamp;
 use crate::admin::{AnnouncementAudience, OwnerActionError, RunState};
+use crate::domain::Capability;
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::headers::PREVIEW_CONTENT_SECURITY_POLICY;
@@ -164,6 +165,8 @@ pub async fn new(
     owner: Owner,
     Path(list): Path<String>,
 ) -> Result<Response, AppError> {
+    // Who may comes before whether the form is right.
+    owner.actions(&state).allow(Capability::Announce).await?;
     let published = state.site.load();
     let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
     page(
@@ -184,6 +187,8 @@ pub async fn submit(
     Path(list): Path<String>,
     CsrfForm { owner, form }: CsrfForm<AnnouncementForm>,
 ) -> Result<Response, AppError> {
+    // Who may comes before whether the form is right.
+    owner.actions(&state).allow(Capability::Announce).await?;
     let published = state.site.load();
     let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
     let mut context = json!({ "list": list, "waitlist": waitlist, "form": form, "errors": {} });
@@ -207,7 +212,7 @@ pub async fn submit(
             return render(context, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let actions = &state.owner_actions;
+    let actions = &owner.actions(&state);
     let actor = owner.actor();
     set(&mut context, "key", json!(announcement.key()));
     if step == Step::Confirm {

@@ -11,6 +11,7 @@ use super::{CsrfForm, Owner, UrlEncoded, page};
 use crate::admin::announce::timestamp;
 use crate::admin::announcement_runs::describe_progress;
 use crate::admin::{AnnouncementAudience, RunAction, RunProgress, RunState};
+use crate::domain::Capability;
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::i18n::Text;
@@ -30,7 +31,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let published = state.site.load();
     let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
-    let runs = state.owner_actions.announcements(&list).await?;
+    let runs = owner.actions(&state).announcements(&list).await?;
     let notice = match done.done.as_deref() {
         Some("pause") => Some("Paused: its queued mails stay unsent until you resume it."),
         Some("resume") => Some("Resumed: its mails go out again from now, at the sending rate."),
@@ -45,7 +46,7 @@ pub async fn list(
             "list": list,
             "waitlist": waitlist,
             "runs": runs.iter().map(row).collect::<Vec<_>>(),
-            "rate": state.owner_actions.send_rate().to_string(),
+            "rate": owner.actions(&state).send_rate().to_string(),
             "notice": notice,
         }),
     )
@@ -98,6 +99,8 @@ pub async fn steer(
     Path(list): Path<String>,
     CsrfForm { owner, form }: CsrfForm<SteerForm>,
 ) -> Result<Response, AppError> {
+    // Who may comes before whether the form is right.
+    owner.actions(&state).allow(Capability::Announce).await?;
     let action = match form.action.as_str() {
         "pause" => RunAction::Pause,
         "resume" => RunAction::Resume,
@@ -112,8 +115,8 @@ pub async fn steer(
             });
         }
     };
-    state
-        .owner_actions
+    owner
+        .actions(&state)
         .change_announcement(&owner.actor(), &list, &form.key, action)
         .await?;
     Ok(Redirect::to(&format!(

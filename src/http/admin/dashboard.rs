@@ -11,7 +11,7 @@ use crate::http::error::AppError;
 use crate::store::now_millis;
 
 pub async fn show(State(state): State<AppState>, owner: Owner) -> Result<Response, AppError> {
-    let dashboard = state.owner_actions.dashboard(now_millis()).await?;
+    let dashboard = owner.actions(&state).dashboard(now_millis()).await?;
     let lists: Vec<_> = dashboard
         .lists
         .iter()

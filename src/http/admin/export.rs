@@ -15,8 +15,8 @@ pub async fn csv(
     owner: Owner,
     Path(list): Path<String>,
 ) -> Result<Response, AppError> {
-    let stream = state
-        .owner_actions
+    let stream = owner
+        .actions(&state)
         .stream_csv(&owner.actor(), &list)
         .await?;
     let body = futures_util::stream::unfold(stream.chunks, |mut chunks| async move {

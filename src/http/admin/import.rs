@@ -6,6 +6,8 @@ use bytes::Bytes;
 use serde_json::json;
 
 use super::{CsrfForm, Owner, OwnerFormBody, forbidden, page};
+use crate::admin::OwnerActionError;
+use crate::domain::Capability;
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::waitlist::import::{ImportError, ImportOptions};
@@ -69,6 +71,8 @@ pub async fn upload(
     Path(list): Path<String>,
     CsrfForm { owner, form }: CsrfForm<Upload>,
 ) -> Result<Response, AppError> {
+    // Who may comes before whether the form is right.
+    owner.actions(&state).allow(Capability::Import).await?;
     let file = match form.file {
         Ok(file) => file,
         Err(problem) => return Ok(problem_page(&state, &owner, &list, &problem)),
@@ -80,7 +84,7 @@ pub async fn upload(
     };
     // The import runs as a task of its own: if the request times out (a large file), the
     // import still finishes and writes its audit entry; nothing already read is lost.
-    let actions = state.owner_actions.clone();
+    let actions = owner.actions(&state);
     let import_list = list.clone();
     let import = tokio::spawn(async move {
         actions
@@ -97,7 +101,9 @@ pub async fn upload(
             Some(&owner),
             json!({ "list": list, "summary": summary, "with_consent": form.with_consent }),
         ),
-        Err(ImportError::BadFile(reason)) => Ok(problem_page(&state, &owner, &list, &reason)),
+        Err(OwnerActionError::Import(ImportError::BadFile(reason))) => {
+            Ok(problem_page(&state, &owner, &list, &reason))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -23,7 +23,8 @@ use serde_json::{Value as Json, json};
 
 use super::AppState;
 use super::error::AppError;
-use crate::admin::OwnerSession;
+use crate::admin::{OwnerActions, OwnerSession};
+use crate::domain::Capability;
 use crate::i18n::Text;
 use crate::privacy::audit::Actor;
 
@@ -102,6 +103,14 @@ impl Owner {
         Actor::Owner {
             admin_id: self.session.admin_id,
         }
+    }
+
+    /// The owner's actions, limited to what this account's role may do: every admin
+    /// page acts through these, so a refusal holds whatever the page showed.
+    pub fn actions(&self, state: &AppState) -> OwnerActions {
+        state
+            .owner_actions
+            .acting_as(self.actor(), self.session.role)
     }
 }
 
@@ -210,6 +219,23 @@ pub fn page(
     if let (Some(owner), Json::Object(map)) = (owner, &mut context) {
         map.insert("csrf".into(), json!(owner.csrf));
         map.insert("signed_in".into(), json!(true));
+        map.insert("role".into(), json!(owner.session.role.as_str()));
+        // What the navigation and the buttons offer: only what the role may do (the
+        // actions refuse the rest whatever is shown).
+        let may = |what| json!(owner.session.role.may(what));
+        map.insert(
+            "can".into(),
+            json!({
+                "people": may(Capability::SeePeople),
+                "resend": may(Capability::ResendConfirmation),
+                "unsubscribe": may(Capability::Unsubscribe),
+                "erase": may(Capability::Erase),
+                "export": may(Capability::Export),
+                "import": may(Capability::Import),
+                "announce": may(Capability::Announce),
+                "invite": may(Capability::Invite),
+            }),
+        );
     }
     // The owner's pages are written in English only so far: `<html lang>` says so, and
     // the layout's shared words (skip link, footer) match.

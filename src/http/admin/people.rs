@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{Button, CsrfForm, Owner, UrlEncoded, page};
 use crate::admin::{InviteRound, NewCohort, PersonAction, ResendOutcome};
-use crate::domain::{EmailAddress, Slug, Status};
+use crate::domain::{Capability, EmailAddress, Slug, Status};
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::i18n::Text;
@@ -40,11 +40,12 @@ pub async fn list(
     Path(list): Path<String>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    owner.actions(&state).allow(Capability::SeePeople).await?;
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let published = state.site.load();
     let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
     let status = Status::parse(&query.status);
-    let actions = &state.owner_actions;
+    let actions = &owner.actions(&state);
     let mut find_error = None;
     let page_of_people = if query.find.trim().is_empty() {
         Some(actions.people_page(&list, status, query.after).await?)
@@ -86,7 +87,10 @@ pub async fn person(
     owner: Owner,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let view = state.owner_actions.view_person(&owner.actor(), id).await?;
+    let view = owner
+        .actions(&state)
+        .view_person(&owner.actor(), id)
+        .await?;
     let published = state.site.load();
     page(
         &state,
@@ -106,7 +110,7 @@ pub async fn act(
     CsrfForm { owner, .. }: CsrfForm<Button>,
 ) -> Result<Response, AppError> {
     let action = PersonAction::parse(&action).ok_or(AppError::NotFound)?;
-    let actions = &state.owner_actions;
+    let actions = &owner.actions(&state);
     let actor = owner.actor();
     let to = match action {
         PersonAction::ResendConfirmation => {
@@ -148,6 +152,8 @@ pub async fn invite(
     Path(list): Path<String>,
     CsrfForm { owner, form }: CsrfForm<InviteForm>,
 ) -> Result<Response, AppError> {
+    // Who may comes before whether the form is right.
+    owner.actions(&state).allow(Capability::Invite).await?;
     let Ok(count) = form.count.trim().parse::<u32>() else {
         return Ok(bad_request("How many people to invite: a whole number."));
     };
@@ -156,8 +162,8 @@ pub async fn invite(
         cohort: Some(form.cohort).filter(|c| !c.is_empty()),
         overbook: form.overbook.is_some(),
     };
-    let invited = state
-        .owner_actions
+    let invited = owner
+        .actions(&state)
         .invite_next(&owner.actor(), &list, round)
         .await?;
     Ok(Redirect::to(&format!(
@@ -203,6 +209,8 @@ pub async fn create_cohort(
     Path(list): Path<String>,
     CsrfForm { owner, form }: CsrfForm<CohortForm>,
 ) -> Result<Response, AppError> {
+    // Who may comes before whether the form is right.
+    owner.actions(&state).allow(Capability::Invite).await?;
     // An unknown list is a 404 whatever the form says.
     if state.site.load().site.waitlist(&list).is_none() {
         return Err(AppError::NotFound);
@@ -211,8 +219,8 @@ pub async fn create_cohort(
         Ok(cohort) => cohort,
         Err(problem) => return Ok(bad_request(problem)),
     };
-    state
-        .owner_actions
+    owner
+        .actions(&state)
         .save_cohort(&owner.actor(), &list, cohort)
         .await?;
     Ok(Redirect::to(&format!("/admin/lists/{list}?notice=cohort-saved")).into_response())

@@ -58,6 +58,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../../../migrations/postgres/0013_subscriber_language.sql"),
     ),
+    (
+        16,
+        include_str!("../../../migrations/postgres/0016_roles.sql"),
+    ),
 ];
 
 /// The one-key advisory lock of migrations ("quietlist" in ASCII, as a number).

@@ -30,6 +30,7 @@ mod mail;
 mod migrations;
 mod owner;
 mod privacy;
+mod roles;
 mod signup;
 pub mod testing;
 
@@ -305,6 +306,18 @@ impl Store for PostgresStore {
 
     async fn admins(&self) -> StoreResult<Vec<AdminRow>> {
         in_transaction!(self, |tx| owner::admins(&tx))
+    }
+
+    async fn admin_set_role(
+        &self,
+        admin_id: i64,
+        role: crate::domain::Role,
+    ) -> StoreResult<Option<crate::domain::Role>> {
+        in_transaction!(self, |tx| roles::admin_set_role(&tx, admin_id, role))
+    }
+
+    async fn admin_role(&self, admin_id: i64) -> StoreResult<Option<crate::domain::Role>> {
+        in_transaction!(self, |tx| roles::admin_role(&tx, admin_id))
     }
 
     async fn admin_credentials(&self, email_index: [u8; 32]) -> StoreResult<Option<(i64, String)>> {

@@ -79,17 +79,19 @@ pub async fn admin_remove(tx: &Tx<'_>, email_index: &[u8]) -> StoreResult<bool> 
 pub async fn admins(tx: &Tx<'_>) -> StoreResult<Vec<AdminRow>> {
     all(
         tx,
-        "SELECT id, email_sealed, created_at FROM admins ORDER BY id",
+        "SELECT id, email_sealed, created_at, role FROM admins ORDER BY id",
         &[],
         "listing owners",
     )
     .await?
     .iter()
     .map(|r| {
+        let role: String = col(r, 3)?;
         Ok(AdminRow {
             id: col(r, 0)?,
             email_sealed: col(r, 1)?,
             created_at: col(r, 2)?,
+            role: crate::store::role_of(&role),
         })
     })
     .collect()

@@ -113,6 +113,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../../../migrations/sqlite/0013_subscriber_language.sql"),
     ),
+    (
+        16,
+        include_str!("../../../migrations/sqlite/0016_roles.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

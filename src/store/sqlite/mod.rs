@@ -14,6 +14,7 @@ mod mail;
 mod owner;
 mod privacy;
 mod readers;
+mod roles;
 mod signup;
 mod writer;
 
@@ -270,6 +271,22 @@ impl Store for SqliteStore {
 
     async fn admins(&self) -> StoreResult<Vec<AdminRow>> {
         self.readers.read(owner::admins).await
+    }
+
+    async fn admin_set_role(
+        &self,
+        admin_id: i64,
+        role: crate::domain::Role,
+    ) -> StoreResult<Option<crate::domain::Role>> {
+        self.writer
+            .write(move |c| roles::admin_set_role(c, admin_id, role))
+            .await
+    }
+
+    async fn admin_role(&self, admin_id: i64) -> StoreResult<Option<crate::domain::Role>> {
+        self.readers
+            .read(move |c| roles::admin_role(c, admin_id))
+            .await
     }
 
     async fn admin_credentials(&self, email_index: [u8; 32]) -> StoreResult<Option<(i64, String)>> {

@@ -76,13 +76,15 @@ pub fn admin_remove(conn: &Connection, email_index: &[u8]) -> StoreResult<bool> 
 }
 
 pub fn admins(conn: &Connection) -> StoreResult<Vec<AdminRow>> {
-    conn.prepare_cached("SELECT id, email_sealed, created_at FROM admins ORDER BY id")
+    conn.prepare_cached("SELECT id, email_sealed, created_at, role FROM admins ORDER BY id")
         .and_then(|mut st| {
             st.query_map([], |r| {
+                let role: String = r.get(3)?;
                 Ok(AdminRow {
                     id: r.get(0)?,
                     email_sealed: r.get(1)?,
                     created_at: r.get(2)?,
+                    role: crate::store::role_of(&role),
                 })
             })?
             .collect()

@@ -1,0 +1,553 @@
+//! Roles of admin accounts: every admin route, walked as an editor and as a viewer, is
+//! refused (403, audited) exactly where the table says; the pages offer only what the
+//! role may do; a viewer never sees an address; roles are set and changed at the command
+//! line, audited, and hold at once.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use crate::helpers::*;
+use crate::owner::{add_owner, browser, hidden, signed_in};
+
+const PASSWORD: &str = "a long role passphrase";
+const EDITOR: &str = "editor@example.org";
+const VIEWER: &str = "viewer@example.org";
+const WAITING: &str = "waiting@example.com";
+const CONFIRMED: &str = "confirmed@example.com";
+
+fn cli(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut command = quietlist_command_on(&app.data_dir);
+    command
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn add_account(app: &TestApp, email: &str, role: &str) {
+    let (ok, out, err) = cli(
+        app,
+        &["admin", "add", email, "--password-stdin", "--role", role],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains(&format!("created {role} {email}")), "{out}");
+}
+
+async fn sign_in_as(app: &TestApp, email: &str) -> (reqwest::Client, String) {
+    let client = browser();
+    let form = client
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let login = client
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("email", email),
+            ("password", PASSWORD),
+            ("csrf", &hidden(&form, "csrf")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 303, "sign-in of {email}");
+    let dashboard = client.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(dashboard.status().as_u16(), 200);
+    let csrf = hidden(&dashboard.text().await.unwrap(), "csrf");
+    (client, csrf)
+}
+
+/// Every `.route(...)` of the admin router, as (method, path): read from its source, so
+/// that a route added without a row in [`expectations`] fails this test.
+fn admin_routes_in_the_router() -> BTreeSet<(&'static str, String)> {
+    let source = include_str!("../../src/http/admin/mod.rs");
+    let mut routes = BTreeSet::new();
+    for call in source.split(".route(").skip(1) {
+        // The call ends at the parenthesis that closes `.route(`.
+        let mut depth = 1;
+        let end = call
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .unwrap();
+        let call = &call[..end];
+        let path = call.split('"').nth(1).unwrap().to_owned();
+        let handlers = &call[call.find(',').unwrap()..];
+        for (method, marker) in [("GET", "get("), ("POST", "post(")] {
+            if handlers.contains(marker) {
+                routes.insert((method, path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Expect {
+    Allowed,
+    Refused,
+}
+use Expect::*;
+
+/// One request of the walk: the route it exercises, the concrete path, and what an
+/// editor and a viewer get.
+struct Row {
+    method: &'static str,
+    route: &'static str,
+    path: String,
+    editor: Expect,
+    viewer: Expect,
+}
+
+fn expectations(person: &str) -> Vec<Row> {
+    let row = |method, route, path: &str, editor, viewer| Row {
+        method,
+        route,
+        path: path.to_owned(),
+        editor,
+        viewer,
+    };
+    let list = "/admin/lists/pilot-course";
+    vec![
+        row("GET", "/admin", "/admin", Allowed, Allowed),
+        row("GET", "/admin/login", "/admin/login", Allowed, Allowed),
+        row("GET", "/admin/lists/{list}", list, Allowed, Refused),
+        row(
+            "GET",
+            "/admin/lists/{list}",
+            &format!("{list}?find=waiting%40example.com"),
+            Allowed,
+            Refused,
+        ),
+        row(
+            "GET",
+            "/admin/lists/{list}/export.csv",
+            &format!("{list}/export.csv"),
+            Refused,
+            Refused,
+        ),
+        row(
+            "GET",
+            "/admin/lists/{list}/announcements",
+            &format!("{list}/announcements"),
+            Allowed,
+            Refused,
+        ),
+        row(
+            "POST",
+            "/admin/lists/{list}/announcements/steer",
+            &format!("{list}/announcements/steer"),
+            Allowed,
+            Refused,
+        ),
+        row(
+            "GET",
+            "/admin/lists/{list}/announcements/new",
+            &format!("{list}/announcements/new"),
+            Allowed,
+            Refused,
+        ),
+        row(
+            "POST",
+            "/admin/lists/{list}/announcements/new",
+            &format!("{list}/announcements/new"),
+            Allowed,
+            Refused,
+        ),
+        row(
+            "POST",
+            "/admin/lists/{list}/import",
+            &format!("{list}/import"),
+            Refused,
+            Refused,
+        ),
+        row(
+            "POST",
+            "/admin/lists/{list}/invite",
+            &format!("{list}/invite"),
+            Allowed,
+            Refused,
+        ),
+        row(
+            "POST",
+            "/admin/lists/{list}/cohorts",
+            &format!("{list}/cohorts"),
+            Allowed,
+            Refused,
+        ),
+        row("GET", "/admin/people/{id}", person, Allowed, Refused),
+        row(
+            "POST",
+            "/admin/people/{id}/{action}",
+            &format!("{person}/resend"),
+            Allowed,
+            Refused,
+        ),
+        row(
+            "POST",
+            "/admin/people/{id}/{action}",
+            &format!("{person}/unsubscribe"),
+            Refused,
+            Refused,
+        ),
+        row(
+            "POST",
+            "/admin/people/{id}/{action}",
+            &format!("{person}/erase"),
+            Refused,
+            Refused,
+        ),
+        // Last: it ends the session the walk uses.
+        row("POST", "/admin/logout", "/admin/logout", Allowed, Allowed),
+    ]
+}
+
+/// The sign-in form's own POST is the same for everyone (there is no session yet).
+const NOT_WALKED: &[(&str, &str)] = &[("POST", "/admin/login")];
+
+async fn send(app: &TestApp, client: &reqwest::Client, csrf: &str, row: &Row) -> (u16, String) {
+    let url = app.url(&row.path);
+    let request = if row.method == "GET" {
+        client.get(url)
+    } else if row.route.ends_with("/import") {
+        client.post(url).multipart(
+            reqwest::multipart::Form::new()
+                .text("csrf", csrf.to_owned())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"email\nimported@example.com\n".to_vec())
+                        .file_name("people.csv"),
+                ),
+        )
+    } else {
+        client.post(url).form(&[
+            ("csrf", csrf),
+            ("count", "1"),
+            ("name", "later"),
+            ("capacity", "3"),
+            ("key", "id:nothing-yet"),
+            ("action", "pause"),
+            ("subject", "News"),
+            ("body", "Hello."),
+            ("to_confirmed", "yes"),
+        ])
+    };
+    // The announcement form's own button is a field of its own: preview.
+    let request = if row.route.ends_with("/announcements/new") && row.method == "POST" {
+        client.post(app.url(&row.path)).form(&[
+            ("csrf", csrf),
+            ("subject", "News"),
+            ("body", "Hello."),
+            ("to_confirmed", "yes"),
+            ("action", "preview"),
+        ])
+    } else {
+        request
+    };
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+async fn audit_lines(app: &TestApp) -> Vec<String> {
+    let (ok, out, err) = cli(app, &["audit"], None);
+    assert!(ok, "{err}");
+    out.lines().map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn every_admin_route_refuses_an_editor_and_a_viewer_exactly_where_the_table_says() {
+    let app = spawn_app().await;
+    add_owner(&app);
+    add_account(&app, EDITOR, "editor");
+    add_account(&app, VIEWER, "viewer");
+    app.sign_up(WAITING).await;
+    app.sign_up_and_confirm(CONFIRMED).await;
+    let (owner, _) = signed_in(&app).await;
+    let found = owner
+        .get(app.url("/admin/lists/pilot-course?find=waiting%40example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.status().as_u16(), 303);
+    let person = found.headers()["location"].to_str().unwrap().to_owned();
+
+    let table = expectations(&person);
+    let walked: BTreeSet<(&str, String)> = table
+        .iter()
+        .map(|r| (r.method, r.route.to_owned()))
+        .chain(NOT_WALKED.iter().map(|&(m, p)| (m, p.to_owned())))
+        .collect();
+    assert_eq!(
+        walked,
+        admin_routes_in_the_router(),
+        "every admin route needs a row in the table (and no row may name a route that is gone)"
+    );
+
+    for (email, role) in [(EDITOR, "editor"), (VIEWER, "viewer")] {
+        let (client, csrf) = sign_in_as(&app, email).await;
+        let admin_id = audit_lines(&app)
+            .await
+            .iter()
+            .find(|l| l.contains(&format!("new account with the role {role}")))
+            .and_then(|l| l.split("admin:").nth(1))
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned)
+            .expect("the new account's audit line");
+        let mut refused = 0;
+        for row in &table {
+            let expected = if role == "editor" {
+                row.editor
+            } else {
+                row.viewer
+            };
+            let (status, body) = send(&app, &client, &csrf, row).await;
+            match expected {
+                Refused => {
+                    refused += 1;
+                    assert_eq!(status, 403, "{role} {} {}: {body}", row.method, row.path);
+                    assert!(
+                        body.contains("may not"),
+                        "{role} {}: the page says why: {body}",
+                        row.path
+                    );
+                    assert!(!body.contains(WAITING) && !body.contains(CONFIRMED));
+                }
+                Allowed => {
+                    assert!(
+                        status != 403 && status < 500,
+                        "{role} {} {}: {status} {body}",
+                        row.method,
+                        row.path
+                    );
+                }
+            }
+            if role == "viewer" {
+                assert!(
+                    !body.contains(WAITING) && !body.contains(CONFIRMED),
+                    "a viewer saw an address at {}: {body}",
+                    row.path
+                );
+            }
+        }
+        // Each refusal is in the audit log, under the account that tried.
+        let refusals = audit_lines(&app)
+            .await
+            .into_iter()
+            .filter(|l| l.contains(&format!("admin:{admin_id} ")) && l.contains("refused"))
+            .count();
+        assert_eq!(refusals, refused, "{role}'s refusals audited");
+    }
+    // Nothing refused happened: nobody unsubscribed or erased (the confirmed person was
+    // invited by the editor, as editors may), nothing exported or imported.
+    assert_eq!(app.status_of(WAITING).as_deref(), Some("pending"));
+    assert_eq!(app.status_of(CONFIRMED).as_deref(), Some("invited"));
+    assert_eq!(app.status_of("imported@example.com"), None);
+    let (ok, json, _) = cli(&app, &["audit", "--json"], None);
+    assert!(ok);
+    // (status_of exports at the command line: only the web's accounts count here.)
+    let by_accounts: Vec<String> = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["actor"].as_str().unwrap().starts_with("admin:"))
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!by_accounts.contains(&"export".to_owned()), "{json}");
+    assert!(!by_accounts.contains(&"import".to_owned()), "{json}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_pages_offer_each_role_only_what_it_may_do() {
+    let app = spawn_app().await;
+    add_owner(&app);
+    add_account(&app, EDITOR, "editor");
+    add_account(&app, VIEWER, "viewer");
+    app.sign_up(WAITING).await;
+    let (owner, _) = signed_in(&app).await;
+    let found = owner
+        .get(app.url("/admin/lists/pilot-course?find=waiting%40example.com"))
+        .send()
+        .await
+        .unwrap();
+    let person = found.headers()["location"].to_str().unwrap().to_owned();
+    let text = |client: reqwest::Client, path: String| {
+        let url = app.url(&path);
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+
+    // The owner gets everything.
+    let list = text(owner.clone(), "/admin/lists/pilot-course".into()).await;
+    assert!(
+        list.contains("export.csv") && list.contains("/import\""),
+        "{list}"
+    );
+    let page = text(owner.clone(), person.clone()).await;
+    assert!(
+        page.contains("/erase\"") && page.contains("/resend\""),
+        "{page}"
+    );
+
+    // The editor: people, invitations, announcements; no export, import or erasure.
+    let (editor, _) = sign_in_as(&app, EDITOR).await;
+    let dashboard = text(editor.clone(), "/admin".into()).await;
+    assert!(dashboard.contains("href=\"/admin/lists/pilot-course\""));
+    let list = text(editor.clone(), "/admin/lists/pilot-course".into()).await;
+    assert!(list.contains(WAITING), "the editor sees people");
+    assert!(list.contains("/invite\"") && list.contains("/announcements/new\""));
+    assert!(
+        !list.contains("export.csv") && !list.contains("/import\""),
+        "{list}"
+    );
+    assert!(
+        list.contains("data-testid=\"embed-snippet\">&lt;iframe"),
+        "the snippet to paste: {list}"
+    );
+    let page = text(editor.clone(), person.clone()).await;
+    assert!(page.contains("/resend\""), "{page}");
+    assert!(!page.contains("/erase\"") && !page.contains("/unsubscribe\""));
+
+    // The viewer: the dashboard's figures and no way into a list of people.
+    let (viewer, _) = sign_in_as(&app, VIEWER).await;
+    let dashboard = text(viewer.clone(), "/admin".into()).await;
+    assert!(
+        dashboard.contains("data-testid=\"count-pending\">1<"),
+        "{dashboard}"
+    );
+    assert!(!dashboard.contains("/admin/lists/"), "{dashboard}");
+    assert!(!dashboard.contains(WAITING));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn roles_are_set_and_changed_at_the_command_line_audited_and_hold_at_once() {
+    let app = spawn_app().await;
+    // Without --role, a new account is an owner, as before roles existed.
+    add_owner(&app);
+    add_account(&app, VIEWER, "viewer");
+    let (ok, out, _) = cli(&app, &["admin", "list"], None);
+    assert!(ok);
+    let role_of = |out: &str, email: &str| {
+        out.lines()
+            .find(|l| l.contains(email))
+            .and_then(|l| l.split('\t').nth(2))
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        role_of(&out, crate::owner::OWNER).as_deref(),
+        Some("owner"),
+        "{out}"
+    );
+    assert_eq!(role_of(&out, VIEWER).as_deref(), Some("viewer"), "{out}");
+
+    let (ok, _, err) = cli(&app, &["admin", "role", VIEWER, "admin"], None);
+    assert!(!ok && err.contains("owner, editor or viewer"), "{err}");
+    let (ok, _, err) = cli(
+        &app,
+        &[
+            "admin",
+            "add",
+            "x@example.org",
+            "--password-stdin",
+            "--role",
+            "boss",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(!ok && err.contains("owner, editor or viewer"), "{err}");
+    let (ok, _, err) = cli(
+        &app,
+        &["admin", "role", "nobody@example.org", "editor"],
+        None,
+    );
+    assert!(!ok && err.contains("no owner"), "{err}");
+
+    let (viewer, _) = sign_in_as(&app, VIEWER).await;
+    let export = viewer
+        .get(app.url("/admin/lists/pilot-course/export.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status().as_u16(), 403);
+
+    // Promoted: the same session may export at once.
+    let (ok, out, err) = cli(&app, &["admin", "role", VIEWER, "owner"], None);
+    assert!(ok && out.contains("is now owner"), "{out}{err}");
+    let export = viewer
+        .get(app.url("/admin/lists/pilot-course/export.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status().as_u16(), 200);
+
+    // Demoted by `admin add` with a role (which also sets the password).
+    let (ok, out, err) = cli(
+        &app,
+        &[
+            "admin",
+            "add",
+            VIEWER,
+            "--password-stdin",
+            "--role",
+            "editor",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(ok && out.contains("is now editor"), "{out}{err}");
+    let (ok, out, _) = cli(&app, &["admin", "list"], None);
+    assert!(ok);
+    assert_eq!(role_of(&out, VIEWER).as_deref(), Some("editor"), "{out}");
+    // Setting the password again without --role keeps the role.
+    let (ok, _, _) = cli(
+        &app,
+        &["admin", "add", VIEWER, "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(ok);
+    let (_, out, _) = cli(&app, &["admin", "list"], None);
+    assert_eq!(role_of(&out, VIEWER).as_deref(), Some("editor"), "{out}");
+
+    let log = audit_lines(&app).await.join("\n");
+    for words in [
+        "new account with the role owner",
+        "new account with the role viewer",
+        "role changed from viewer to owner",
+        "role changed from owner to editor",
+        "refused: the role viewer may not export a list",
+    ] {
+        assert!(log.contains(words), "{words}:\n{log}");
+    }
+    assert_eq!(
+        log.matches("role changed").count(),
+        2,
+        "an unchanged role is not a change:\n{log}"
+    );
+    app.stop().await;
+}

@@ -222,7 +222,7 @@ pub fn signup(data: &[u8]) {
             );
         }
         Ok(None) => assert!(raw.get("website").is_some_and(|v| !v.trim().is_empty())),
-        Err(SignupError::Invalid { field, message }) => {
+        Err(SignupError::Invalid { field, message, .. }) => {
             assert!(
                 ["email", "name", "role", "stage"].contains(&field.as_str()),
                 "refused naming {field:?}, which the form does not have"
@@ -492,6 +492,7 @@ pub fn mail(data: &[u8]) {
         dkim: (!dkim.is_empty()).then(dkim_config),
         cap: 4,
         referral_boost: 5,
+        pending_days: 7,
     };
     let mut site = w.mail_site.lock().unwrap_or_else(|e| e.into_inner());
     site.site
@@ -509,6 +510,7 @@ pub fn mail(data: &[u8]) {
             MailKind::Invite => crate::domain::TokenPurpose::Invite,
         };
         let job = MailJob {
+            language: None,
             id: 1,
             kind,
             subscriber_id: 1,

@@ -11,6 +11,7 @@ pub mod domain;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod i18n;
 pub mod mail;
 pub mod metrics;
 pub mod privacy;

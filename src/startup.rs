@@ -297,11 +297,9 @@ impl Application {
                 confirmation_hours: config.confirmation_interval / HOUR,
                 mail_cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
                 ip_note: match config.client_ip {
-                    IpRecording::Truncated => {
-                        "only its first three parts: a /24, or a /48 for IPv6"
-                    }
-                    IpRecording::Full => "your full IP address, as the site's owner chose",
-                    IpRecording::None => "not recorded",
+                    IpRecording::Truncated => crate::i18n::msg("privacy-ip-truncated"),
+                    IpRecording::Full => crate::i18n::msg("privacy-ip-full"),
+                    IpRecording::None => crate::i18n::msg("privacy-ip-none"),
                 },
                 pending_days: config.retention.pending / DAY,
                 mail_days: config.retention.mail_history / DAY,
@@ -536,6 +534,7 @@ pub fn mail_settings(config: &Config, base_url: &str) -> anyhow::Result<MailSett
         dkim,
         cap: config.mail_cap.clamp(1, crate::config::MAX_MAIL_CAP),
         referral_boost: u32::try_from(config.referral_boost.max(0)).unwrap_or(u32::MAX),
+        pending_days: config.retention.pending / crate::store::DAY,
     })
 }
 

@@ -423,6 +423,7 @@ fn stored_form(announcement: &Announcement) -> AnnouncementMail {
 /// very code that composes the real ones.
 fn test_job(list: &str, announcement: AnnouncementMail) -> MailJob {
     MailJob {
+        language: None,
         id: 0,
         kind: MailKind::Announcement,
         subscriber_id: 0,

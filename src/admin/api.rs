@@ -201,7 +201,9 @@ impl OwnerActions {
             Err(SignupError::UnknownList) => {
                 return Err(OwnerActionError::NoSuchList(list.to_owned()).into());
             }
-            Err(SignupError::Invalid { field, message }) => return Err(invalid(&field, message)),
+            Err(SignupError::Invalid { field, message, .. }) => {
+                return Err(invalid(&field, message));
+            }
             Err(SignupError::Store(e)) => return Err(OwnerActionError::Store(e).into()),
             Err(SignupError::Internal(e)) => return Err(OwnerActionError::Internal(e).into()),
         };

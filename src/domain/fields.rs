@@ -46,7 +46,7 @@ fn default_max_length() -> usize {
 }
 
 /// Names the signup form itself uses; a custom field may not take them.
-const RESERVED: [&str; 5] = ["email", "name", "ref", "form", "website"];
+const RESERVED: [&str; 6] = ["email", "name", "ref", "form", "website", "lang"];
 
 impl FieldSpec {
     /// Checks a declaration from the settings file; the message names the field.
@@ -78,18 +78,24 @@ impl FieldSpec {
         let value = raw.trim();
         if value.is_empty() {
             return if self.required {
-                Err(self.error("Please answer this question."))
+                Err(self.error(FieldProblem::Required, "Please answer this question."))
             } else {
                 Ok(None)
             };
         }
         if value.chars().any(char::is_control) {
-            return Err(self.error("This answer contains characters that are not allowed."));
+            return Err(self.error(
+                FieldProblem::BadCharacters,
+                "This answer contains characters that are not allowed.",
+            ));
         }
         match &self.kind {
             FieldKind::Text { max_length } => {
                 if value.chars().count() > *max_length {
-                    Err(self.error(&format!("Please keep this under {max_length} characters.")))
+                    Err(self.error(
+                        FieldProblem::TooLong(*max_length),
+                        &format!("Please keep this under {max_length} characters."),
+                    ))
                 } else {
                     Ok(Some(value.to_owned()))
                 }
@@ -98,16 +104,20 @@ impl FieldSpec {
                 if options.iter().any(|o| o.value == value) {
                     Ok(Some(value.to_owned()))
                 } else {
-                    Err(self.error("Please pick one of the listed answers."))
+                    Err(self.error(
+                        FieldProblem::NotAnOption,
+                        "Please pick one of the listed answers.",
+                    ))
                 }
             }
         }
     }
 
-    fn error(&self, message: &str) -> FieldError {
+    fn error(&self, problem: FieldProblem, message: &str) -> FieldError {
         FieldError {
             field: self.name.clone(),
             message: message.to_owned(),
+            problem,
         }
     }
 }
@@ -118,6 +128,18 @@ impl FieldSpec {
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// What was wrong, for the form's words in the visitor's language.
+    pub problem: FieldProblem,
+}
+
+/// What was wrong with a custom field's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldProblem {
+    Required,
+    BadCharacters,
+    /// Longer than this many characters.
+    TooLong(usize),
+    NotAnOption,
 }
 
 /// The validated answers to a waitlist's custom fields, by field name.

@@ -10,7 +10,7 @@ mod token;
 mod webhook;
 
 pub use email::{EmailAddress, EmailError};
-pub use fields::{FieldError, FieldKind, FieldOption, FieldSpec, FieldValues};
+pub use fields::{FieldError, FieldKind, FieldOption, FieldProblem, FieldSpec, FieldValues};
 pub use name::{NameError, PersonName};
 pub use role::{Capability, Role, UnknownRole};
 pub use slug::{Slug, SlugError};

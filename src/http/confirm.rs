@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::error::AppError;
+use crate::i18n::{Text, tr};
 use crate::waitlist::{ConfirmPage, ConfirmResult};
 
 pub async fn show(
@@ -17,24 +18,26 @@ pub async fn show(
     let page = state.waitlists.confirm_page(&token).await?;
     let published = state.site.load();
     let html = match page {
-        ConfirmPage::Ready { list } => {
+        ConfirmPage::Ready { list, language } => {
+            let language = published.site.language_or_default(language.as_deref());
             let waitlist = published.site.waitlist(&list);
-            let title = waitlist
-                .map(|w| w.settings.title.as_str())
-                .unwrap_or("this waitlist");
+            let title = waitlist.map(|w| w.settings.title.as_str()).unwrap_or("…");
             published.render(
                 "link_action.html",
                 json!({
-                    "heading": "Confirm your place",
-                    "lines": [format!("Press the button to confirm your address and join the waitlist for {title}.")],
-                    "button": "Confirm my place",
+                    "lang": language.tag(),
+                    "heading": tr(language, "confirm-heading", &[]),
+                    "lines": [tr(language, "confirm-press-the-button", &[("list", title.into())])],
+                    "button": tr(language, "confirm-my-place", &[]),
                     "action": format!("/confirm/{token}"),
                 }),
             )?
         }
-        ConfirmPage::AlreadyConfirmed { list, place } => {
-            confirmed_page(&state, &list, place, true, None)?
-        }
+        ConfirmPage::AlreadyConfirmed {
+            list,
+            place,
+            language,
+        } => confirmed_page(&state, &list, place, true, None, language.as_deref())?,
         ConfirmPage::Expired { .. } => return Err(expired()),
         ConfirmPage::Unknown => return Err(unknown_link()),
     };
@@ -51,12 +54,14 @@ pub async fn confirm(
             place,
             already,
             manage_path,
+            language,
         } => Ok(private_page(confirmed_page(
             &state,
             &list,
             place,
             already,
             manage_path.as_deref(),
+            language.as_deref(),
         )?)),
         ConfirmResult::Expired { .. } => Err(expired()),
         ConfirmResult::Unknown => Err(unknown_link()),
@@ -69,11 +74,14 @@ fn confirmed_page(
     place: Option<u64>,
     already: bool,
     manage_path: Option<&str>,
+    language: Option<&str>,
 ) -> anyhow::Result<String> {
     let published = state.site.load();
+    let language = published.site.language_or_default(language);
     published.render(
         "confirmed.html",
         json!({
+            "lang": language.tag(),
             "waitlist": published.site.waitlist(list),
             "place": place,
             "already": already,
@@ -97,19 +105,18 @@ pub fn private_page(html: String) -> Response {
 fn expired() -> AppError {
     AppError::Page {
         status: StatusCode::GONE,
-        heading: "This link has expired",
-        lines: vec![
-            "Confirmation links work for 48 hours. Sign up again with the same address to get a new one.".into(),
-        ],
+        heading: Text::key("error-link-expired-heading"),
+        lines: vec![Text::with(
+            "error-confirm-link-expired-text",
+            vec![("hours", crate::publish::CONFIRM_HOURS.into())],
+        )],
     }
 }
 
 fn unknown_link() -> AppError {
     AppError::Page {
         status: StatusCode::NOT_FOUND,
-        heading: "This link is not valid",
-        lines: vec![
-            "It may be incomplete: some mail programs break long links. Try copying the whole link from the mail into your browser.".into(),
-        ],
+        heading: Text::key("error-link-invalid-heading"),
+        lines: vec![Text::key("error-confirm-link-invalid-text")],
     }
 }

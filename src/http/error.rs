@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::{AppContext, AppState};
 use crate::admin::{OwnerActionError, OwnerError};
+use crate::i18n::{Language, Text, msg};
 use crate::privacy::self_service::ViewError;
 use crate::store::StoreError;
 use crate::waitlist::InviteError;
@@ -25,8 +26,8 @@ pub enum AppError {
     /// A page with its own status and words (an expired or unknown link...).
     Page {
         status: StatusCode,
-        heading: &'static str,
-        lines: Vec<String>,
+        heading: Text,
+        lines: Vec<Text>,
     },
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -66,16 +67,16 @@ impl From<OwnerActionError> for AppError {
             | OwnerActionError::NoSuchWebhook => Self::NotFound,
             e @ OwnerActionError::NotAllowed { .. } => Self::Page {
                 status: StatusCode::FORBIDDEN,
-                heading: "Not allowed",
+                heading: Text::plain("Not allowed"),
                 lines: vec![
-                    format!("{e}."),
-                    "An owner of this site can change your role.".to_owned(),
+                    Text::Plain(format!("{e}.")),
+                    Text::plain("An owner of this site can change your role."),
                 ],
             },
             OwnerActionError::Refused(reason) => Self::Page {
                 status: StatusCode::CONFLICT,
-                heading: "That cannot be done",
-                lines: vec![reason],
+                heading: Text::plain("That cannot be done"),
+                lines: vec![Text::Plain(reason)],
             },
             OwnerActionError::Invite(e) => e.into(),
             OwnerActionError::Import(e) => e.into(),
@@ -115,8 +116,8 @@ impl From<InviteError> for AppError {
             | InviteError::UnknownCohort(..)
             | InviteError::NoCohort(_)) => Self::Page {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                heading: "Please check the form",
-                lines: vec![e.to_string()],
+                heading: Text::plain("Please check the form"),
+                lines: vec![Text::Plain(e.to_string())],
             },
         }
     }
@@ -128,8 +129,8 @@ impl From<ImportError> for AppError {
             ImportError::UnknownList => Self::NotFound,
             ImportError::BadFile(reason) => Self::Page {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                heading: "The file cannot be imported",
-                lines: vec![reason],
+                heading: Text::plain("The file cannot be imported"),
+                lines: vec![Text::Plain(reason)],
             },
             ImportError::Store(e) => e.into(),
             ImportError::Internal(e) => e.into(),
@@ -140,8 +141,8 @@ impl From<ImportError> for AppError {
 /// Carried in the response's extensions from the handler to the middleware.
 #[derive(Debug, Clone)]
 pub struct ErrorPage {
-    pub heading: String,
-    pub lines: Vec<String>,
+    pub heading: Text,
+    pub lines: Vec<Text>,
 }
 
 /// Marks a plain 404: the middleware answers it with the site's prerendered 404 page.
@@ -170,46 +171,44 @@ impl AppError {
     }
 
     fn page(&self) -> ErrorPage {
-        let (heading, lines): (&str, Vec<String>) = match self {
+        let (heading, lines) = match self {
             Self::NotFound => (
-                "Page not found",
-                vec!["There is nothing at this address. The link may be mistyped, or the page may have moved.".into()],
+                Text::key("not-found-heading"),
+                vec![Text::key("not-found-text")],
             ),
             Self::MethodNotAllowed => (
-                "Method not allowed",
-                vec!["This address does not accept that kind of request.".into()],
+                Text::key("error-method-heading"),
+                vec![Text::key("error-method-text")],
             ),
-            Self::Page { heading, lines, .. } => (heading, lines.clone()),
+            Self::Page { heading, lines, .. } => (heading.clone(), lines.clone()),
             Self::PayloadTooLarge => (
-                "That was too much",
-                vec!["The form sent more than 16 KiB, which no signup needs. Please shorten your answers and try again.".into()],
+                Text::key("error-too-large-heading"),
+                vec![Text::key("error-too-large-text")],
             ),
             Self::UnsupportedMediaType => (
-                "Unsupported form",
-                vec!["Send the form as application/x-www-form-urlencoded (a plain HTML form) or as application/json.".into()],
+                Text::key("error-media-type-heading"),
+                vec![Text::key("error-media-type-text")],
             ),
             Self::TooManyRequests { retry_after } => (
-                "Too many attempts",
-                vec![format!("Many requests came from your network in a short time. Please wait {retry_after} seconds and try again.")],
+                Text::key("error-too-many-heading"),
+                vec![Text::with(
+                    "error-too-many-text",
+                    vec![("seconds", (*retry_after).into())],
+                )],
             ),
             Self::Unavailable(e) => (
-                "Please try again in a moment",
-                vec![
-                    match e.as_ref() {
-                        StoreError::DiskFull => "We could not save your request because our disk is full. Nothing was recorded; please try again later.".into(),
-                        _ => "We are busy right now and could not save your request. Nothing was recorded; please try again in a moment.".into(),
-                    },
-                ],
+                Text::key("error-busy-heading"),
+                vec![match e.as_ref() {
+                    StoreError::DiskFull => Text::key("error-disk-full-text"),
+                    _ => Text::key("error-busy-text"),
+                }],
             ),
             Self::Internal(_) => (
-                "Something went wrong on our side",
-                vec!["The problem has been logged. Please try again later; if it keeps happening, tell us the reference below.".into()],
+                Text::key("error-internal-heading"),
+                vec![Text::key("error-internal-text")],
             ),
         };
-        ErrorPage {
-            heading: heading.to_owned(),
-            lines,
-        }
+        ErrorPage { heading, lines }
     }
 
     /// The JSON form, for API clients: `{"error": {"field": ..., "message": ...}}`.
@@ -228,7 +227,7 @@ impl AppError {
                 format!("Too many requests from this network; try again in {retry_after} s."),
             ),
             Self::Unavailable(e) => ("body", format!("{e}; nothing was recorded, try again.")),
-            Self::Page { heading, .. } => ("token", (*heading).to_owned()),
+            Self::Page { heading, .. } => ("token", heading.render(Language::English)),
             Self::Internal(_) => ("body", "Internal error; see the request id.".to_owned()),
         };
         // A limit is about the client, not about any field it sent.
@@ -348,11 +347,14 @@ fn finish(
         None => return response,
     };
     let show_id = status.is_server_error();
+    let language = published.site.language();
+    let heading = page.heading.render(language);
+    let lines: Vec<String> = page.lines.iter().map(|l| l.render(language)).collect();
     let body = published.render(
         "message.html",
         json!({
-            "heading": page.heading,
-            "lines": page.lines,
+            "heading": heading,
+            "lines": lines,
             "request_id": if show_id { request_id } else { "" },
         }),
     );
@@ -361,7 +363,7 @@ fn finish(
         Ok(html) => html,
         Err(e) => {
             tracing::error!(error = %e, "could not render an error page");
-            format!("{} {}", status.as_u16(), page.heading)
+            format!("{} {heading}", status.as_u16())
         }
     };
     parts.headers.insert(
@@ -386,17 +388,17 @@ fn is_bare(headers: &axum::http::HeaderMap) -> bool {
 fn generic_page(status: StatusCode) -> ErrorPage {
     let heading = status.canonical_reason().unwrap_or("Error").to_owned();
     let line = if status == StatusCode::BAD_REQUEST {
-        "The address of this page could not be read. Please check the link."
+        msg("error-bad-address-text")
     } else if status == StatusCode::METHOD_NOT_ALLOWED {
-        "This address does not accept that kind of request."
+        msg("error-method-text")
     } else if status.is_server_error() {
-        "Something went wrong on our side. Please try again later."
+        msg("error-server-text")
     } else {
-        "The request could not be handled."
+        msg("error-generic-text")
     };
     ErrorPage {
-        heading,
-        lines: vec![line.to_owned()],
+        heading: Text::Plain(heading),
+        lines: vec![Text::key(line)],
     }
 }
 

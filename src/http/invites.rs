@@ -9,6 +9,7 @@ use super::AppState;
 use super::confirm::private_page;
 use super::error::AppError;
 use crate::domain::TokenPurpose;
+use crate::i18n::Text;
 use crate::waitlist::{InvitePage, InviteResponse};
 
 pub async fn accept_page(
@@ -94,8 +95,8 @@ async fn answer(state: &AppState, token: &str, accept: bool) -> Result<Response,
         InviteResponse::Expired { .. } => {
             return Err(AppError::Page {
                 status: StatusCode::GONE,
-                heading: "This invitation has expired",
-                lines: vec!["The seat went to the next person in line. You keep your place for the next cohort.".into()],
+                heading: Text::key("error-invitation-expired-heading"),
+                lines: vec![Text::key("error-invitation-expired-text")],
             });
         }
         InviteResponse::Unknown => return Err(not_valid()),
@@ -110,7 +111,7 @@ async fn answer(state: &AppState, token: &str, accept: bool) -> Result<Response,
 fn not_valid() -> AppError {
     AppError::Page {
         status: StatusCode::NOT_FOUND,
-        heading: "This link is not valid",
-        lines: vec!["It may be incomplete: some mail programs break long links. Try copying the whole link from the mail.".into()],
+        heading: Text::key("error-link-invalid-heading"),
+        lines: vec![Text::key("error-confirm-link-invalid-text")],
     }
 }

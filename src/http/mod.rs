@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/courses/{slug}", page())
         .route("/waitlists/{list}", page())
         .route("/waitlists/{list}/check-your-inbox", page())
+        .route("/waitlists/{list}/check-your-inbox/{language}", page())
         .route("/waitlists/{list}/embed", get(embed::form))
         .route(
             "/static/{file}",

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::AppState;
 use super::confirm::private_page;
 use super::error::AppError;
+use crate::i18n::{Text, msg};
 use crate::privacy::self_service::{AccessError, ManageLink};
 
 /// GET of the unsubscribe link: changes nothing, shows one button.
@@ -62,8 +63,8 @@ async fn subject(state: &AppState, token: &str) -> Result<i64, AppError> {
         ManageLink::Valid(id) => Ok(id),
         ManageLink::Expired => Err(AppError::Page {
             status: StatusCode::GONE,
-            heading: "This link has expired",
-            lines: vec!["Links to your data work for 30 days. Ask for a new one at /manage: it comes by mail.".into()],
+            heading: Text::key("error-link-expired-heading"),
+            lines: vec![Text::key("error-manage-link-expired-text")],
         }),
         ManageLink::Invalid => Err(not_valid()),
     }
@@ -230,8 +231,8 @@ pub async fn access_request(
 fn not_valid() -> AppError {
     AppError::Page {
         status: StatusCode::NOT_FOUND,
-        heading: "This link is not valid",
-        lines: vec!["It may be incomplete, or the data it led to has been erased. You can ask for a new link at /manage.".into()],
+        heading: Text::key("error-link-invalid-heading"),
+        lines: vec![Text::key("error-manage-link-invalid-text")],
     }
 }
 
@@ -240,24 +241,23 @@ fn not_valid() -> AppError {
 pub struct PromiseFacts {
     pub confirmation_hours: i64,
     pub mail_cap: u32,
+    /// The catalogue key of what is kept of a client's address.
     pub ip_note: &'static str,
     pub pending_days: i64,
     pub mail_days: i64,
     pub consent_days: i64,
 }
 
+/// Each counter and the catalogue key of its label.
 const COUNTS: [(&str, &str); 8] = [
-    ("mails.confirmation", "Confirmation mails sent"),
-    ("mails.welcome", "Welcome mails sent"),
-    ("mails.invite", "Invitations sent"),
-    ("mails.access", "Links to people's own data sent"),
-    (
-        "exports",
-        "Exports of a list by its owner (each one in the audit log)",
-    ),
-    ("unsubscribes", "Unsubscribes"),
-    ("erasures", "Erasures"),
-    ("imports", "Imports"),
+    ("mails.confirmation", msg("privacy-count-confirmation")),
+    ("mails.welcome", msg("privacy-count-welcome")),
+    ("mails.invite", msg("privacy-count-invite")),
+    ("mails.access", msg("privacy-count-access")),
+    ("exports", msg("privacy-count-exports")),
+    ("unsubscribes", msg("privacy-count-unsubscribes")),
+    ("erasures", msg("privacy-count-erasures")),
+    ("imports", msg("privacy-count-imports")),
 ];
 
 pub async fn privacy_page(State(state): State<AppState>) -> Result<Response, AppError> {

@@ -10,6 +10,8 @@ use serde_json::{Map, Value as Json, json};
 use super::AppState;
 use super::client_ip::client_ip;
 use super::error::AppError;
+use crate::i18n::Text;
+use crate::publish::check_inbox_path;
 use crate::waitlist::{RawSignup, SignupError};
 
 /// No signup needs more than this.
@@ -77,8 +79,19 @@ pub async fn sign_up(
         fields,
         client_ip: Some(ip),
     };
+    // The page after the form, in the form's language (every answer names the same one,
+    // whatever happened to the signup).
+    let inbox = {
+        let published = state.site.load();
+        let site = &published.site;
+        check_inbox_path(
+            &list,
+            site.language_or_default(raw.get("lang")),
+            site.language(),
+        )
+    };
 
-    if let Some(refusal) = guard_signup(&state, &list, format, &raw, started).await {
+    if let Some(refusal) = guard_signup(&state, &list, format, &raw, started, &inbox).await {
         return refusal;
     }
 
@@ -90,14 +103,18 @@ pub async fn sign_up(
         tokio::time::sleep_until(started + state.answer_floor).await;
     }
     match result {
-        Ok(()) => accepted(format, &list),
-        Err(SignupError::Invalid { field, message }) => match format {
+        Ok(()) => accepted(format, &inbox),
+        Err(SignupError::Invalid {
+            field,
+            message,
+            text,
+        }) => match format {
             Format::Json => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 axum::Json(json!({ "error": { "field": field, "message": message } })),
             )
                 .into_response(),
-            Format::Form => form_with_error(&state, &list, &raw, &field, &message),
+            Format::Form => form_with_error(&state, &list, &raw, &field, &text),
         },
         Err(SignupError::UnknownList) => reply_error(AppError::NotFound, Some(format)),
         Err(SignupError::Store(e)) => reply_error(AppError::from(e), Some(format)),
@@ -110,7 +127,7 @@ pub async fn sign_up(
 async fn dropped(
     state: &AppState,
     format: Format,
-    list: &str,
+    inbox: &str,
     started: tokio::time::Instant,
 ) -> Response {
     // The timer fires on the millisecond tick after its deadline: aim that much early.
@@ -121,7 +138,7 @@ async fn dropped(
         .saturating_sub(TIMER_SLACK)
         .max(state.answer_floor);
     tokio::time::sleep_until(started + wait).await;
-    accepted(format, list)
+    accepted(format, inbox)
 }
 
 /// The abuse checks before the use case runs (`abuse`): a proof of work when the owner
@@ -132,6 +149,7 @@ async fn guard_signup(
     format: Format,
     raw: &RawSignup,
     started: tokio::time::Instant,
+    inbox: &str,
 ) -> Option<Response> {
     let guard = &state.guard;
     if let Some(pow) = &guard.pow {
@@ -142,7 +160,7 @@ async fn guard_signup(
                 if guard.stamps.is_none() {
                     return Some(pow_refused(format, crate::abuse::pow::PowError::Missing));
                 }
-                return Some(dropped(state, format, list, started).await);
+                return Some(dropped(state, format, inbox, started).await);
             }
         } else if let Err(problem) = pow.verify(solution, unix_now()) {
             return Some(pow_refused(format, problem));
@@ -151,7 +169,7 @@ async fn guard_signup(
     // Too fast, or no genuine stamp: the same answer as a signup, and nothing recorded.
     // It also takes as long as a recent real signup did.
     if format == Format::Form && !guard.form_stamp_ok(raw.get(crate::abuse::stamp::FIELD)) {
-        return Some(dropped(state, format, list, started).await);
+        return Some(dropped(state, format, inbox, started).await);
     }
     let email = crate::domain::EmailAddress::parse(raw.get("email").unwrap_or("")).ok()?;
     let domain = guard.domains.throwaway(email.domain())?;
@@ -162,7 +180,13 @@ async fn guard_signup(
             axum::Json(json!({ "error": { "field": "email", "message": message } })),
         )
             .into_response(),
-        Format::Form => form_with_error(state, list, raw, "email", &message),
+        Format::Form => form_with_error(
+            state,
+            list,
+            raw,
+            "email",
+            &crate::i18n::errors::throwaway(domain),
+        ),
     })
 }
 
@@ -184,11 +208,11 @@ fn pow_refused(format: Format, problem: crate::abuse::pow::PowError) -> Response
         // nothing else stands in for the proof of work): the page says so plainly.
         Format::Form => AppError::Page {
             status: StatusCode::FORBIDDEN,
-            heading: "Signups are paused for a while",
+            heading: Text::key("error-pow-heading"),
             lines: vec![
-                "This site is receiving a flood of automated signups, so for now each signup must carry a small proof-of-work calculation, which this form cannot do.".into(),
-                "Nothing was recorded. Please come back in a few hours; the site's owner turns this check off once the flood is over.".into(),
-                format!("({problem})"),
+                Text::key("error-pow-flood"),
+                Text::key("error-pow-come-back"),
+                Text::Plain(format!("({problem})")),
             ],
         }
         .into_response(),
@@ -214,13 +238,13 @@ pub async fn challenge(State(state): State<AppState>, Path(list): Path<String>) 
         .into_response()
 }
 
-/// The one answer every accepted signup gets, whoever the address belongs to.
-fn accepted(format: Format, list: &str) -> Response {
+/// The one answer every accepted signup gets, whoever the address belongs to: a form is
+/// sent to `inbox`, the check-your-inbox page in its language.
+fn accepted(format: Format, inbox: &str) -> Response {
     match format {
         Format::Form => {
-            let location = format!("/waitlists/{list}/check-your-inbox");
             let mut response = StatusCode::SEE_OTHER.into_response();
-            if let Ok(value) = HeaderValue::from_str(&location) {
+            if let Ok(value) = HeaderValue::from_str(inbox) {
                 response.headers_mut().insert(header::LOCATION, value);
             }
             response
@@ -241,9 +265,10 @@ fn form_with_error(
     list: &str,
     raw: &RawSignup,
     field: &str,
-    message: &str,
+    message: &Text,
 ) -> Response {
     let published = state.site.load();
+    let language = published.site.language_or_default(raw.get("lang"));
     let Some(waitlist) = published.site.waitlist(list) else {
         return AppError::NotFound.into_response();
     };
@@ -255,8 +280,8 @@ fn form_with_error(
         }
     }
     let mut errors = Map::new();
-    errors.insert(field.to_owned(), Json::String(message.to_owned()));
-    match published.render_signup_form(waitlist, &values, &errors, raw.get("form")) {
+    errors.insert(field.to_owned(), Json::String(message.render(language)));
+    match published.render_signup_form(waitlist, &values, &errors, raw.get("form"), language) {
         Ok(html) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             [
@@ -318,9 +343,10 @@ pub fn form_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
 fn field_sent_twice(field: &str) -> Response {
     AppError::Page {
         status: StatusCode::UNPROCESSABLE_ENTITY,
-        heading: "A field was sent twice",
-        lines: vec![format!(
-            "The field “{field}” was sent more than once. Send each field once and try again."
+        heading: Text::key("error-field-twice-heading"),
+        lines: vec![Text::with(
+            "error-field-twice-text",
+            vec![("field", field.into())],
         )],
     }
     .into_response()
@@ -444,6 +470,7 @@ pub async fn join_page(
         &values,
         &Map::new(),
         Some(&format!("waitlist:{list}")),
+        published.site.language(),
     ) {
         Ok(html) => (
             [

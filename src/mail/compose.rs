@@ -14,6 +14,7 @@ use super::dkim::Signer;
 use super::wrap::{TEXT_WIDTH, join_paragraph_lines, wrap_text};
 use crate::config::DkimSettings;
 use crate::domain::TokenPurpose;
+use crate::i18n::tr;
 use crate::privacy::Vault;
 use crate::publish::announcement::{Announcement, AnnouncementParts};
 use crate::publish::{CONFIRM_HOURS, Published};
@@ -33,6 +34,8 @@ pub struct MailSettings {
     /// Places a confirmed referral moves the sharer up; 0 (referrals off) keeps the
     /// share link and its promise out of the welcome mail.
     pub referral_boost: u32,
+    /// Days an unconfirmed signup is kept, as the confirmation mail states it.
+    pub pending_days: i64,
 }
 
 impl std::fmt::Debug for MailSettings {
@@ -186,15 +189,23 @@ pub fn render(
     // The title goes into Subject and List-Id: no control character from site.toml may
     // reach a header (found by the `mail` fuzz target: U+0010 went out raw).
     let title = &header_text(&waitlist.settings.title);
+    // Every mail is in the language the person signed up in.
+    let language = published.site.language_or_default(job.language.as_deref());
+    let subject_for =
+        |key: &str| header_text(&tr(language, key, &[("list", title.as_str().into())]));
 
     let (subject, template, mut links, context) = match job.kind {
         MailKind::Confirmation => {
             let confirm_url = link(TokenPurpose::Confirm, "confirm")?;
             (
-                format!("Confirm your place on the waitlist for {title}"),
+                subject_for("mail-subject-confirmation"),
                 "mail/confirmation",
                 vec![confirm_url.clone()],
-                json!({ "confirm_url": confirm_url, "confirm_hours": CONFIRM_HOURS }),
+                json!({
+                    "confirm_url": confirm_url,
+                    "confirm_hours": CONFIRM_HOURS,
+                    "pending_days": settings.pending_days,
+                }),
             )
         }
         MailKind::Welcome => {
@@ -206,7 +217,7 @@ pub fn render(
                 vault.referral_code(job.subscriber_id)
             );
             (
-                format!("You are on the waitlist for {title}"),
+                subject_for("mail-subject-welcome"),
                 "mail/welcome",
                 vec![manage_url.clone()],
                 json!({
@@ -220,7 +231,7 @@ pub fn render(
         MailKind::Access => {
             let manage_url = link(TokenPurpose::Manage, "manage")?;
             (
-                format!("Your link to see and manage your data ({title})"),
+                subject_for("mail-subject-access"),
                 "mail/access",
                 vec![manage_url.clone()],
                 json!({ "manage_url": manage_url }),
@@ -267,7 +278,7 @@ pub fn render(
                 expires_at,
             } = job.invitation.clone().unwrap_or_default();
             (
-                format!("A seat is open for you: {title}"),
+                subject_for("mail-subject-invite"),
                 "mail/invite",
                 vec![accept_url.clone(), decline_url.clone()],
                 json!({
@@ -295,6 +306,7 @@ pub fn render(
     context.insert("subject".into(), json!(subject));
     context.insert("unsubscribe_url".into(), json!(unsubscribe));
     context.insert("mail_cap".into(), json!(settings.cap));
+    context.insert("lang".into(), json!(language.tag()));
     let context = serde_json::Value::Object(context);
     // Templates write each paragraph on one line; mail readers want 72 columns.
     let text = wrap_text(

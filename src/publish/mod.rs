@@ -221,6 +221,7 @@ impl Published {
                 "page.html",
                 json!({
                     "page": page,
+                    "lang": self.site.page_language(page).tag(),
                     "description": page.front.description,
                     "waitlist": waitlist,
                     "form_id": format!("{}:{}", match page.kind { PageKind::Report => "report", PageKind::Course => "course" }, page.slug),
@@ -236,14 +237,23 @@ impl Published {
             context["meta"] = json!(share.waitlist(waitlist));
             let body = self.render("signup.html", context)?;
             pages.insert(format!("/waitlists/{}", waitlist.settings.name), html(body));
-            let inbox = self.render(
-                "check_inbox.html",
-                json!({ "waitlist": waitlist, "confirm_hours": CONFIRM_HOURS, "noindex": true }),
-            )?;
-            pages.insert(
-                format!("/waitlists/{}/check-your-inbox", waitlist.settings.name),
-                html(inbox),
-            );
+            // One per language: a form says which language it was in, and its
+            // visitor is sent to the page in that language.
+            for (language, _, _) in crate::i18n::LANGUAGES {
+                let inbox = self.render(
+                    "check_inbox.html",
+                    json!({
+                        "waitlist": waitlist,
+                        "confirm_hours": CONFIRM_HOURS,
+                        "noindex": true,
+                        "lang": language.tag(),
+                    }),
+                )?;
+                pages.insert(
+                    check_inbox_path(&waitlist.settings.name, *language, self.site.language()),
+                    html(inbox),
+                );
+            }
         }
         let mut previews = HashMap::new();
         for page in &self.site.drafts {
@@ -269,18 +279,19 @@ impl Published {
         Ok(())
     }
 
-    /// The signup page for `waitlist`, with what the visitor typed and what was wrong.
+    /// The signup page for `waitlist`, with what the visitor typed and what was wrong,
+    /// in the language of the form it came from.
     pub fn render_signup_form(
         &self,
         waitlist: &Waitlist,
         values: &Map<String, Json>,
         errors: &Map<String, Json>,
         form_id: Option<&str>,
+        language: crate::i18n::Language,
     ) -> anyhow::Result<String> {
-        self.render(
-            "signup.html",
-            signup_context(waitlist, values, errors, form_id),
-        )
+        let mut context = signup_context(waitlist, values, errors, form_id);
+        context["lang"] = json!(language.tag());
+        self.render("signup.html", context)
     }
 
     /// Renders a template with the context every page shares (`site`, `css_url`,
@@ -290,6 +301,8 @@ impl Published {
             Json::Object(map) => map,
             _ => Map::new(),
         };
+        map.entry("lang")
+            .or_insert_with(|| json!(self.site.settings.language));
         map.insert("site".into(), json!(self.site.settings));
         map.insert("css_url".into(), json!(self.css_url));
         map.insert("base_url".into(), json!(self.base_url));
@@ -340,6 +353,20 @@ impl Published {
     /// Every prerendered path, for tests and for warming caches.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.pages.keys().map(String::as_str)
+    }
+}
+
+/// Where a signup form sends its visitor: the page in the form's language (the site's
+/// language at the plain address, any other under its tag).
+pub fn check_inbox_path(
+    list: &impl std::fmt::Display,
+    language: crate::i18n::Language,
+    site_language: crate::i18n::Language,
+) -> String {
+    if language == site_language {
+        format!("/waitlists/{list}/check-your-inbox")
+    } else {
+        format!("/waitlists/{list}/check-your-inbox/{}", language.tag())
     }
 }
 

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::markdown::{self, MarkdownError, TocEntry};
 use super::references::{self, Reference};
 use crate::domain::{FieldSpec, Slug};
+use crate::i18n::Language;
 
 /// `site.toml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -109,6 +110,10 @@ pub struct FrontMatter {
     /// Orders pages on the home page (lower first); then by date, newest first.
     #[serde(default)]
     pub weight: i64,
+    /// The page's language when it is not the site's (`language = "de"`): its words, its
+    /// `<html lang>`, and the mails of everyone who signs up on its form.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// A TOML date or date-time as ISO 8601 text (`2026-11-20`, `2026-11-20T08:30:00Z`):
@@ -309,6 +314,7 @@ impl Site {
         let settings: SiteSettings = toml::from_str(&utf8(settings_bytes, "site.toml")?)
             .map_err(|e| anyhow::anyhow!("site.toml: {e}"))?;
         check_settings(&settings)?;
+        Language::parse(&settings.language).map_err(|e| anyhow::anyhow!("site.toml: {e}"))?;
 
         // Static files first: pages read their images' sizes from them.
         let mut static_files = BTreeMap::new();
@@ -346,6 +352,12 @@ impl Site {
                     templates.insert(rest.join("/"), utf8(bytes, &display)?);
                 }
                 _ => {}
+            }
+        }
+        for page in &pages {
+            if let Some(tag) = &page.front.language {
+                Language::parse(tag)
+                    .map_err(|e| anyhow::anyhow!("{}/{}.md: {e}", page.kind.folder(), page.slug))?;
             }
         }
         let (drafts, mut pages): (Vec<Page>, Vec<Page>) = pages
@@ -414,6 +426,27 @@ impl Site {
 
     pub fn waitlist(&self, name: &str) -> Option<&Waitlist> {
         self.waitlists.get(name)
+    }
+
+    /// The site's language (checked when the site was loaded).
+    pub fn language(&self) -> Language {
+        Language::parse(&self.settings.language).unwrap_or(Language::English)
+    }
+
+    /// A page's own language, or the site's.
+    pub fn page_language(&self, page: &Page) -> Language {
+        page.front
+            .language
+            .as_deref()
+            .and_then(|tag| Language::parse(tag).ok())
+            .unwrap_or_else(|| self.language())
+    }
+
+    /// The language a form said it was in (`lang`), if quietlist speaks it; otherwise
+    /// the site's.
+    pub fn language_or_default(&self, tag: Option<&str>) -> Language {
+        tag.and_then(|tag| Language::parse(tag).ok())
+            .unwrap_or_else(|| self.language())
     }
 }
 
@@ -603,6 +636,53 @@ title = "Pilot"
 consent = "One mail to confirm."
 course = "c"
 "#;
+
+    #[test]
+    fn an_unknown_language_in_site_toml_is_a_clear_error() {
+        let settings = format!("language = \"xx\"\n{SETTINGS}");
+        let error = Site::load(&files(&[
+            ("site.toml", &settings),
+            ("courses/c.md", "+++\ntitle = \"C\"\n+++\nText."),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("site.toml:") && error.contains("\"xx\"") && error.contains("en, de"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_page_in_an_unknown_language_is_an_error_naming_its_file() {
+        let error = Site::load(&files(&[
+            ("site.toml", SETTINGS),
+            (
+                "courses/c.md",
+                "+++\ntitle = \"C\"\nlanguage = \"klingon\"\n+++\nText.",
+            ),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("courses/c.md:") && error.contains("\"klingon\""),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_page_in_german_on_an_english_site_is_german() {
+        let site = Site::load(&files(&[
+            ("site.toml", SETTINGS),
+            (
+                "courses/c.md",
+                "+++\ntitle = \"C\"\nlanguage = \"de\"\n+++\nText.",
+            ),
+        ]))
+        .unwrap();
+        let page = site.page(PageKind::Course, "c").unwrap();
+        assert_eq!(site.language(), Language::English);
+        assert_eq!(site.page_language(page), Language::German);
+    }
 
     #[test]
     fn the_demo_site_loads() {

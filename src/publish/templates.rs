@@ -196,6 +196,7 @@ impl Templates {
         });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.set_formatter(html_formatter);
+        env.add_function("t", crate::i18n::template_function);
         for (name, source) in BUILT_IN {
             let source = overrides
                 .get(*name)

@@ -155,6 +155,7 @@ pub static TABLES: &[Table] = &[
             int("referral_credited"),
             int("undeliverable_at"),
             text("undeliverable_reason"),
+            text("language"),
         ],
         key: &["id"],
         kind: TableKind::Plain,

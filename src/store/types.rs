@@ -41,6 +41,8 @@ pub struct StoredToken {
     pub seed: Vec<u8>,
     pub expires_at: Millis,
     pub used_at: Option<Millis>,
+    /// The language the person signed up in; `None`: the site's.
+    pub language: Option<String>,
 }
 
 /// Where a signup came from, kept until the person confirms and then written into their
@@ -74,6 +76,8 @@ pub struct NewSignup {
     pub referred_by: Option<i64>,
     /// Keyed hash of the inbox normalised for counting referrals (`abuse::referral`).
     pub referral_index: [u8; 32],
+    /// The language of the form (`en`, `de`): every mail to the person is in it.
+    pub language: String,
     pub now: Millis,
     /// At most one confirmation mail per address within this many milliseconds.
     pub confirmation_interval: Millis,
@@ -208,6 +212,8 @@ pub struct MailJob {
     pub announcement: Option<AnnouncementMail>,
     /// The person's name, sealed (only an announcement's `{{ name }}` reads it).
     pub name_sealed: Option<Vec<u8>>,
+    /// The language the person signed up in (`de`); `None`: the site's.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -10,11 +10,14 @@ pub enum ConfirmPage {
     /// Show the one button.
     Ready {
         list: String,
+        /// The language the person signed up in (`None`: the site's).
+        language: Option<String>,
     },
     /// Already confirmed: show the place in line, no button needed.
     AlreadyConfirmed {
         list: String,
         place: Option<u64>,
+        language: Option<String>,
     },
     Expired {
         list: String,
@@ -31,6 +34,8 @@ pub enum ConfirmResult {
         already: bool,
         /// `/manage/{token}`, when this confirmation made a new manage link.
         manage_path: Option<String>,
+        /// The language the person signed up in (`None`: the site's).
+        language: Option<String>,
     },
     Expired {
         list: String,
@@ -77,11 +82,15 @@ impl Waitlists {
             ConfirmPage::AlreadyConfirmed {
                 place: self.store.place_in_line(row.subscriber_id).await?,
                 list: row.list,
+                language: row.language,
             }
         } else if now_millis() > row.expires_at {
             ConfirmPage::Expired { list: row.list }
         } else {
-            ConfirmPage::Ready { list: row.list }
+            ConfirmPage::Ready {
+                list: row.list,
+                language: row.language,
+            }
         })
     }
 
@@ -90,6 +99,7 @@ impl Waitlists {
             return Ok(ConfirmResult::Unknown);
         };
         let now = now_millis();
+        let language = row.language.clone();
         let manage_token = NewToken {
             seed: rand::random(),
             expires_at: now + self.policy.manage_link_ttl,
@@ -122,6 +132,7 @@ impl Waitlists {
                     list,
                     already: false,
                     manage_path: Some(format!("/manage/{}", token.as_str())),
+                    language,
                 }
             }
             ConfirmOutcome::AlreadyConfirmed {
@@ -132,6 +143,7 @@ impl Waitlists {
                 list,
                 already: true,
                 manage_path: None,
+                language,
             },
             ConfirmOutcome::Expired { list } => ConfirmResult::Expired { list },
             ConfirmOutcome::Unknown => ConfirmResult::Unknown,

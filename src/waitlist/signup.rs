@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use super::{IpRecording, Waitlists};
 use crate::domain::{EmailAddress, FieldValues, PersonName};
+use crate::i18n::Text;
 use crate::store::{
     ConsentContext, Millis, NewSignup, NewToken, SignupOutcome, StoreError, now_millis,
 };
@@ -29,8 +30,14 @@ impl RawSignup {
 pub enum SignupError {
     #[error("there is no waitlist by that name")]
     UnknownList,
+    /// A field was refused: `message` in English for the API, `text` for the form, in
+    /// the form's language.
     #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        field: String,
+        message: String,
+        text: Text,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -110,16 +117,19 @@ impl Waitlists {
             SignupError::Invalid {
                 field: "email".into(),
                 message: e.to_string(),
+                text: crate::i18n::errors::email(&e),
             }
         })?;
         let name =
             PersonName::parse(raw.get("name").unwrap_or("")).map_err(|e| SignupError::Invalid {
                 field: "name".into(),
                 message: e.to_string(),
+                text: crate::i18n::errors::name(&e),
             })?;
         let fields =
             FieldValues::parse(&waitlist.settings.fields, |k| raw.get(k)).map_err(|e| {
                 SignupError::Invalid {
+                    text: crate::i18n::errors::field(&e),
                     field: e.field,
                     message: e.message,
                 }
@@ -158,6 +168,11 @@ impl Waitlists {
                 .get("ref")
                 .and_then(|code| self.vault.referral_id(code.trim())),
             referral_index: self.vault.referral_index(&email),
+            language: published
+                .site
+                .language_or_default(raw.get("lang"))
+                .tag()
+                .to_owned(),
             now,
             confirmation_interval: self.policy.confirmation_interval,
         };

@@ -25,6 +25,7 @@ mod found;
 mod hardening;
 mod helpers;
 mod holes;
+mod i18n;
 mod netns;
 mod nodes;
 mod operations;

@@ -55,6 +55,7 @@ pub fn new_token(expires_at: Millis) -> NewToken {
 /// A signup of `who` on `list` at `now`, one confirmation a day.
 pub fn signup(list: &str, who: u32, now: Millis) -> NewSignup {
     NewSignup {
+        language: "en".into(),
         list: list.to_owned(),
         email_index: index(who),
         email_sealed: sealed(who),

@@ -24,6 +24,7 @@ contract! {
     places_in_line_follow_the_order_of_confirmation,
     a_referral_who_confirms_moves_the_referrer_up_once_per_inbox,
     a_referrer_on_another_list_is_not_recorded,
+    the_language_of_the_signup_goes_with_every_mail_and_link,
 }
 
 async fn the_store_is_ready_once_open(store: Arc<dyn Store>) {
@@ -374,4 +375,35 @@ async fn a_referrer_on_another_list_is_not_recorded(store: Arc<dyn Store>) {
         store.subscriber(id).await.unwrap().unwrap().referred_by,
         None
     );
+}
+
+/// The form's language is stored with the person: every mail claimed for them and their
+/// confirmation link carry it; a later signup in another language, before confirming,
+/// takes its place, like the rest of the form.
+async fn the_language_of_the_signup_goes_with_every_mail_and_link(store: Arc<dyn Store>) {
+    let mut german = signup(LIST, 1, T0);
+    german.language = "de".into();
+    let id = subscriber_id(store.record_signup(german).await.unwrap());
+    let jobs = send_all(&store, T0 + 1).await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].language.as_deref(), Some("de"));
+    let link = store.confirmation_token(id).await.unwrap().unwrap();
+    assert_eq!(link.language.as_deref(), Some("de"));
+
+    let english_again = signup(LIST, 1, T0 + DAY + 1);
+    store.record_signup(english_again).await.unwrap();
+    let link = store.confirmation_token(id).await.unwrap().unwrap();
+    assert_eq!(link.language.as_deref(), Some("en"));
+
+    // Confirmed: the welcome (with its manage link) is in the language too.
+    confirm(&store, id, T0 + DAY + 2).await;
+    let welcome = send_all(&store, T0 + DAY + 3)
+        .await
+        .into_iter()
+        .find(|j| j.kind == quietlist::store::MailKind::Welcome)
+        .unwrap();
+    assert_eq!(welcome.language.as_deref(), Some("en"));
+    let manage = welcome.token.unwrap();
+    let row = store.token(manage.id).await.unwrap().unwrap();
+    assert_eq!(row.language.as_deref(), Some("en"));
 }

@@ -14,6 +14,7 @@ use crate::admin::{AnnouncementAudience, RunAction, RunProgress, RunState};
 use crate::domain::Capability;
 use crate::http::AppState;
 use crate::http::error::AppError;
+use crate::i18n::Text;
 
 #[derive(Deserialize, Default)]
 pub struct Done {
@@ -107,10 +108,10 @@ pub async fn steer(
         other => {
             return Err(AppError::Page {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                heading: "Please check the form",
-                lines: vec![format!(
+                heading: Text::plain("Please check the form"),
+                lines: vec![Text::Plain(format!(
                     "action: {other:?} is not one of pause, resume, cancel"
-                )],
+                ))],
             });
         }
     };

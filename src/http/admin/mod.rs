@@ -27,6 +27,7 @@ use super::AppState;
 use super::error::AppError;
 use crate::admin::{OwnerActions, OwnerSession};
 use crate::domain::Capability;
+use crate::i18n::Text;
 use crate::privacy::audit::Actor;
 
 /// The largest CSV the web import takes.
@@ -206,8 +207,8 @@ fn session_cookie(headers: &HeaderMap, https: bool) -> Option<String> {
 pub fn forbidden(message: &str) -> Response {
     let mut response = AppError::Page {
         status: StatusCode::FORBIDDEN,
-        heading: "Not allowed",
-        lines: vec![message.to_owned()],
+        heading: Text::plain("Not allowed"),
+        lines: vec![Text::plain(message)],
     }
     .into_response();
     response
@@ -244,6 +245,11 @@ pub fn page(
                 "manage_keys": may(Capability::ManageKeys),
             }),
         );
+    }
+    // The owner's pages are written in English only so far: `<html lang>` says so, and
+    // the layout's shared words (skip link, footer) match.
+    if let Json::Object(map) = &mut context {
+        map.insert("lang".into(), json!(crate::i18n::Language::English.tag()));
     }
     let html = state.site.load().render(template, context)?;
     Ok((

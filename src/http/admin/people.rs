@@ -14,6 +14,7 @@ use crate::admin::{InviteRound, NewCohort, PersonAction, ResendOutcome};
 use crate::domain::{Capability, EmailAddress, Slug, Status};
 use crate::http::AppState;
 use crate::http::error::AppError;
+use crate::i18n::Text;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -228,8 +229,8 @@ pub async fn create_cohort(
 pub(super) fn bad_request(message: &str) -> Response {
     AppError::Page {
         status: StatusCode::UNPROCESSABLE_ENTITY,
-        heading: "Please check the form",
-        lines: vec![message.to_owned()],
+        heading: Text::plain("Please check the form"),
+        lines: vec![Text::plain(message)],
     }
     .into_response()
 }

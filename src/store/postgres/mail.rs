@@ -55,7 +55,7 @@ pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJ
     let rows = all(
         tx,
         "SELECT o.id, o.kind, o.subscriber_id, o.attempts, s.list, s.email_sealed, s.status,
-                o.token_id, s.confirm_seed, s.email_index, s.name_sealed
+                o.token_id, s.confirm_seed, s.email_index, s.name_sealed, s.language
          FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id
          WHERE o.id = ANY($2)
            AND ((o.state = 'queued' AND o.due_at <= $1)
@@ -158,6 +158,7 @@ pub async fn claim_mail(tx: &Tx<'_>, claim: &MailClaim) -> StoreResult<Vec<MailJ
             invitation,
             announcement,
             name_sealed,
+            language: col(&row, 11)?,
         });
     }
     Ok(jobs)

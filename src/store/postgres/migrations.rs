@@ -55,6 +55,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../../migrations/postgres/0012_undeliverable.sql"),
     ),
     (
+        13,
+        include_str!("../../../migrations/postgres/0013_subscriber_language.sql"),
+    ),
+    (
         14,
         include_str!("../../../migrations/postgres/0014_api_keys.sql"),
     ),

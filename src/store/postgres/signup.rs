@@ -29,12 +29,12 @@ const RECORD_SIGNUP: &str =
     "INSERT INTO subscribers AS cur (list, email_index, email_sealed, name_sealed, fields_sealed,
              status, signed_up_at, last_signup_at, referred_by,
              pending_form, pending_text_hash, pending_client_ip, pending_submitted_at,
-             confirm_seed, confirm_expires_at, last_confirmation_at, referral_index)
+             confirm_seed, confirm_expires_at, last_confirmation_at, referral_index, language)
          VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6,
              (SELECT id FROM subscribers WHERE id = $7 AND list = $1),
              $8, $9, $10, $11,
              CASE WHEN $14 THEN $12::bytea END, CASE WHEN $14 THEN $13::bigint END,
-             CASE WHEN $14 THEN $6::bigint END, $15)
+             CASE WHEN $14 THEN $6::bigint END, $15, $16)
          ON CONFLICT (list, email_index) DO UPDATE SET
              last_signup_at = EXCLUDED.last_signup_at,
              referral_index = EXCLUDED.referral_index,
@@ -42,6 +42,8 @@ const RECORD_SIGNUP: &str =
                  THEN EXCLUDED.name_sealed ELSE cur.name_sealed END,
              fields_sealed = CASE WHEN cur.status IN ('pending', 'unsubscribed') AND $14
                  THEN EXCLUDED.fields_sealed ELSE cur.fields_sealed END,
+             language = CASE WHEN cur.status IN ('pending', 'unsubscribed') AND $14
+                 THEN EXCLUDED.language ELSE cur.language END,
              pending_form = CASE WHEN cur.status IN ('pending', 'unsubscribed') AND $14
                  THEN EXCLUDED.pending_form ELSE cur.pending_form END,
              pending_text_hash = CASE WHEN cur.status IN ('pending', 'unsubscribed') AND $14
@@ -101,7 +103,7 @@ pub async fn record_signup(
     let may_mail = rules::may_send_confirmation(last, s.now, s.confirmation_interval);
 
     let (confirm_seed, referral_index) = (&s.confirm_token.seed[..], &s.referral_index[..]);
-    let params: [&(dyn ToSql + Sync); 15] = [
+    let params: [&(dyn ToSql + Sync); 16] = [
         &s.list,
         &email_index,
         &s.email_sealed,
@@ -117,6 +119,7 @@ pub async fn record_signup(
         &s.confirm_token.expires_at,
         &may_mail,
         &referral_index,
+        &s.language,
     ];
     let day = day_of(s.now);
     let [record_st, count_st] =
@@ -198,7 +201,7 @@ pub async fn queue_mail(
 pub async fn token(tx: &Tx<'_>, token_id: i64) -> StoreResult<Option<StoredToken>> {
     let Some(row) = opt(
         tx,
-        "SELECT s.id, s.list, s.status, t.purpose, t.seed, t.expires_at, t.used_at
+        "SELECT s.id, s.list, s.status, t.purpose, t.seed, t.expires_at, t.used_at, s.language
          FROM tokens t JOIN subscribers s ON s.id = t.subscriber_id
          WHERE t.id = $1",
         &[&token_id],
@@ -223,6 +226,7 @@ pub async fn token(tx: &Tx<'_>, token_id: i64) -> StoreResult<Option<StoredToken
         seed: col(&row, 4)?,
         expires_at: col(&row, 5)?,
         used_at: col(&row, 6)?,
+        language: col(&row, 7)?,
     }))
 }
 
@@ -233,7 +237,8 @@ pub async fn confirmation_token(
 ) -> StoreResult<Option<StoredToken>> {
     let Some(row) = opt(
         tx,
-        "SELECT list, status, confirm_seed, confirm_expires_at FROM subscribers WHERE id = $1",
+        "SELECT list, status, confirm_seed, confirm_expires_at, language
+         FROM subscribers WHERE id = $1",
         &[&subscriber_id],
         "looking up a confirmation link",
     )
@@ -254,6 +259,7 @@ pub async fn confirmation_token(
         seed: col::<Option<Vec<u8>>>(&row, 2)?.unwrap_or_default(),
         expires_at: col::<Option<Millis>>(&row, 3)?.unwrap_or(0),
         used_at: None,
+        language: col(&row, 4)?,
     }))
 }
 

@@ -51,6 +51,7 @@ fn index(n: u8) -> [u8; 32] {
 
 fn signup(n: u8, now: i64) -> NewSignup {
     NewSignup {
+        language: "en".into(),
         list: LIST.into(),
         email_index: index(n),
         email_sealed: vec![n, 1],

@@ -110,6 +110,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../../migrations/sqlite/0012_undeliverable.sql"),
     ),
     (
+        13,
+        include_str!("../../../migrations/sqlite/0013_subscriber_language.sql"),
+    ),
+    (
         14,
         include_str!("../../../migrations/sqlite/0014_api_keys.sql"),
     ),

@@ -29,11 +29,12 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
         Option<Vec<u8>>,
         Vec<u8>,
         Option<Vec<u8>>,
+        Option<String>,
     );
     let rows: Vec<Row> = conn
         .prepare_cached(
             "SELECT o.id, o.kind, o.subscriber_id, o.attempts, s.list, s.email_sealed, s.status,
-                    o.token_id, s.confirm_seed, s.email_index, s.name_sealed
+                    o.token_id, s.confirm_seed, s.email_index, s.name_sealed, s.language
              FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id
              WHERE ((o.state = 'queued' AND o.due_at <= ?1)
                     OR (o.state = 'sending' AND o.lease_until < ?1))
@@ -57,6 +58,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
                     r.get(8)?,
                     r.get(9)?,
                     r.get(10)?,
+                    r.get(11)?,
                 ))
             })?
             .collect()
@@ -76,6 +78,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
         confirm_seed,
         email_index,
         name_sealed,
+        language,
     ) in rows
     {
         let status = Status::parse(&status).unwrap_or(Status::Unsubscribed);
@@ -155,6 +158,7 @@ pub fn claim_mail(conn: &Connection, claim: &MailClaim) -> StoreResult<Vec<MailJ
             // Only an announcement may say the person's name; no other mail carries it.
             name_sealed: name_sealed.filter(|_| kind == MailKind::Announcement),
             announcement,
+            language,
         });
     }
     Ok(jobs)

@@ -44,12 +44,12 @@ pub fn record_signup(
             "INSERT INTO subscribers (list, email_index, email_sealed, name_sealed, fields_sealed,
                  status, signed_up_at, last_signup_at, referred_by,
                  pending_form, pending_text_hash, pending_client_ip, pending_submitted_at,
-                 confirm_seed, confirm_expires_at, last_confirmation_at, referral_index)
+                 confirm_seed, confirm_expires_at, last_confirmation_at, referral_index, language)
              VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6,
                  (SELECT id FROM subscribers WHERE id = ?7 AND list = ?1),
                  ?8, ?9, ?10, ?11,
                  CASE WHEN ?14 THEN ?12 END, CASE WHEN ?14 THEN ?13 END, CASE WHEN ?14 THEN ?6 END,
-                 ?15)
+                 ?15, ?16)
              ON CONFLICT (list, email_index) DO UPDATE SET
                  last_signup_at = excluded.last_signup_at,
                  referral_index = excluded.referral_index,
@@ -57,6 +57,8 @@ pub fn record_signup(
                      THEN excluded.name_sealed ELSE name_sealed END,
                  fields_sealed = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
                      THEN excluded.fields_sealed ELSE fields_sealed END,
+                 language = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
+                     THEN excluded.language ELSE language END,
                  pending_form = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
                      THEN excluded.pending_form ELSE pending_form END,
                  pending_text_hash = CASE WHEN status IN ('pending', 'unsubscribed') AND ?14
@@ -91,6 +93,7 @@ pub fn record_signup(
                     s.confirm_token.expires_at,
                     may_mail,
                     s.referral_index,
+                    s.language,
                 ],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -187,10 +190,19 @@ pub fn queue_mail(
 }
 
 pub fn token(conn: &Connection, token_id: i64) -> StoreResult<Option<StoredToken>> {
-    type Row = (i64, String, String, String, Vec<u8>, Millis, Option<Millis>);
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Vec<u8>,
+        Millis,
+        Option<Millis>,
+        Option<String>,
+    );
     let row: Option<Row> = conn
         .prepare_cached(
-            "SELECT s.id, s.list, s.status, t.purpose, t.seed, t.expires_at, t.used_at
+            "SELECT s.id, s.list, s.status, t.purpose, t.seed, t.expires_at, t.used_at, s.language
              FROM tokens t JOIN subscribers s ON s.id = t.subscriber_id
              WHERE t.id = ?1",
         )
@@ -204,13 +216,14 @@ pub fn token(conn: &Connection, token_id: i64) -> StoreResult<Option<StoredToken
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    r.get(7)?,
                 ))
             })
             .optional()
         })
         .sql("looking up a token")?;
     Ok(row.and_then(
-        |(subscriber_id, list, status, purpose, seed, expires_at, used_at)| {
+        |(subscriber_id, list, status, purpose, seed, expires_at, used_at, language)| {
             Some(StoredToken {
                 id: token_id,
                 subscriber_id,
@@ -220,6 +233,7 @@ pub fn token(conn: &Connection, token_id: i64) -> StoreResult<Option<StoredToken
                 seed,
                 expires_at,
                 used_at,
+                language,
             })
         },
     ))
@@ -230,19 +244,26 @@ pub fn confirmation_token(
     conn: &Connection,
     subscriber_id: i64,
 ) -> StoreResult<Option<StoredToken>> {
-    type Row = (String, String, Option<Vec<u8>>, Option<Millis>);
+    type Row = (
+        String,
+        String,
+        Option<Vec<u8>>,
+        Option<Millis>,
+        Option<String>,
+    );
     let row: Option<Row> = conn
         .prepare_cached(
-            "SELECT list, status, confirm_seed, confirm_expires_at FROM subscribers WHERE id = ?1",
+            "SELECT list, status, confirm_seed, confirm_expires_at, language
+             FROM subscribers WHERE id = ?1",
         )
         .and_then(|mut st| {
             st.query_row([subscriber_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })
             .optional()
         })
         .sql("looking up a confirmation link")?;
-    Ok(row.and_then(|(list, status, seed, expires_at)| {
+    Ok(row.and_then(|(list, status, seed, expires_at, language)| {
         Some(StoredToken {
             id: subscriber_id,
             subscriber_id,
@@ -252,6 +273,7 @@ pub fn confirmation_token(
             seed: seed.unwrap_or_default(),
             expires_at: expires_at.unwrap_or(0),
             used_at: None,
+            language,
         })
     }))
 }

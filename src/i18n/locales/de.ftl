@@ -1,0 +1,220 @@
+# Deutsch: alle Texte der Seiten, Formulare, Fehlerseiten und Mails. Anrede: „Sie“.
+# Gleiche Schlüssel wie en.ftl (tests/api/catalogue.rs prüft das).
+
+## Jede Seite
+feed-title = { $site }: Berichte
+skip-to-content = Zum Inhalt springen
+privacy-link = Was wir speichern und warum
+back-home = Zurück zur Startseite
+go-home = Zur Startseite
+courses-heading = Kurse
+reports-heading = Berichte
+join-the-waitlist = Auf die Warteliste
+kind-course = Kurs
+kind-report = Bericht
+by-authors = Von { $authors }
+contents = Inhalt
+about-the-course = Über den Kurs
+place-in-line = Ihr Platz in der Warteliste:
+unsubscribe = Abmelden
+see-download-erase = Ihre Daten ansehen, herunterladen oder löschen
+confirm-my-place = Meinen Platz bestätigen
+take-my-seat = Platz annehmen
+
+## Das Formular der Warteliste
+check-the-form = Bitte prüfen Sie das Formular
+form-check-highlighted = Bitte prüfen Sie das markierte Feld.
+form-email = E-Mail-Adresse
+form-name = Name
+form-optional = (freiwillig)
+form-choose = Bitte wählen…
+form-leave-empty = Dieses Feld bitte leer lassen
+form-how-we-keep-it = Wie wir dieses Versprechen halten
+
+## Was das Formular zu einem falschen Feld sagt
+email-empty = Bitte geben Sie Ihre E-Mail-Adresse ein.
+email-too-long = Diese Adresse ist zu lang (höchstens 254 Zeichen).
+email-no-at = Eine E-Mail-Adresse enthält genau ein @, etwa name@example.com.
+email-bad-local = Der Teil vor dem @ ist ungültig.
+email-bad-domain = Der Teil nach dem @ ist keine gültige Domain wie example.com.
+email-throwaway = Adressen bei { $domain } sind Wegwerfadressen; bitte verwenden Sie eine Adresse, die Sie behalten.
+name-too-long = Namen dürfen höchstens 100 Zeichen lang sein.
+name-bad-characters = Der Name enthält unzulässige Zeichen.
+field-required = Bitte beantworten Sie diese Frage.
+field-bad-characters = Diese Antwort enthält unzulässige Zeichen.
+field-too-long = Bitte bleiben Sie unter { $max } Zeichen.
+field-not-an-option = Bitte wählen Sie eine der angebotenen Antworten.
+
+## Nach dem Absenden
+inbox-heading = Bitte sehen Sie in Ihr Postfach
+inbox-mail-on-its-way = Wenn diese Adresse auf die Warteliste für { $list } kann, ist eine Mail mit einem Bestätigungslink unterwegs. Öffnen Sie sie und drücken Sie den Knopf, um Ihren Platz einzunehmen.
+inbox-nothing-until-confirmed = Bis Sie bestätigen, geschieht nichts: keine weitere Mail, keine Liste. Der Link gilt { $hours } Stunden.
+inbox-no-mail = Nach ein paar Minuten noch keine Mail? Sehen Sie im Spam-Ordner nach. An jede Adresse schicken wir höchstens eine Bestätigungsmail pro Tag.
+
+## Bestätigen
+confirm-heading = Platz bestätigen
+confirm-press-the-button = Drücken Sie den Knopf, um Ihre Adresse zu bestätigen und auf die Warteliste für { $list } zu kommen.
+confirmed-heading = Sie stehen auf der Warteliste
+confirmed-already-heading = Sie hatten schon bestätigt
+confirmed-thanks = Vielen Dank. Sie stehen auf der Warteliste für { $list }.
+confirmed-no-longer-waiting = Sie warten nicht mehr auf einen Platz in diesem Kurs.
+confirmed-we-will-write = Wir schreiben Ihnen, sobald ein Platz für Sie frei wird.
+confirmed-manage-link = Alles ansehen, was wir über Sie speichern, es herunterladen, sich abmelden oder es löschen
+confirmed-same-link-in-mail = Denselben Link finden Sie in der Willkommensmail.
+
+## Abmelden und die eigenen Daten
+unsubscribed-title = Abgemeldet
+unsubscribed-heading = Sie sind abgemeldet
+unsubscribed-no-more-mail = Sie bekommen von uns keine Mail mehr zu { $list }.
+unsubscribed-no-more-mail-already = Sie bekommen von uns keine Mail mehr zu { $list } (Sie hatten sich schon abgemeldet).
+unsubscribed-record-stays = Ihr Eintrag bleibt, bis Sie ihn löschen, damit wir wissen, dass wir Ihnen nicht schreiben sollen.
+unsubscribed-see-or-erase = Ihre Daten ansehen oder löschen
+unsubscribed-ask-for-link = Um ihn zu löschen, fordern Sie unter { $link } einen Link an.
+manage-request-heading = Ihre Daten verwalten
+manage-request-sent = Wenn diese Adresse auf einer unserer Wartelisten steht, ist eine Mail mit einem Link zu Ihren Daten unterwegs. Der Link gilt 30 Tage.
+manage-request-intro = Geben Sie die Adresse ein, mit der Sie sich eingetragen haben. Steht sie auf einer unserer Wartelisten, schicken wir Ihnen einen Link, unter dem Sie alles sehen, was wir über Sie speichern, es herunterladen, sich abmelden oder es löschen können.
+manage-request-button = Link zuschicken
+manage-title = Ihre Daten
+manage-heading = Alles, was wir über Sie speichern
+manage-intro = Für die Warteliste { $list }. Ihre Adresse und Ihr Name sind verschlüsselt gespeichert; niemand hat sie je gekauft oder bekommen.
+manage-no-name = (nicht angegeben)
+manage-status = Status
+manage-place = Platz in der Warteliste
+manage-signed-up = Eingetragen
+manage-confirmed = Bestätigt
+manage-unsubscribed = Abgemeldet
+manage-consent-heading = Ihre Einwilligung
+manage-consent = Am { $confirmed } haben Sie das Formular bestätigt, das Sie am { $submitted } abgeschickt hatten ({ $form }).
+manage-consent-from-network = Am { $confirmed } haben Sie das Formular bestätigt, das Sie am { $submitted } abgeschickt hatten ({ $form }, aus dem Netz { $network }).
+manage-consent-agreed = Sie haben zugestimmt:
+manage-consent-version = (Fassung { $version })
+manage-no-consent = Keine Einwilligung gespeichert.
+manage-mail-heading = Mails, die wir Ihnen geschickt haben
+manage-no-mail = Keine.
+manage-actions-heading = Was Sie tun können
+manage-download = Meine Daten herunterladen (JSON)
+manage-erase-confirm = Ich möchte, dass alles über mich gelöscht wird. Das lässt sich nicht rückgängig machen.
+manage-erase-button = Alles löschen
+
+## Die Datenschutzseite
+privacy-intro = Diese Website läuft mit quietlist, das dieses Versprechen im Code hält, nicht nur in diesem Text. Das tut es im Einzelnen:
+privacy-never-spam = Wir schicken nie Spam
+privacy-one-confirmation = Bevor Sie bestätigen, bekommen Sie eine einzige Mail: die Bestätigung. Wie oft eine Adresse auch eingegeben wird, sie bekommt höchstens alle { $hours } Stunden eine Bestätigungsmail.
+privacy-after-confirming = Nach der Bestätigung: eine Willkommensmail mit Ihrem Platz in der Warteliste und eine Einladung, sobald ein Platz frei wird. Nie mehr als { $cap ->
+        [one] eine Mail
+       *[other] { $cap } Mails
+    } in 30 Tagen; mehr verschickt der Server nicht.
+privacy-one-click = Jede Mail nach der Bestätigung enthält einen Link, mit dem Sie sich mit einem Klick abmelden, ohne Anmeldung.
+privacy-never-sell = Wir verkaufen nie
+privacy-encrypted = Ihre Adresse und Ihr Name werden verschlüsselt gespeichert, mit einem Schlüssel, der getrennt von der Datenbank aufbewahrt wird.
+privacy-consent-record = Wir halten Ihre Einwilligung fest: wann Sie das Formular abgeschickt und wann Sie bestätigt haben, den genauen Text, dem Sie zugestimmt haben, und Ihr Netz ({ $network }).
+privacy-ip-truncated = nur die ersten drei Teile der Adresse: ein /24, bei IPv6 ein /48
+privacy-ip-full = Ihre vollständige IP-Adresse, so wie es der Betreiber der Website gewählt hat
+privacy-ip-none = wird nicht gespeichert
+privacy-exports-audited = Jeder Export der Liste wird in einem Prüfprotokoll festgehalten.
+privacy-no-trackers = Keine Cookies für Besucher, keine Tracker, nichts wird von anderen Websites geladen.
+privacy-how-long = Wie lange wir Daten aufbewahren
+privacy-keep-unconfirmed = Unbestätigte Anmeldungen: gelöscht nach { $days ->
+        [one] einem Tag
+       *[other] { $days } Tagen
+    }.
+privacy-keep-mail = Aufzeichnungen über verschickte Mails: { $days } Tage.
+privacy-keep-record = Ihr Eintrag nach der Bestätigung: bis Sie ihn löschen.
+privacy-after-erasure = Nach dem Löschen behalten wir nur einen nicht umkehrbaren, mit einem geheimen Schlüssel gebildeten Hashwert Ihrer Adresse, damit sie nicht ohne neue Bestätigung wieder aufgenommen wird; Ihr Einwilligungsnachweis bleibt { $days } Tage erhalten, ohne etwas, das auf Sie zurückführt.
+privacy-record-so-far = Die Bilanz bis heute
+privacy-count-confirmation = Verschickte Bestätigungsmails
+privacy-count-welcome = Verschickte Willkommensmails
+privacy-count-invite = Verschickte Einladungen
+privacy-count-access = Verschickte Links zu den eigenen Daten
+privacy-count-exports = Exporte einer Liste durch ihren Betreiber (jeder im Prüfprotokoll)
+privacy-count-unsubscribes = Abmeldungen
+privacy-count-erasures = Löschungen
+privacy-count-imports = Importe
+privacy-count-sold = Verkaufte oder weitergegebene Adressen
+privacy-never = keine
+privacy-counted-live = Live aus der Datenbank gezählt.
+privacy-counted-live-at = Live aus der Datenbank gezählt ({ $time }).
+
+## Fehlerseiten
+not-found-heading = Seite nicht gefunden
+not-found-text = Unter dieser Adresse gibt es nichts. Vielleicht ist der Link vertippt oder die Seite ist umgezogen.
+gone-title = Seite entfernt
+gone-heading = Diese Seite wurde entfernt
+gone-text = Die Seite unter dieser Adresse wurde absichtlich entfernt und kommt nicht wieder.
+error-reference = Referenz:
+error-method-heading = Methode nicht erlaubt
+error-method-text = Diese Adresse nimmt diese Art von Anfrage nicht an.
+error-too-large-heading = Das war zu viel
+error-too-large-text = Das Formular hat mehr als 16 KiB geschickt, so viel braucht keine Anmeldung. Bitte kürzen Sie Ihre Antworten und versuchen Sie es noch einmal.
+error-media-type-heading = Formular nicht unterstützt
+error-media-type-text = Schicken Sie das Formular als application/x-www-form-urlencoded (ein einfaches HTML-Formular) oder als application/json.
+error-too-many-heading = Zu viele Versuche
+error-too-many-text = Aus Ihrem Netz kamen in kurzer Zeit viele Anfragen. Bitte warten Sie { $seconds } Sekunden und versuchen Sie es dann noch einmal.
+error-busy-heading = Bitte versuchen Sie es gleich noch einmal
+error-disk-full-text = Wir konnten Ihre Anfrage nicht speichern, weil unser Speicher voll ist. Es wurde nichts gespeichert; bitte versuchen Sie es später noch einmal.
+error-busy-text = Wir sind gerade ausgelastet und konnten Ihre Anfrage nicht speichern. Es wurde nichts gespeichert; bitte versuchen Sie es gleich noch einmal.
+error-internal-heading = Bei uns ist etwas schiefgegangen
+error-internal-text = Der Fehler wurde protokolliert. Bitte versuchen Sie es später noch einmal; wenn er bleibt, nennen Sie uns die Referenz unten.
+error-link-expired-heading = Dieser Link ist abgelaufen
+error-confirm-link-expired-text = Bestätigungslinks gelten { $hours } Stunden. Tragen Sie sich mit derselben Adresse noch einmal ein, dann bekommen Sie einen neuen.
+error-link-invalid-heading = Dieser Link ist ungültig
+error-confirm-link-invalid-text = Vielleicht ist er unvollständig: Manche Mailprogramme brechen lange Links um. Kopieren Sie den ganzen Link aus der Mail in Ihren Browser.
+error-bad-address-text = Die Adresse dieser Seite ließ sich nicht lesen. Bitte prüfen Sie den Link.
+error-server-text = Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es später noch einmal.
+error-generic-text = Die Anfrage konnte nicht bearbeitet werden.
+error-pow-heading = Anmeldungen sind vorübergehend ausgesetzt
+error-pow-flood = Diese Website wird gerade mit automatischen Anmeldungen überschwemmt. Deshalb muss jede Anmeldung vorerst eine kleine Rechenaufgabe (Proof of Work) mitbringen, die dieses Formular nicht lösen kann.
+error-pow-come-back = Es wurde nichts gespeichert. Bitte kommen Sie in ein paar Stunden wieder; der Betreiber schaltet diese Prüfung ab, sobald die Welle vorüber ist.
+error-manage-link-expired-text = Links zu Ihren Daten gelten 30 Tage. Fordern Sie unter /manage einen neuen an; er kommt per Mail.
+error-manage-link-invalid-text = Vielleicht ist er unvollständig, oder die Daten, zu denen er führte, wurden gelöscht. Unter /manage können Sie einen neuen Link anfordern.
+error-invitation-expired-heading = Diese Einladung ist abgelaufen
+error-invitation-expired-text = Der Platz ist an die nächste Person in der Warteliste gegangen. Ihren Platz für die nächste Gruppe behalten Sie.
+error-field-twice-heading = Ein Feld wurde doppelt geschickt
+error-field-twice-text = Das Feld „{ $field }“ wurde mehr als einmal geschickt. Schicken Sie jedes Feld nur einmal und versuchen Sie es noch einmal.
+
+## Mails
+mail-subject-confirmation = Bitte bestätigen Sie Ihren Platz auf der Warteliste für { $list }
+mail-subject-welcome = Sie stehen auf der Warteliste für { $list }
+mail-subject-access = Ihr Link, um Ihre Daten zu sehen und zu verwalten ({ $list })
+mail-subject-invite = Ein Platz ist für Sie frei: { $list }
+mail-with-one-click = mit einem Klick.
+mail-unsubscribe-one-click = Mit einem Klick abmelden:
+mail-copy-address = Oder kopieren Sie diese Adresse in Ihren Browser:
+mail-confirm-please = Bitte bestätigen Sie Ihren Platz auf der Warteliste für { $list }.
+mail-confirm-someone-asked = Jemand, wahrscheinlich Sie, möchte mit dieser Adresse auf diese Warteliste. Zum Bestätigen öffnen Sie diesen Link und drücken auf der Seite den Knopf:
+mail-confirm-link-works = Der Link gilt { $hours } Stunden. Wenn Sie das nicht waren, ignorieren Sie diese Mail einfach: Ohne Ihre Bestätigung schreiben wir Ihnen nicht wieder, und Ihre Adresse wird nach spätestens { $days ->
+        [one] einem Tag
+        [7] einer Woche
+       *[other] { $days } Tagen
+    } gelöscht.
+mail-welcome-on-the-list = Sie stehen auf der Warteliste für { $list }.
+mail-welcome-we-will-write = Wir schreiben Ihnen, sobald ein Platz für Sie frei wird. Bis dahin hören Sie nichts von uns: höchstens { $cap ->
+        [one] eine Mail
+       *[other] { $cap } Mails
+    } in 30 Tagen, niemals mehr, und nur zu diesem Kurs.
+mail-welcome-this-link = diesen Link
+mail-welcome-share = Kennen Sie jemanden, für den der Kurs passt? Teilen Sie { $link }; für jede Person, die sich darüber einträgt und bestätigt, rücken Sie { $places ->
+        [one] einen Platz
+       *[other] { $places } Plätze
+    } nach vorn.
+mail-welcome-share-text = Kennen Sie jemanden, für den der Kurs passt? Teilen Sie diesen Link; für jede Person, die sich darüber einträgt und bestätigt, rücken Sie { $places ->
+        [one] einen Platz
+       *[other] { $places } Plätze
+    } nach vorn:
+mail-welcome-manage = Alles ansehen, was wir über Sie speichern, es herunterladen oder löschen
+mail-welcome-link-30-days = Dieser Link gilt 30 Tage; einen neuen können Sie unter { $link } anfordern.
+mail-access-intro = Hier ist Ihr Link, unter dem Sie alles sehen, was wir für die Warteliste { $list } über Sie speichern, und es herunterladen, sich abmelden oder es löschen können:
+mail-access-button = Meine Daten verwalten
+mail-access-30-days = Er gilt 30 Tage. Wenn Sie ihn nicht angefordert haben, können Sie diese Mail ignorieren.
+mail-announcement-why = Warum Sie diese Mail bekommen: Sie haben Ihren Platz auf der Warteliste für { $list } bestätigt, und die Betreiber schreiben der Warteliste ab und zu. Nie mehr als { $cap ->
+        [one] eine Mail
+       *[other] { $cap } Mails
+    } in 30 Tagen.
+mail-invite-seat-open = Ein Platz in { $list } ist für Sie frei.
+mail-invite-seat-open-cohort = Ein Platz in { $list } ist für Sie frei (Gruppe { $cohort }).
+mail-invite-seat-open-cohort-starts = Ein Platz in { $list } ist für Sie frei (Gruppe { $cohort }, Beginn { $starts }).
+mail-invite-next-in-line = Sie waren als Nächste oder Nächster an der Reihe. Um den Platz anzunehmen, öffnen Sie diesen Link und drücken den Knopf:
+mail-invite-let-us-know = sagen Sie uns Bescheid
+mail-invite-decline = Wenn Sie diesmal nicht teilnehmen können, { $link }, damit der Platz an die nächste Person geht.
+mail-invite-decline-text = Wenn Sie diesmal nicht teilnehmen können, sagen Sie uns über diesen Link Bescheid, damit der Platz an die nächste Person geht:
+mail-invite-open-until = Die Einladung gilt bis { $date }. Danach geht der Platz an die nächste Person in der Warteliste.

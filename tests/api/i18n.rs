@@ -1,0 +1,309 @@
+//! A second language: the catalogues are complete (every key the templates and the code
+//! use exists in every language, none is left over, each resolves with the arguments its
+//! callers give), and a German page's visitor reads German from the form to the welcome
+//! mail, at the real SMTP sink.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use quietlist::i18n::{Arg, LANGUAGES, catalogue};
+use regex::Regex;
+
+use crate::helpers::*;
+
+/// Every key a caller names, with the argument names it passes.
+type Uses = BTreeMap<String, BTreeSet<String>>;
+
+fn files_under(dir: &Path, extension: &str, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, extension, out);
+        } else if path.extension().is_some_and(|e| e == extension) {
+            out.push(path);
+        }
+    }
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `t("key", name=value, ...)` in templates: the key and the keyword names up to the end
+/// of the expression.
+fn template_uses() -> Uses {
+    let call = Regex::new(r#"\bt\(\s*["']([a-z][a-z0-9-]*)["']([^}]*)"#).unwrap();
+    let kwarg = Regex::new(r"\b([a-z_]+)=[^=]").unwrap();
+    let mut files = Vec::new();
+    files_under(&root().join("templates"), "html", &mut files);
+    files_under(&root().join("templates"), "txt", &mut files);
+    let mut uses = Uses::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for found in call.captures_iter(&text) {
+            // The arguments end where the call does; a nested call's are its own.
+            let rest = found[2].split(")").next().unwrap_or("");
+            let names = kwarg
+                .captures_iter(rest)
+                .map(|c| c[1].to_owned())
+                .collect::<BTreeSet<_>>();
+            uses.entry(found[1].to_owned()).or_default().extend(names);
+        }
+    }
+    uses
+}
+
+/// Keys in Rust code: `tr(lang, "key", &[("arg", ..)])`, `Text::key("key")`,
+/// `Text::with("key", vec![("arg", ..)])`, `msg("key")` and the mail subjects
+/// (`subject_for("key")`, which passes `list`).
+fn code_uses() -> Uses {
+    let call = Regex::new(
+        r#"(?s)\b(tr\([^,()]+,\s*|Text::key\(\s*|Text::with\(\s*|msg\(\s*|subject_for\(\s*)"([a-z][a-z0-9-]*)""#,
+    )
+    .unwrap();
+    let arg = Regex::new(r#"\(\s*"([a-z_]+)",\s*"#).unwrap();
+    let mut files = Vec::new();
+    files_under(&root().join("src"), "rs", &mut files);
+    let mut uses = Uses::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for found in call.captures_iter(&text) {
+            let key = found[2].to_owned();
+            let after = &text[found.get(0).unwrap().end()..];
+            // The argument list ends at the first `]` (tr's slice, Text::with's vec!).
+            let window = match found[1].chars().next() {
+                Some('s') => {
+                    uses.entry(key).or_default().insert("list".into());
+                    continue;
+                }
+                _ if found[1].starts_with("Text::key") || found[1].starts_with("msg") => "",
+                _ => after.split(']').next().unwrap_or(""),
+            };
+            let names = arg
+                .captures_iter(window)
+                .map(|c| c[1].to_owned())
+                .collect::<BTreeSet<_>>();
+            uses.entry(key).or_default().extend(names);
+        }
+    }
+    uses
+}
+
+fn all_uses() -> Uses {
+    let mut uses = template_uses();
+    for (key, names) in code_uses() {
+        uses.entry(key).or_default().extend(names);
+    }
+    uses
+}
+
+#[test]
+fn every_key_in_use_is_in_every_catalogue_and_every_catalogue_key_is_in_use() {
+    assert!(
+        catalogue().problems.is_empty(),
+        "{:?}",
+        catalogue().problems
+    );
+    let used: BTreeSet<String> = all_uses().into_keys().collect();
+    assert!(
+        used.len() > 150,
+        "the scan found only {} keys: is it still finding the calls?",
+        used.len()
+    );
+    let mut problems = Vec::new();
+    for (language, tag, _) in LANGUAGES {
+        let have: BTreeSet<String> = catalogue().keys(*language).into_iter().collect();
+        for missing in used.difference(&have) {
+            problems.push(format!("{tag}.ftl has no {missing:?}"));
+        }
+        for unused in have.difference(&used) {
+            problems.push(format!("{tag}.ftl: {unused:?} is used nowhere"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_message_resolves_in_every_language_with_the_arguments_its_callers_give() {
+    let mut problems = Vec::new();
+    for (key, names) in all_uses() {
+        // Numbers pick plural forms (one, other, exact 7); text goes through as text.
+        for sample in [Arg::from(1), Arg::from(2), Arg::from(7), Arg::from("text")] {
+            let args: Vec<(&str, Arg)> = names
+                .iter()
+                .map(|name| (name.as_str(), sample.clone()))
+                .collect();
+            for (language, _, _) in LANGUAGES {
+                let (text, errors) = catalogue().format_checked(*language, &key, &args);
+                problems.extend(errors);
+                if text.trim().is_empty() {
+                    problems.push(format!("{key} is empty in {language:?}"));
+                }
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The demo site with a German course page on the same waitlist.
+fn german_page_site() -> tempfile::TempDir {
+    let site = tempfile::tempdir().unwrap();
+    copy_demo_site(site.path());
+    std::fs::write(
+        site.path().join("courses/kurs.md"),
+        "+++\ntitle = \"Geschäftliche Grundlagen\"\nlanguage = \"de\"\nwaitlist = \"pilot-course\"\n+++\n\nEin Kurs über die geschäftliche Seite einer Praxis.\n",
+    )
+    .unwrap();
+    site
+}
+
+#[tokio::test]
+async fn a_german_pages_form_leads_to_german_pages_and_german_mails() {
+    let site = german_page_site();
+    let dir = site.path().to_path_buf();
+    let app = spawn_app_with(move |c| c.site_dir = Some(dir)).await;
+
+    let page = app.get_text("/courses/kurs").await;
+    assert!(page.contains(r#"<html lang="de">"#), "{page}");
+    assert!(page.contains(r#"<input type="hidden" name="lang" value="de">"#));
+    assert!(page.contains("Auf die Warteliste") && page.contains("E-Mail-Adresse"));
+    assert!(
+        !page.contains("Email address"),
+        "English left on the German page"
+    );
+    // The English pages stay English.
+    let english = app
+        .get_text("/courses/essential-business-foundations")
+        .await;
+    assert!(english.contains(r#"<html lang="en">"#) && english.contains("Email address"));
+
+    let answer = app
+        .post_signup_form(
+            LIST,
+            &[
+                ("email", "leserin@example.com"),
+                ("form", "course:kurs"),
+                ("lang", "de"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status().as_u16(), 303);
+    let inbox_path = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(inbox_path, format!("/waitlists/{LIST}/check-your-inbox/de"));
+    let inbox = app.get_text(&inbox_path).await;
+    assert!(inbox.contains(r#"<html lang="de">"#));
+    assert!(inbox.contains("Bitte sehen Sie in Ihr Postfach"), "{inbox}");
+    assert!(inbox.contains("Zurück zur Startseite"));
+
+    let confirmation = app.mail_to("leserin@example.com").await;
+    let subject = header(&confirmation, "Subject").unwrap_or_default();
+    let text = text_body(&confirmation);
+    let html = html_body(&confirmation);
+    assert!(
+        text.contains("Bitte bestätigen Sie Ihren Platz auf der Warteliste"),
+        "{text}"
+    );
+    assert!(
+        text.contains("nach spätestens einer Woche gelöscht"),
+        "{text}"
+    );
+    assert!(html.contains(r#"<html lang="de">"#) && html.contains("Meinen Platz bestätigen"));
+    assert!(
+        !text.contains("Please confirm"),
+        "English in the German mail:\n{text}"
+    );
+    // The subject is encoded (it has umlauts); decoded it is German.
+    let decoded = mail_parser::MessageParser::default()
+        .parse(confirmation.data.as_bytes())
+        .unwrap()
+        .subject()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        decoded.starts_with("Bitte bestätigen Sie Ihren Platz"),
+        "{decoded} ({subject})"
+    );
+
+    let link = link_in(&confirmation, "/confirm/");
+    let button = app
+        .client
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(button.contains(r#"<html lang="de">"#) && button.contains("Meinen Platz bestätigen"));
+    let confirmed = app.client.post(&link).send().await.unwrap();
+    assert_eq!(confirmed.status().as_u16(), 200);
+    let confirmed = confirmed.text().await.unwrap();
+    assert!(confirmed.contains(r#"<html lang="de">"#));
+    assert!(
+        confirmed.contains("Sie stehen auf der Warteliste"),
+        "{confirmed}"
+    );
+    assert!(confirmed.contains("Ihr Platz in der Warteliste:"));
+
+    let welcome = loop {
+        let mails = app.mails_to("leserin@example.com");
+        if mails.len() >= 2 {
+            break mails[1].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let text = text_body(&welcome);
+    assert!(text.contains("Sie stehen auf der Warteliste für"), "{text}");
+    assert!(text.contains("Mit einem Klick abmelden:"), "{text}");
+    assert!(text.contains("höchstens 4 Mails in 30 Tagen"), "{text}");
+    assert!(
+        !text.contains("Unsubscribe"),
+        "English in the German welcome:\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_signup_on_the_english_page_of_the_same_list_stays_english() {
+    let site = german_page_site();
+    let dir = site.path().to_path_buf();
+    let app = spawn_app_with(move |c| c.site_dir = Some(dir)).await;
+    app.sign_up_and_confirm("reader@example.com").await;
+    let confirmation = app.mails_to("reader@example.com").remove(0);
+    assert!(text_body(&confirmation).contains("Please confirm your place"));
+}
+
+#[tokio::test]
+async fn a_refused_field_on_the_german_form_is_explained_in_german() {
+    let site = german_page_site();
+    let dir = site.path().to_path_buf();
+    let app = spawn_app_with(move |c| c.site_dir = Some(dir)).await;
+    let answer = app
+        .post_signup_form(
+            LIST,
+            &[
+                ("email", "no-at-sign"),
+                ("form", "course:kurs"),
+                ("lang", "de"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status().as_u16(), 422);
+    let page = answer.text().await.unwrap();
+    assert!(page.contains(r#"<html lang="de">"#));
+    assert!(
+        page.contains("Eine E-Mail-Adresse enthält genau ein @"),
+        "{page}"
+    );
+    assert!(page.contains("Bitte prüfen Sie das markierte Feld."));
+}
+
+#[tokio::test]
+async fn the_confirmation_mail_names_a_shorter_retention_when_it_is_set() {
+    let app = spawn_app_with(|c| c.retention.pending = 2 * 24 * 60 * 60 * 1000).await;
+    app.sign_up("reader@example.com").await;
+    let text = text_body(&app.mail_to("reader@example.com").await);
+    assert!(text.contains("deleted within 2 days at most"), "{text}");
+    assert!(!text.contains("a week"), "{text}");
+}

@@ -9,8 +9,8 @@ use super::AppState;
 use super::confirm::private_page;
 use super::error::AppError;
 use crate::domain::TokenPurpose;
-use crate::i18n::Text;
-use crate::waitlist::{InvitePage, InviteResponse};
+use crate::i18n::{Language, Text, tr};
+use crate::waitlist::{InviteAnswer, InvitePage, InviteResponse};
 
 pub async fn accept_page(
     State(state): State<AppState>,
@@ -29,35 +29,89 @@ pub async fn decline_page(
 async fn page(state: &AppState, token: &str, purpose: TokenPurpose) -> Result<Response, AppError> {
     let published = state.site.load();
     let html = match state.waitlists.invite_page(token, purpose).await? {
-        InvitePage::Open { list, cohort, starts } => {
-            let title = published.site.waitlist(&list).map(|w| w.settings.title.clone()).unwrap_or_default();
-            let when = starts.map(|s| format!(", starting {s}")).unwrap_or_default();
+        InvitePage::Open {
+            list,
+            cohort,
+            starts,
+            language,
+        } => {
+            let language = published.site.language_or_default(language.as_deref());
+            let title = published
+                .site
+                .waitlist(&list)
+                .map(|w| w.settings.title.clone())
+                .unwrap_or_default();
+            let seat = seat_in(language, &title, &cohort, starts);
             let (heading, line, button, path) = match purpose {
                 TokenPurpose::Accept => (
-                    "Take your seat",
-                    format!("Press the button to take your seat in {title} (cohort {cohort}{when})."),
-                    "Take my seat",
+                    tr(language, "invite-accept-heading", &[]),
+                    tr(language, "invite-accept-press", &[("seat", seat.into())]),
+                    tr(language, "take-my-seat", &[]),
                     "accept",
                 ),
                 _ => (
-                    "Decline the invitation",
-                    format!("Press the button if you cannot take part in {title} (cohort {cohort}{when}); the seat goes to the next person."),
-                    "Decline",
+                    tr(language, "invite-decline-heading", &[]),
+                    tr(language, "invite-decline-press", &[("seat", seat.into())]),
+                    tr(language, "invite-decline-button", &[]),
                     "decline",
                 ),
             };
             published.render(
                 "link_action.html",
-                json!({ "heading": heading, "lines": [line], "button": button, "action": format!("/{path}/{token}") }),
+                json!({
+                    "lang": language.tag(),
+                    "heading": heading,
+                    "lines": [line],
+                    "button": button,
+                    "action": format!("/{path}/{token}"),
+                }),
             )?
         }
-        InvitePage::Answered { state, .. } => published.render(
-            "invitation.html",
-            json!({ "heading": "You have answered this invitation", "lines": [format!("Its state: {state}.")] }),
-        )?,
+        InvitePage::Answered {
+            state, language, ..
+        } => {
+            let language = published.site.language_or_default(language.as_deref());
+            published.render(
+                "invitation.html",
+                json!({
+                    "lang": language.tag(),
+                    "heading": tr(language, "invite-answered-heading", &[]),
+                    "lines": [answered_state(language, &state)],
+                }),
+            )?
+        }
         InvitePage::Invalid => return Err(not_valid()),
     };
     Ok(private_page(html))
+}
+
+/// "Business foundations (cohort spring, starting 2027-03-01)": the seat an invitation offers.
+fn seat_in(language: Language, title: &str, cohort: &str, starts: Option<String>) -> String {
+    match starts {
+        Some(starts) => tr(
+            language,
+            "invite-seat-cohort-starts",
+            &[
+                ("list", title.into()),
+                ("cohort", cohort.into()),
+                ("starts", starts.into()),
+            ],
+        ),
+        None => tr(
+            language,
+            "invite-seat-cohort",
+            &[("list", title.into()), ("cohort", cohort.into())],
+        ),
+    }
+}
+
+/// "Its state: accepted." in the reader's words (the state is the store's word).
+fn answered_state(language: Language, state: &str) -> String {
+    tr(
+        language,
+        "invite-answered-state",
+        &[("state", state.into())],
+    )
 }
 
 pub async fn accept(
@@ -75,22 +129,30 @@ pub async fn decline(
 }
 
 async fn answer(state: &AppState, token: &str, accept: bool) -> Result<Response, AppError> {
-    let (heading, lines): (&str, Vec<String>) = match state.waitlists.answer_invitation(token, accept).await? {
+    let InviteAnswer { response, language } =
+        state.waitlists.answer_invitation(token, accept).await?;
+    let published = state.site.load();
+    let language = published.site.language_or_default(language.as_deref());
+    let (heading, lines) = match response {
         InviteResponse::Accepted { cohort, .. } => (
-            "Your seat is yours",
-            vec![format!("You have a seat in cohort {cohort}. We will write with the details before it starts.")],
+            tr(language, "invite-accepted-heading", &[]),
+            vec![tr(
+                language,
+                "invite-accepted-text",
+                &[("cohort", cohort.into())],
+            )],
         ),
         InviteResponse::Declined { .. } => (
-            "Thank you for letting us know",
-            vec!["The seat goes to the next person in line.".into()],
+            tr(language, "invite-declined-heading", &[]),
+            vec![tr(language, "invite-declined-text", &[])],
         ),
         InviteResponse::Full { .. } => (
-            "The last seat was just taken",
-            vec!["Someone answered a moment before you. You keep your place in line, and we will write when the next seat opens.".into()],
+            tr(language, "invite-full-heading", &[]),
+            vec![tr(language, "invite-full-text", &[])],
         ),
         InviteResponse::AlreadyAnswered { state, .. } => (
-            "You have answered this invitation",
-            vec![format!("Its state: {state}.")],
+            tr(language, "invite-answered-heading", &[]),
+            vec![answered_state(language, &state)],
         ),
         InviteResponse::Expired { .. } => {
             return Err(AppError::Page {
@@ -101,9 +163,9 @@ async fn answer(state: &AppState, token: &str, accept: bool) -> Result<Response,
         }
         InviteResponse::Unknown => return Err(not_valid()),
     };
-    let html = state.site.load().render(
+    let html = published.render(
         "invitation.html",
-        json!({ "heading": heading, "lines": lines }),
+        json!({ "lang": language.tag(), "heading": heading, "lines": lines }),
     )?;
     Ok(private_page(html))
 }

@@ -212,7 +212,7 @@ fn pow_refused(format: Format, problem: crate::abuse::pow::PowError) -> Response
             lines: vec![
                 Text::key("error-pow-flood"),
                 Text::key("error-pow-come-back"),
-                Text::Plain(format!("({problem})")),
+                crate::i18n::errors::pow(&problem),
             ],
         }
         .into_response(),

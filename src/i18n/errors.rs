@@ -2,6 +2,7 @@
 //! the visitor reads it in the form's language (the API keeps the English `Display`).
 
 use super::{Text, msg};
+use crate::abuse::pow::PowError;
 use crate::domain::{EmailError, FieldError, FieldProblem, NameError};
 
 pub fn email(error: &EmailError) -> Text {
@@ -33,4 +34,16 @@ pub fn field(error: &FieldError) -> Text {
 /// A throwaway domain, refused beside the address field.
 pub fn throwaway(domain: &str) -> Text {
     Text::with("email-throwaway", vec![("domain", domain.into())])
+}
+
+/// Why a signup's proof of work was refused, for the form's page (the API keeps the
+/// English `Display`, which tells a program what to do).
+pub fn pow(error: &PowError) -> Text {
+    Text::key(match error {
+        PowError::Missing => msg("pow-missing"),
+        PowError::Invalid => msg("pow-invalid"),
+        PowError::Expired => msg("pow-expired"),
+        PowError::Replayed => msg("pow-replayed"),
+        PowError::Busy => msg("pow-busy"),
+    })
 }

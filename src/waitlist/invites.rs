@@ -38,13 +38,24 @@ pub enum InvitePage {
         list: String,
         cohort: String,
         starts: Option<String>,
+        /// The language the person signed up in (`None`: the site's).
+        language: Option<String>,
     },
     Answered {
         list: String,
         cohort: String,
         state: String,
+        language: Option<String>,
     },
     Invalid,
+}
+
+/// What the POST of an accept or decline link did, and the language to say it in.
+#[derive(Debug)]
+pub struct InviteAnswer {
+    pub response: InviteResponse,
+    /// The language the person signed up in (`None`: the site's, or the token was unknown).
+    pub language: Option<String>,
 }
 
 impl Waitlists {
@@ -130,6 +141,7 @@ impl Waitlists {
                 list,
                 cohort,
                 starts,
+                language: row.language,
             },
             Some(InvitationInfo {
                 list,
@@ -140,6 +152,7 @@ impl Waitlists {
                 list,
                 cohort,
                 state,
+                language: row.language,
             },
             None => InvitePage::Invalid,
         })
@@ -149,14 +162,17 @@ impl Waitlists {
         &self,
         token: &str,
         accept: bool,
-    ) -> Result<InviteResponse, StoreError> {
+    ) -> Result<InviteAnswer, StoreError> {
         let purpose = if accept {
             TokenPurpose::Accept
         } else {
             TokenPurpose::Decline
         };
         let Some(row) = self.verified_token(token, purpose).await? else {
-            return Ok(InviteResponse::Unknown);
+            return Ok(InviteAnswer {
+                response: InviteResponse::Unknown,
+                language: None,
+            });
         };
         let response = self
             .store
@@ -167,6 +183,9 @@ impl Waitlists {
             ?response,
             "an invitation was answered"
         );
-        Ok(response)
+        Ok(InviteAnswer {
+            response,
+            language: row.language,
+        })
     }
 }

@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 /// How a person answered an invitation (the store's word for it, shown by the edge).
 pub use crate::store::InviteResponse;
 pub use confirm::{ConfirmPage, ConfirmResult};
-pub use invites::{InviteError, InvitePage, Invited};
+pub use invites::{InviteAnswer, InviteError, InvitePage, Invited};
 pub use signup::{RawSignup, SignupError};
 
 use crate::privacy::Vault;

@@ -307,3 +307,106 @@ async fn the_confirmation_mail_names_a_shorter_retention_when_it_is_set() {
     assert!(text.contains("deleted within 2 days at most"), "{text}");
     assert!(!text.contains("a week"), "{text}");
 }
+
+/// The demo site with `language = "de"` in site.toml: every page, and the owner's area, German.
+fn german_site() -> tempfile::TempDir {
+    let site = tempfile::tempdir().unwrap();
+    copy_demo_site(site.path());
+    let settings = site.path().join("site.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    assert!(
+        text.contains("language = \"en\""),
+        "the demo site names its language"
+    );
+    std::fs::write(
+        &settings,
+        text.replacen("language = \"en\"", "language = \"de\"", 1),
+    )
+    .unwrap();
+    site
+}
+
+/// English catalogue values (long enough to mean something, and not the same in German)
+/// that appear on `page`: words a German reader should not see.
+fn english_left_on(page: &str) -> Vec<String> {
+    use quietlist::i18n::Language;
+    let mut found = Vec::new();
+    for key in catalogue().keys(Language::English) {
+        let (english, errors) = catalogue().format_checked(Language::English, &key, &[]);
+        let (german, _) = catalogue().format_checked(Language::German, &key, &[]);
+        if !errors.is_empty() || english.len() < 8 || english == german {
+            continue;
+        }
+        let escaped = english.replace('&', "&amp;").replace('"', "&quot;");
+        if page.contains(&english) || page.contains(&escaped) {
+            found.push(format!("{key}: {english}"));
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn an_invitation_on_a_german_site_is_accepted_on_german_pages() {
+    let site = german_site();
+    let dir = site.path().to_path_buf();
+    let app = spawn_app_with(move |c| c.site_dir = Some(dir)).await;
+    app.sign_up_and_confirm("gast@example.com").await;
+    invite_next(&app, "1", "4");
+    let invitation = loop {
+        let mails = app.mails_to("gast@example.com");
+        if let Some(mail) = mails.iter().find(|m| m.data.contains("/accept/")) {
+            break mail.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let accept = link_in(&invitation, "/accept/");
+    let decline = link_in(&invitation, "/decline/");
+
+    let button = app
+        .client
+        .get(&decline)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(button.contains(r#"<html lang="de">"#), "{button}");
+    assert!(button.contains("Die Einladung absagen"), "{button}");
+    assert_eq!(english_left_on(&button), Vec::<String>::new(), "{button}");
+
+    let button = app
+        .client
+        .get(&accept)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(button.contains("Ihren Platz annehmen") && button.contains("Platz annehmen"));
+    assert_eq!(english_left_on(&button), Vec::<String>::new(), "{button}");
+
+    let taken = app.client.post(&accept).send().await.unwrap();
+    assert_eq!(taken.status().as_u16(), 200);
+    let taken = taken.text().await.unwrap();
+    assert!(taken.contains(r#"<html lang="de">"#) && taken.contains("Der Platz gehört Ihnen"));
+    assert_eq!(english_left_on(&taken), Vec::<String>::new(), "{taken}");
+
+    // The decline link, once the seat is taken, says so in German too.
+    let answered = app
+        .client
+        .get(&decline)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(answered.contains("Ihr Stand: angenommen."), "{answered}");
+    assert_eq!(
+        english_left_on(&answered),
+        Vec::<String>::new(),
+        "{answered}"
+    );
+}

@@ -218,3 +218,32 @@ mail-invite-let-us-know = sagen Sie uns Bescheid
 mail-invite-decline = Wenn Sie diesmal nicht teilnehmen können, { $link }, damit der Platz an die nächste Person geht.
 mail-invite-decline-text = Wenn Sie diesmal nicht teilnehmen können, sagen Sie uns über diesen Link Bescheid, damit der Platz an die nächste Person geht:
 mail-invite-open-until = Die Einladung gilt bis { $date }. Danach geht der Platz an die nächste Person in der Warteliste.
+
+## Einladungen (die Links zum Annehmen und Absagen)
+invite-seat-cohort = { $list } (Gruppe { $cohort })
+invite-seat-cohort-starts = { $list } (Gruppe { $cohort }, Beginn { $starts })
+invite-accept-heading = Ihren Platz annehmen
+invite-accept-press = Drücken Sie den Knopf, um Ihren Platz in { $seat } anzunehmen.
+invite-decline-heading = Die Einladung absagen
+invite-decline-press = Drücken Sie den Knopf, wenn Sie an { $seat } nicht teilnehmen können; der Platz geht dann an die nächste Person.
+invite-decline-button = Absagen
+invite-answered-heading = Sie haben auf diese Einladung schon geantwortet
+invite-answered-state = Ihr Stand: { $state ->
+        [accepted] angenommen
+        [declined] abgesagt
+        [expired] abgelaufen
+       *[other] { $state }
+    }.
+invite-accepted-heading = Der Platz gehört Ihnen
+invite-accepted-text = Sie haben einen Platz in der Gruppe { $cohort }. Wir schreiben Ihnen vor dem Beginn mit allen Einzelheiten.
+invite-declined-heading = Danke, dass Sie uns Bescheid geben
+invite-declined-text = Der Platz geht an die nächste Person in der Warteliste.
+invite-full-heading = Der letzte Platz wurde gerade vergeben
+invite-full-text = Jemand hat einen Moment vor Ihnen geantwortet. Sie behalten Ihren Platz in der Warteliste, und wir schreiben Ihnen, sobald der nächste Platz frei wird.
+
+## Warum der Arbeitsnachweis einer Anmeldung abgelehnt wurde (unter der Seite zur Flutprüfung)
+pow-missing = (Diese Anmeldung enthielt keinen Arbeitsnachweis.)
+pow-invalid = (Der Arbeitsnachweis war unlesbar oder falsch.)
+pow-expired = (Die Aufgabe für den Arbeitsnachweis war abgelaufen.)
+pow-replayed = (Dieser Arbeitsnachweis wurde schon einmal verwendet.)
+pow-busy = (Gerade werden zu viele Aufgaben gelöst; bitte versuchen Sie es in einer Minute noch einmal.)

@@ -220,3 +220,32 @@ mail-invite-let-us-know = let us know
 mail-invite-decline = If you cannot take part this time, { $link } so the seat goes to the next person.
 mail-invite-decline-text = If you cannot take part this time, let us know so the seat goes to the next person:
 mail-invite-open-until = The invitation is open until { $date }. After that the seat goes to the next person in line.
+
+## Invitations (the accept and decline links)
+invite-seat-cohort = { $list } (cohort { $cohort })
+invite-seat-cohort-starts = { $list } (cohort { $cohort }, starting { $starts })
+invite-accept-heading = Take your seat
+invite-accept-press = Press the button to take your seat in { $seat }.
+invite-decline-heading = Decline the invitation
+invite-decline-press = Press the button if you cannot take part in { $seat }; the seat goes to the next person.
+invite-decline-button = Decline
+invite-answered-heading = You have answered this invitation
+invite-answered-state = Its state: { $state ->
+        [accepted] accepted
+        [declined] declined
+        [expired] expired
+       *[other] { $state }
+    }.
+invite-accepted-heading = Your seat is yours
+invite-accepted-text = You have a seat in cohort { $cohort }. We will write with the details before it starts.
+invite-declined-heading = Thank you for letting us know
+invite-declined-text = The seat goes to the next person in line.
+invite-full-heading = The last seat was just taken
+invite-full-text = Someone answered a moment before you. You keep your place in line, and we will write when the next seat opens.
+
+## Why a signup's proof of work was refused (under the flood-check page)
+pow-missing = (This signup carried no proof of work.)
+pow-invalid = (The proof of work could not be read or is wrong.)
+pow-expired = (The proof-of-work challenge had expired.)
+pow-replayed = (This proof of work was already used.)
+pow-busy = (Too many challenges are being solved right now; please try again in a minute.)

@@ -8,6 +8,7 @@ use super::actions::{OwnerActionError, OwnerActions};
 use super::cohorts::CohortSeats;
 use super::people::StatusCount;
 use crate::domain::Status;
+use crate::i18n::msg;
 use crate::store::{DAY, DailyStat, Millis};
 use crate::waitlist::export::timestamp;
 
@@ -36,7 +37,10 @@ pub struct ListFigures {
 
 #[derive(Debug, Serialize)]
 pub struct FunnelStep {
+    /// The step's name in English (the API's word).
     pub label: &'static str,
+    /// The catalogue key of the step's name, for the owner's pages.
+    pub key: &'static str,
     pub value: i64,
     /// The share of the step before, as "12.5%" (none for the first step or after zero).
     pub rate: Option<String>,
@@ -90,12 +94,29 @@ impl OwnerActions {
             let steps = [
                 (
                     "Views of its pages",
+                    msg("admin-funnel-views"),
                     figures.sum(&|s: &str| pages.iter().any(|p| p == s), "views"),
                 ),
-                ("Form submissions", figures.sum(&this_list, "submissions")),
-                ("Confirmations", figures.sum(&this_list, "confirmations")),
-                ("Invitations", figures.sum(&this_list, "invites")),
-                ("Acceptances", figures.sum(&this_list, "acceptances")),
+                (
+                    "Form submissions",
+                    msg("admin-funnel-submissions"),
+                    figures.sum(&this_list, "submissions"),
+                ),
+                (
+                    "Confirmations",
+                    msg("admin-funnel-confirmations"),
+                    figures.sum(&this_list, "confirmations"),
+                ),
+                (
+                    "Invitations",
+                    msg("admin-funnel-invitations"),
+                    figures.sum(&this_list, "invites"),
+                ),
+                (
+                    "Acceptances",
+                    msg("admin-funnel-acceptances"),
+                    figures.sum(&this_list, "acceptances"),
+                ),
             ];
             lists.push(ListFigures {
                 name: name.clone(),
@@ -153,17 +174,22 @@ impl Figures<'_> {
     }
 }
 
-fn funnel(steps: &[(&'static str, i64)]) -> Vec<FunnelStep> {
+fn funnel(steps: &[(&'static str, &'static str, i64)]) -> Vec<FunnelStep> {
     steps
         .iter()
         .enumerate()
-        .map(|(i, &(label, value))| {
+        .map(|(i, &(label, key, value))| {
             let rate = i
                 .checked_sub(1)
-                .map(|previous| steps[previous].1)
+                .map(|previous| steps[previous].2)
                 .filter(|previous| *previous > 0)
                 .map(|previous| format!("{:.1}%", 100.0 * value as f64 / previous as f64));
-            FunnelStep { label, value, rate }
+            FunnelStep {
+                label,
+                key,
+                value,
+                rate,
+            }
         })
         .collect()
 }
@@ -174,7 +200,12 @@ mod tests {
 
     #[test]
     fn each_funnel_step_is_a_share_of_the_one_before() {
-        let steps = funnel(&[("a", 200), ("b", 50), ("c", 0), ("d", 3)]);
+        let steps = funnel(&[
+            ("a", "a", 200),
+            ("b", "b", 50),
+            ("c", "c", 0),
+            ("d", "d", 3),
+        ]);
         let rates: Vec<_> = steps.iter().map(|s| s.rate.as_deref()).collect();
         assert_eq!(rates, [None, Some("25.0%"), Some("0.0%"), None]);
     }

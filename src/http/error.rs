@@ -67,15 +67,15 @@ impl From<OwnerActionError> for AppError {
             | OwnerActionError::NoSuchWebhook => Self::NotFound,
             e @ OwnerActionError::NotAllowed { .. } => Self::Page {
                 status: StatusCode::FORBIDDEN,
-                heading: Text::plain("Not allowed"),
+                heading: Text::key("admin-not-allowed"),
                 lines: vec![
                     Text::Plain(format!("{e}.")),
-                    Text::plain("An owner of this site can change your role."),
+                    Text::key("admin-role-can-change"),
                 ],
             },
             OwnerActionError::Refused(reason) => Self::Page {
                 status: StatusCode::CONFLICT,
-                heading: Text::plain("That cannot be done"),
+                heading: Text::key("admin-cannot-be-done"),
                 lines: vec![Text::Plain(reason)],
             },
             OwnerActionError::Invite(e) => e.into(),
@@ -116,7 +116,7 @@ impl From<InviteError> for AppError {
             | InviteError::UnknownCohort(..)
             | InviteError::NoCohort(_)) => Self::Page {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                heading: Text::plain("Please check the form"),
+                heading: Text::key("check-the-form"),
                 lines: vec![Text::Plain(e.to_string())],
             },
         }
@@ -129,7 +129,7 @@ impl From<ImportError> for AppError {
             ImportError::UnknownList => Self::NotFound,
             ImportError::BadFile(reason) => Self::Page {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                heading: Text::plain("The file cannot be imported"),
+                heading: Text::key("admin-import-refused"),
                 lines: vec![Text::Plain(reason)],
             },
             ImportError::Store(e) => e.into(),

@@ -410,3 +410,71 @@ async fn an_invitation_on_a_german_site_is_accepted_on_german_pages() {
         "{answered}"
     );
 }
+
+#[tokio::test]
+async fn a_german_sites_owner_signs_in_and_reads_the_dashboard_in_german() {
+    use crate::owner::{add_owner, browser, login_with, signed_in};
+    let site = german_site();
+    let dir = site.path().to_path_buf();
+    let app = spawn_app_with(move |c| c.site_dir = Some(dir)).await;
+    app.sign_up_and_confirm("gast@example.com").await;
+    add_owner(&app);
+
+    let client = browser();
+    let login = client
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(login.contains(r#"<html lang="de">"#), "{login}");
+    assert!(login.contains("Anmeldung für Betreiber") && login.contains("Passwort"));
+    assert_eq!(english_left_on(&login), Vec::<String>::new(), "{login}");
+
+    let refused = login_with(&app, &client, "not the password").await;
+    assert_eq!(refused.status().as_u16(), 401);
+    let refused = refused.text().await.unwrap();
+    assert!(
+        refused.contains("passen zu keinem Betreiberkonto"),
+        "{refused}"
+    );
+    assert_eq!(english_left_on(&refused), Vec::<String>::new(), "{refused}");
+
+    let (client, _) = signed_in(&app).await;
+    let dashboard = client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(dashboard.contains(r#"<html lang="de">"#), "{dashboard}");
+    for german in [
+        "Übersicht",
+        "Personen nach Stand",
+        "bestätigt",
+        "Trichter",
+        "Zusagen",
+        "Abmelden",
+    ] {
+        assert!(dashboard.contains(german), "no {german:?} on:\n{dashboard}");
+    }
+    assert_eq!(
+        english_left_on(&dashboard),
+        Vec::<String>::new(),
+        "{dashboard}"
+    );
+
+    // A form without its CSRF token is refused on a German "not allowed" page.
+    let refused = client.post(app.url("/admin/logout")).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    let refused = refused.text().await.unwrap();
+    assert!(
+        refused.contains(r#"<html lang="de">"#) && refused.contains("Nicht erlaubt"),
+        "{refused}"
+    );
+    assert_eq!(english_left_on(&refused), Vec::<String>::new(), "{refused}");
+}

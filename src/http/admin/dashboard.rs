@@ -8,10 +8,12 @@ use serde_json::json;
 use super::{Owner, chart, page};
 use crate::http::AppState;
 use crate::http::error::AppError;
+use crate::i18n::tr;
 use crate::store::now_millis;
 
 pub async fn show(State(state): State<AppState>, owner: Owner) -> Result<Response, AppError> {
     let dashboard = owner.actions(&state).dashboard(now_millis()).await?;
+    let language = state.site.load().site.language();
     let lists: Vec<_> = dashboard
         .lists
         .iter()
@@ -23,7 +25,11 @@ pub async fn show(State(state): State<AppState>, owner: Owner) -> Result<Respons
                 .collect();
             let mut figures = json!(list);
             figures["chart"] = json!(chart::bars(
-                &format!("Form submissions per day, last {} days", dashboard.days),
+                &tr(
+                    language,
+                    "admin-chart-title",
+                    &[("days", dashboard.days.into())]
+                ),
                 &per_day
             ));
             figures

@@ -1,5 +1,6 @@
 //! `/admin/lists/{list}/import`: a CSV upload, validated row by row, with a report.
 
+use crate::i18n::Text;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -119,6 +120,6 @@ fn problem_page(state: &AppState, owner: &Owner, list: &str, message: &str) -> R
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             response
         }
-        Err(_) => forbidden(message),
+        Err(_) => forbidden(Text::plain(message)),
     }
 }

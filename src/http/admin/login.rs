@@ -1,5 +1,6 @@
 //! Signing in and out.
 
+use crate::i18n::{Text, tr};
 use std::net::SocketAddr;
 
 use axum::Form;
@@ -44,24 +45,21 @@ pub async fn submit(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     if cross_site(&headers) {
-        return Ok(forbidden("This request came from another site."));
+        return Ok(forbidden(Text::key("admin-cross-site")));
     }
     let Ok(Form(form)) = form else {
-        return Ok(forbidden("The form could not be read."));
+        return Ok(forbidden(Text::key("admin-form-unreadable")));
     };
     if !state.owners.login_csrf_ok(&form.csrf) {
-        return Ok(forbidden(
-            "The form has expired or did not come from this site. Reload the page and try again.",
-        ));
+        return Ok(forbidden(Text::key("admin-form-expired")));
     }
     if !state.owners.any().await? {
-        return Ok(forbidden(
-            "No owner account exists yet. Create one with: quietlist admin add EMAIL --password-stdin",
-        ));
+        return Ok(forbidden(Text::key("admin-no-owner-yet")));
     }
     let ip = client_ip(peer, &headers, state.trust_proxy);
     let password = SecretString::from(form.password);
     let outcome = state.owners.login(&form.email, &password, ip).await?;
+    let language = state.site.load().site.language();
     match outcome {
         LoginOutcome::LoggedIn { session_id } => Ok(redirect_with_session_cookie(
             "/admin",
@@ -76,7 +74,7 @@ pub async fn submit(
                 json!({
                     "open": true,
                     "login_csrf": state.owners.login_csrf_token(),
-                    "error": "That address and password do not match an owner account.",
+                    "error": tr(language, "admin-login-refused", &[]),
                     "email": form.email,
                 }),
             )?;
@@ -91,7 +89,7 @@ pub async fn submit(
                 json!({
                     "open": true,
                     "login_csrf": state.owners.login_csrf_token(),
-                    "error": format!("Too many failed sign-ins. Try again in {} minutes.", retry_after.div_ceil(60)),
+                    "error": tr(language, "admin-login-throttled", &[("minutes", retry_after.div_ceil(60).into())]),
                 }),
             )?;
             *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;

@@ -89,7 +89,7 @@ impl FromRequestParts<AppState> for Owner {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         if !matches!(parts.method, Method::GET | Method::HEAD) && cross_site(&parts.headers) {
-            return Err(forbidden("This request came from another site."));
+            return Err(forbidden(Text::key("admin-cross-site")));
         }
         let Some(cookie) = session_cookie(&parts.headers, state.https) else {
             return Err(Redirect::to("/admin/login").into_response());
@@ -156,7 +156,7 @@ impl<T: UrlEncoded> OwnerFormBody for T {
     async fn read(request: Request, state: &AppState) -> Result<(String, Self), Response> {
         match Form::<WithCsrf<T>>::from_request(request, state).await {
             Ok(Form(WithCsrf { csrf, form })) => Ok((csrf, form)),
-            Err(_) => Err(forbidden("The form could not be read.")),
+            Err(_) => Err(forbidden(Text::key("admin-form-unreadable"))),
         }
     }
 }
@@ -175,9 +175,7 @@ impl<T: OwnerFormBody> FromRequest<AppState> for CsrfForm<T> {
         let owner = Owner::from_request_parts(&mut parts, state).await?;
         let (token, form) = T::read(Request::from_parts(parts, body), state).await?;
         if !state.owners.csrf_ok(&owner.session, &token) {
-            return Err(forbidden(
-                "The form has expired or did not come from this site. Reload the page and try again.",
-            ));
+            return Err(forbidden(Text::key("admin-form-expired")));
         }
         Ok(Self { owner, form })
     }
@@ -204,11 +202,11 @@ fn session_cookie(headers: &HeaderMap, https: bool) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-pub fn forbidden(message: &str) -> Response {
+pub fn forbidden(message: Text) -> Response {
     let mut response = AppError::Page {
         status: StatusCode::FORBIDDEN,
-        heading: Text::plain("Not allowed"),
-        lines: vec![Text::plain(message)],
+        heading: Text::key("admin-not-allowed"),
+        lines: vec![message],
     }
     .into_response();
     response
@@ -246,12 +244,12 @@ pub fn page(
             }),
         );
     }
-    // The owner's pages are written in English only so far: `<html lang>` says so, and
-    // the layout's shared words (skip link, footer) match.
+    // The owner's pages speak the site's language (site.toml `language`).
+    let published = state.site.load();
     if let Json::Object(map) = &mut context {
-        map.insert("lang".into(), json!(crate::i18n::Language::English.tag()));
+        map.insert("lang".into(), json!(published.site.language().tag()));
     }
-    let html = state.site.load().render(template, context)?;
+    let html = published.render(template, context)?;
     Ok((
         [
             (header::CACHE_CONTROL, "no-store"),

@@ -247,3 +247,62 @@ pow-invalid = (Der Arbeitsnachweis war unlesbar oder falsch.)
 pow-expired = (Die Aufgabe für den Arbeitsnachweis war abgelaufen.)
 pow-replayed = (Dieser Arbeitsnachweis wurde schon einmal verwendet.)
 pow-busy = (Gerade werden zu viele Aufgaben gelöst; bitte versuchen Sie es in einer Minute noch einmal.)
+
+## Der Bereich für Betreiber (in der Sprache der Website)
+admin-owner = Betreiber
+admin-dashboard = Übersicht
+admin-api-keys = API-Schlüssel
+admin-webhooks = Webhooks
+admin-sign-out = Abmelden
+admin-sign-in = Anmelden
+admin-sign-in-heading = Anmeldung für Betreiber
+admin-closed = Es gibt noch kein Betreiberkonto, deshalb ist dieser Bereich geschlossen. Legen Sie auf dem Server eines an:
+admin-password = Passwort
+admin-login-refused = Diese Adresse und dieses Passwort passen zu keinem Betreiberkonto.
+admin-login-throttled = Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in { $minutes ->
+        [one] einer Minute
+       *[other] { $minutes } Minuten
+    } noch einmal.
+admin-not-allowed = Nicht erlaubt
+admin-role-can-change = Ein Betreiber dieser Website kann Ihre Rolle ändern.
+admin-cannot-be-done = Das geht nicht
+admin-import-refused = Die Datei kann nicht importiert werden
+admin-cross-site = Diese Anfrage kam von einer anderen Website.
+admin-form-unreadable = Das Formular konnte nicht gelesen werden.
+admin-form-expired = Das Formular ist abgelaufen oder kam nicht von dieser Website. Laden Sie die Seite neu und versuchen Sie es noch einmal.
+admin-no-owner-yet = Es gibt noch kein Betreiberkonto. Legen Sie eines an mit: quietlist admin add EMAIL --password-stdin
+admin-list-people = Warteliste { $name }: { $total ->
+        [one] 1 Person
+       *[other] { $total } Personen
+    }.
+admin-people-by-status = Personen nach Stand
+admin-status = { $status ->
+        [pending] unbestätigt
+        [confirmed] bestätigt
+        [invited] eingeladen
+        [accepted] angenommen
+        [declined] abgesagt
+        [expired] abgelaufen
+        [unsubscribed] abgemeldet
+       *[other] { $status }
+    }
+admin-signups-per-day = Anmeldungen pro Tag
+admin-chart-title = Abgeschickte Formulare pro Tag, letzte { $days } Tage
+admin-chart-caption = Abgeschickte Formulare pro Tag in den letzten { $days } Tagen.
+admin-figures-as-table = Die Zahlen als Tabelle
+admin-funnel-heading = Trichter, letzte { $days } Tage
+admin-funnel-step = Schritt
+admin-funnel-count = Anzahl
+admin-funnel-rate = Anteil am Schritt davor
+admin-funnel-views = Aufrufe ihrer Seiten
+admin-funnel-submissions = Abgeschickte Formulare
+admin-funnel-confirmations = Bestätigungen
+admin-funnel-invitations = Einladungen
+admin-funnel-acceptances = Zusagen
+admin-cohorts = Gruppen
+admin-cohort = Gruppe
+admin-seats = Plätze
+admin-accepted = Angenommen
+admin-invited-open = Eingeladen, offen
+admin-free = Frei
+admin-no-cohort = Noch keine Gruppe.

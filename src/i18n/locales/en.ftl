@@ -249,3 +249,62 @@ pow-invalid = (The proof of work could not be read or is wrong.)
 pow-expired = (The proof-of-work challenge had expired.)
 pow-replayed = (This proof of work was already used.)
 pow-busy = (Too many challenges are being solved right now; please try again in a minute.)
+
+## The owner's area (in the site's language)
+admin-owner = Owner
+admin-dashboard = Dashboard
+admin-api-keys = API keys
+admin-webhooks = Webhooks
+admin-sign-out = Sign out
+admin-sign-in = Sign in
+admin-sign-in-heading = Owner sign-in
+admin-closed = No owner account exists yet, so this area is closed. On the server, create one:
+admin-password = Password
+admin-login-refused = That address and password do not match an owner account.
+admin-login-throttled = Too many failed sign-ins. Try again in { $minutes ->
+        [one] a minute
+       *[other] { $minutes } minutes
+    }.
+admin-not-allowed = Not allowed
+admin-role-can-change = An owner of this site can change your role.
+admin-cannot-be-done = That cannot be done
+admin-import-refused = The file cannot be imported
+admin-cross-site = This request came from another site.
+admin-form-unreadable = The form could not be read.
+admin-form-expired = The form has expired or did not come from this site. Reload the page and try again.
+admin-no-owner-yet = No owner account exists yet. Create one with: quietlist admin add EMAIL --password-stdin
+admin-list-people = Waitlist { $name }: { $total ->
+        [one] 1 person
+       *[other] { $total } people
+    }.
+admin-people-by-status = People by status
+admin-status = { $status ->
+        [pending] pending
+        [confirmed] confirmed
+        [invited] invited
+        [accepted] accepted
+        [declined] declined
+        [expired] expired
+        [unsubscribed] unsubscribed
+       *[other] { $status }
+    }
+admin-signups-per-day = Signups per day
+admin-chart-title = Form submissions per day, last { $days } days
+admin-chart-caption = Form submissions per day over the last { $days } days.
+admin-figures-as-table = The figures as a table
+admin-funnel-heading = Funnel, last { $days } days
+admin-funnel-step = Step
+admin-funnel-count = Count
+admin-funnel-rate = From the step before
+admin-funnel-views = Views of its pages
+admin-funnel-submissions = Form submissions
+admin-funnel-confirmations = Confirmations
+admin-funnel-invitations = Invitations
+admin-funnel-acceptances = Acceptances
+admin-cohorts = Cohorts
+admin-cohort = Cohort
+admin-seats = Seats
+admin-accepted = Accepted
+admin-invited-open = Invited, open
+admin-free = Free
+admin-no-cohort = No cohort yet.

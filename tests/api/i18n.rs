@@ -468,6 +468,39 @@ async fn a_german_sites_owner_signs_in_and_reads_the_dashboard_in_german() {
         "{dashboard}"
     );
 
+    // A person's page (the record a data request is answered from) is German too.
+    let list = client
+        .get(app.url(&format!("/admin/lists/{LIST}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let person_path = list
+        .split("href=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.starts_with("/admin/people/"))
+        .unwrap_or_else(|| panic!("no person on:\n{list}"))
+        .to_owned();
+    let person = client
+        .get(app.url(&person_path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for german in [
+        "Einwilligung",
+        "Diese Person löschen",
+        "bestätigt",
+        "Prüfprotokoll",
+    ] {
+        assert!(person.contains(german), "no {german:?} on:\n{person}");
+    }
+    assert_eq!(english_left_on(&person), Vec::<String>::new(), "{person}");
+
     // A form without its CSRF token is refused on a German "not allowed" page.
     let refused = client.post(app.url("/admin/logout")).send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 403);

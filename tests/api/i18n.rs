@@ -511,3 +511,26 @@ async fn a_german_sites_owner_signs_in_and_reads_the_dashboard_in_german() {
     );
     assert_eq!(english_left_on(&refused), Vec::<String>::new(), "{refused}");
 }
+
+#[tokio::test]
+async fn the_flood_check_page_of_a_german_site_is_german_down_to_its_reason() {
+    let site = german_site();
+    let dir = site.path().to_path_buf();
+    let app = spawn_app_with(move |c| {
+        c.site_dir = Some(dir);
+        c.abuse.pow = true;
+    })
+    .await;
+    let form = app
+        .post_signup_form(LIST, &[("email", "d@example.com"), ("altcha", "junk")])
+        .await;
+    assert_eq!(form.status().as_u16(), 403);
+    let page = form.text().await.unwrap();
+    assert!(page.contains(r#"<html lang="de">"#), "{page}");
+    assert!(
+        page.contains("Arbeitsnachweis war unlesbar oder falsch"),
+        "{page}"
+    );
+    assert!(!page.contains("proof-of-work solution"), "{page}");
+    assert_eq!(english_left_on(&page), Vec::<String>::new(), "{page}");
+}

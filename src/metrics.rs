@@ -76,7 +76,7 @@ fn describe() {
     );
     describe_counter!(
         SIGNUPS,
-        "Signups accepted, by list and outcome (confirmation_queued, throttled, already_confirmed, bot_field)."
+        "Signups accepted, by list and outcome (accepted, bot_field: never whether the address was already known)."
     );
     describe_counter!(
         CONFIRMATIONS,

@@ -140,6 +140,24 @@ pub fn mask_url(raw: &str) -> String {
             if url.password().is_some() {
                 let _ = url.set_password(Some(MASK));
             }
+            // libpq also takes `?password=` (and `sslpassword=`) in the query.
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(k, v)| {
+                    let secret = k.contains("password");
+                    (
+                        k.into_owned(),
+                        if secret {
+                            MASK.to_owned()
+                        } else {
+                            v.into_owned()
+                        },
+                    )
+                })
+                .collect();
+            if !pairs.is_empty() {
+                url.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             url.to_string()
         }
         Err(_) => MASK.into(),
@@ -273,4 +291,19 @@ fn effective(config: &Config, site: &str) -> String {
 
 fn on_off(on: bool) -> String {
     if on { "on" } else { "off" }.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_url;
+
+    #[test]
+    fn a_password_in_the_user_part_or_the_query_is_masked() {
+        let masked =
+            mask_url("postgres://u:pw1@h/db?password=s3cret&sslpassword=k3y&sslmode=require");
+        assert!(!masked.contains("pw1"), "{masked}");
+        assert!(!masked.contains("s3cret"), "{masked}");
+        assert!(!masked.contains("k3y"), "{masked}");
+        assert!(masked.contains("sslmode=require"), "{masked}");
+    }
 }

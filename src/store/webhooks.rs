@@ -15,8 +15,9 @@ pub struct NewWebhook {
     pub now: Millis,
 }
 
-/// A webhook as the owner sees it (never its secret), with how its deliveries stand.
-#[derive(Debug, Clone, serde::Serialize)]
+/// A webhook as the owner sees it (never its secret), with how its deliveries stand. Not
+/// `Debug`: its URL's path or query may hold the receiver's token.
+#[derive(Clone, serde::Serialize)]
 pub struct WebhookRow {
     pub id: i64,
     pub url: String,

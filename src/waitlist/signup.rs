@@ -64,14 +64,10 @@ impl Waitlists {
             return Ok(());
         }
         let outcome = self.store.record_signup(signup).await?;
-        count_signup(
-            list,
-            match outcome {
-                SignupOutcome::ConfirmationQueued { .. } => "confirmation_queued",
-                SignupOutcome::Throttled { .. } => "throttled",
-                SignupOutcome::AlreadyConsented { .. } => "already_confirmed",
-            },
-        );
+        // One outcome whatever the address's state: a counter per state would tell whoever
+        // reads the metrics, right after posting the form for someone, whether they are on
+        // the list (the same thing the form's identical answer hides).
+        count_signup(list, "accepted");
         match outcome {
             SignupOutcome::ConfirmationQueued { subscriber_id } => {
                 tracing::debug!(

@@ -98,11 +98,32 @@ async fn a_signup_and_its_confirmation_move_the_counters_by_one_on_the_metrics_p
     assert_eq!(
         moved(
             "quietlist_signups_total",
-            &[("list", LIST), ("outcome", "confirmation_queued")]
+            &[("list", LIST), ("outcome", "accepted")]
         ),
         1.0
     );
     assert_eq!(moved("quietlist_signups_total", &[]), 1.0);
+
+    // The same address again, now confirmed: the metrics must not tell a scraper that it
+    // was already on the list (the form's answer does not).
+    let again = client
+        .post(format!("{}/waitlists/{LIST}/signups", node.base_url))
+        .form(&[("email", "metrics-person@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 303);
+    let later = scrape_until(&node, "the second signup", |s| {
+        s.value("quietlist_signups_total", &[]) >= after.value("quietlist_signups_total", &[]) + 1.0
+    })
+    .await;
+    assert_eq!(
+        later.value("quietlist_signups_total", &[("outcome", "accepted")])
+            - after.value("quietlist_signups_total", &[("outcome", "accepted")]),
+        1.0,
+        "a known address's signup is counted apart from a new one's:\n{}",
+        later.text
+    );
     assert_eq!(
         moved("quietlist_confirmations_total", &[("list", LIST)]),
         1.0

@@ -9,7 +9,7 @@ use crate::helpers::*;
 pub const OWNER: &str = "owner@example.org";
 pub const PASSWORD: &str = "a long owner passphrase";
 
-fn cli(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+pub fn cli(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut command = quietlist_command_on(&app.data_dir);
     command
         .args(args)

@@ -4,41 +4,15 @@
 //! line, audited, and hold at once.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 
 use crate::helpers::*;
-use crate::owner::{add_owner, browser, hidden, signed_in};
+use crate::owner::{add_owner, browser, cli, hidden, signed_in};
 
 const PASSWORD: &str = "a long role passphrase";
 const EDITOR: &str = "editor@example.org";
 const VIEWER: &str = "viewer@example.org";
 const WAITING: &str = "waiting@example.com";
 const CONFIRMED: &str = "confirmed@example.com";
-
-fn cli(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
-    let mut command = quietlist_command_on(&app.data_dir);
-    command
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn add_account(app: &TestApp, email: &str, role: &str) {
     let (ok, out, err) = cli(

@@ -24,6 +24,7 @@ pub async fn form(State(state): State<AppState>, Path(list): Path<String>) -> Re
             "form_id": format!("embed:{list}"),
             "form_stamp": state.guard.stamp_now(),
             "form": { "values": {}, "errors": {} },
+            "embed": true,
         }),
     );
     let mut response = match rendered {

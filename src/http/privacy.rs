@@ -12,29 +12,34 @@ use serde_json::json;
 use super::AppState;
 use super::confirm::private_page;
 use super::error::AppError;
-use crate::i18n::{Text, msg};
-use crate::privacy::self_service::{AccessError, ManageLink};
+use crate::i18n::{Text, msg, tr};
+use crate::privacy::self_service::{AccessError, LinkSubject, ManageLink};
 
-/// GET of the unsubscribe link: changes nothing, shows one button.
+/// GET of the unsubscribe link: changes nothing, shows one button, in the language the
+/// person signed up in.
 pub async fn unsubscribe_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let Some(list) = state.waitlists.unsubscribe_page(&token).await? else {
+    let Some(person) = state.waitlists.unsubscribe_page(&token).await? else {
         return Err(not_valid());
     };
     let published = state.site.load();
+    let language = published
+        .site
+        .language_or_default(person.language.as_deref());
     let title = published
         .site
-        .waitlist(&list)
+        .waitlist(&person.list)
         .map(|w| w.settings.title.clone())
         .unwrap_or_default();
     let html = published.render(
         "link_action.html",
         json!({
-            "heading": "Unsubscribe",
-            "lines": [format!("Press the button and you will get no more mail from us about {title}.")],
-            "button": "Unsubscribe",
+            "lang": language.tag(),
+            "heading": tr(language, "unsubscribe", &[]),
+            "lines": [tr(language, "unsubscribe-press-the-button", &[("list", title.into())])],
+            "button": tr(language, "unsubscribe", &[]),
             "action": format!("/unsubscribe/{token}"),
         }),
     )?;
@@ -47,20 +52,27 @@ pub async fn unsubscribe(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let Some((list, already)) = state.waitlists.unsubscribe(&token).await? else {
+    let Some((person, already)) = state.waitlists.unsubscribe(&token).await? else {
         return Err(not_valid());
     };
     let published = state.site.load();
+    let language = published
+        .site
+        .language_or_default(person.language.as_deref());
     let html = published.render(
         "unsubscribed.html",
-        json!({ "waitlist": published.site.waitlist(&list), "already": already }),
+        json!({
+            "lang": language.tag(),
+            "waitlist": published.site.waitlist(&person.list),
+            "already": already,
+        }),
     )?;
     Ok(private_page(html))
 }
 
-async fn subject(state: &AppState, token: &str) -> Result<i64, AppError> {
+async fn subject(state: &AppState, token: &str) -> Result<LinkSubject, AppError> {
     match state.waitlists.manage_subject(token).await? {
-        ManageLink::Valid(id) => Ok(id),
+        ManageLink::Valid(person) => Ok(person),
         ManageLink::Expired => Err(AppError::Page {
             status: StatusCode::GONE,
             heading: Text::key("error-link-expired-heading"),
@@ -74,33 +86,37 @@ pub async fn manage_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = subject(&state, &token).await?;
-    render_manage(&state, id, &token, None).await
+    let person = subject(&state, &token).await?;
+    render_manage(&state, &person, &token, false).await
 }
 
 async fn render_manage(
     state: &AppState,
-    id: i64,
+    subject: &LinkSubject,
     token: &str,
-    erase_error: Option<&str>,
+    erase_unconfirmed: bool,
 ) -> Result<Response, AppError> {
     let person = state
         .waitlists
-        .person_view(id)
+        .person_view(subject.subscriber_id)
         .await?
         .ok_or_else(not_valid)?;
     let published = state.site.load();
+    let language = published
+        .site
+        .language_or_default(subject.language.as_deref());
     let html = published.render(
         "manage.html",
         json!({
+            "lang": language.tag(),
             "waitlist": published.site.waitlist(&person.list),
             "person": person,
             "action": format!("/manage/{token}"),
-            "erase_error": erase_error,
+            "erase_error": erase_unconfirmed.then(|| tr(language, "manage-erase-tick-the-box", &[])),
         }),
     )?;
     let mut response = private_page(html);
-    if erase_error.is_some() {
+    if erase_unconfirmed {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
@@ -110,8 +126,12 @@ pub async fn manage_download(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = subject(&state, &token).await?;
-    let document = state.waitlists.download(id).await?.ok_or_else(not_valid)?;
+    let person = subject(&state, &token).await?;
+    let document = state
+        .waitlists
+        .download(person.subscriber_id)
+        .await?
+        .ok_or_else(not_valid)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json; charset=utf-8"),
@@ -131,14 +151,22 @@ pub async fn manage_unsubscribe(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = subject(&state, &token).await?;
-    let Some((list, already)) = state.waitlists.unsubscribe_subject(id).await? else {
+    let person = subject(&state, &token).await?;
+    let Some((list, already)) = state
+        .waitlists
+        .unsubscribe_subject(person.subscriber_id)
+        .await?
+    else {
         return Err(not_valid());
     };
     let published = state.site.load();
+    let language = published
+        .site
+        .language_or_default(person.language.as_deref());
     let html = published.render(
         "unsubscribed.html",
         json!({
+            "lang": language.tag(),
             "waitlist": published.site.waitlist(&list),
             "already": already,
             "manage_url": format!("/manage/{token}"),
@@ -158,26 +186,24 @@ pub async fn manage_erase(
     Path(token): Path<String>,
     form: Result<Form<EraseForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let id = subject(&state, &token).await?;
+    let person = subject(&state, &token).await?;
     let confirmed = form.is_ok_and(|Form(f)| f.confirm == "yes");
     if !confirmed {
-        return render_manage(
-            &state,
-            id,
-            &token,
-            Some("Tick the box to confirm that you want everything erased."),
-        )
-        .await;
+        return render_manage(&state, &person, &token, true).await;
     }
-    state.waitlists.erase_self(id).await?;
+    state.waitlists.erase_self(person.subscriber_id).await?;
     let published = state.site.load();
+    let language = published
+        .site
+        .language_or_default(person.language.as_deref());
     let html = published.render(
         "message.html",
         json!({
-            "heading": "Everything about you is erased",
+            "lang": language.tag(),
+            "heading": tr(language, "erased-heading", &[]),
             "lines": [
-                "Your address, your name, your answers, your place in line, your links and the record of the mails we sent you are deleted.",
-                "We keep only a one-way keyed hash of your address, so that it cannot be added back without your new confirmation.",
+                tr(language, "erased-what-went", &[]),
+                tr(language, "erased-what-stays", &[]),
             ],
         }),
     )?;

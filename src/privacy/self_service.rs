@@ -74,7 +74,7 @@ pub struct MailView {
 
 impl Waitlists {
     /// The person a one-click unsubscribe link names, if it is genuine.
-    async fn unsubscribe_target(&self, token: &str) -> Result<Option<(i64, String)>, StoreError> {
+    async fn unsubscribe_target(&self, token: &str) -> Result<Option<LinkSubject>, StoreError> {
         let Ok(token) = Token::parse(token) else {
             return Ok(None);
         };
@@ -87,26 +87,37 @@ impl Waitlists {
         {
             return Ok(None);
         }
-        // The confirmation row carries what is needed: the person and their list.
+        // The confirmation row carries what is needed: the person, their list and the
+        // language they signed up in (the pages their links open speak it).
         Ok(self
             .store
             .confirmation_token(id)
             .await?
-            .map(|row| (row.subscriber_id, row.list)))
+            .map(|row| LinkSubject {
+                subscriber_id: row.subscriber_id,
+                list: row.list,
+                language: row.language,
+            }))
     }
 
-    /// For the GET of an unsubscribe link: which list it is about (`None`: not valid).
-    pub async fn unsubscribe_page(&self, token: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.unsubscribe_target(token).await?.map(|(_, list)| list))
+    /// For the GET of an unsubscribe link: whom it is about (`None`: not valid).
+    pub async fn unsubscribe_page(&self, token: &str) -> Result<Option<LinkSubject>, StoreError> {
+        self.unsubscribe_target(token).await
     }
 
-    /// One-click unsubscribe: `Some((list, already))`, or `None` for a link that is not
-    /// valid (or whose person was erased).
-    pub async fn unsubscribe(&self, token: &str) -> Result<Option<(String, bool)>, StoreError> {
-        let Some((subscriber_id, _)) = self.unsubscribe_target(token).await? else {
+    /// One-click unsubscribe: `Some((subject, already))`, or `None` for a link that is
+    /// not valid (or whose person was erased).
+    pub async fn unsubscribe(
+        &self,
+        token: &str,
+    ) -> Result<Option<(LinkSubject, bool)>, StoreError> {
+        let Some(subject) = self.unsubscribe_target(token).await? else {
             return Ok(None);
         };
-        self.unsubscribe_subject(subscriber_id).await
+        Ok(self
+            .unsubscribe_subject(subject.subscriber_id)
+            .await?
+            .map(|(_, already)| (subject, already)))
     }
 
     /// Unsubscribes the person behind a valid manage link: `Some((list, already))`, or
@@ -140,7 +151,11 @@ impl Waitlists {
         if now_millis() > row.expires_at {
             return Ok(ManageLink::Expired);
         }
-        Ok(ManageLink::Valid(row.subscriber_id))
+        Ok(ManageLink::Valid(LinkSubject {
+            subscriber_id: row.subscriber_id,
+            list: row.list,
+            language: row.language,
+        }))
     }
 
     /// Everything stored about a person, decrypted.
@@ -278,10 +293,20 @@ impl Waitlists {
     }
 }
 
+/// The person a genuine link in their mail names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSubject {
+    pub subscriber_id: i64,
+    pub list: String,
+    /// The language they signed up in (`None`: the site's): the pages their links open
+    /// speak it, as their mails do.
+    pub language: Option<String>,
+}
+
 /// What a manage link leads to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ManageLink {
-    Valid(i64),
+    Valid(LinkSubject),
     Expired,
     Invalid,
 }

@@ -264,6 +264,96 @@ async fn a_german_pages_form_leads_to_german_pages_and_german_mails() {
     );
 }
 
+/// Signs `email` up on the German page of `german_page_site()`, confirms by the link in
+/// the mail, and returns the welcome mail.
+async fn a_german_reader_joins(app: &TestApp, email: &str) -> ReceivedMail {
+    let answer = app
+        .post_signup_form(
+            LIST,
+            &[("email", email), ("form", "course:kurs"), ("lang", "de")],
+        )
+        .await;
+    assert_eq!(answer.status().as_u16(), 303);
+    let link = link_in(&app.mail_to(email).await, "/confirm/");
+    assert_eq!(app.client.post(&link).send().await.unwrap().status(), 200);
+    loop {
+        let mails = app.mails_to(email);
+        if mails.len() >= 2 {
+            break mails[1].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A page a person's link leads to: German, with no English catalogue text left on it.
+async fn german_page(response: reqwest::Response, status: u16) -> String {
+    assert_eq!(response.status().as_u16(), status);
+    let page = response.text().await.unwrap();
+    assert!(page.contains(r#"<html lang="de">"#), "{page}");
+    assert_eq!(english_left_on(&page), Vec::<String>::new(), "{page}");
+    page
+}
+
+#[tokio::test]
+async fn the_links_in_a_german_readers_mail_open_german_pages_on_an_english_site() {
+    let site = german_page_site();
+    let dir = site.path().to_path_buf();
+    let app = spawn_app_with(move |c| c.site_dir = Some(dir)).await;
+    let welcome = a_german_reader_joins(&app, "leser@example.com").await;
+
+    let unsubscribe = link_in(&welcome, "/unsubscribe/");
+    let button = german_page(app.client.get(&unsubscribe).send().await.unwrap(), 200).await;
+    assert!(
+        button.contains("Drücken Sie den Knopf, und Sie bekommen von uns keine Mail mehr"),
+        "{button}"
+    );
+    let manage = link_in(&welcome, "/manage/");
+    let data = german_page(app.client.get(&manage).send().await.unwrap(), 200).await;
+    assert!(data.contains("leser@example.com"), "{data}");
+    let unticked = app
+        .client
+        .post(format!("{manage}/erase"))
+        .send()
+        .await
+        .unwrap();
+    let unticked = german_page(unticked, 422).await;
+    assert!(
+        unticked.contains("Kreuzen Sie das Kästchen an"),
+        "{unticked}"
+    );
+
+    let gone = app.client.post(&unsubscribe).send().await.unwrap();
+    let gone = german_page(gone, 200).await;
+    assert!(gone.contains("Sie sind abgemeldet"), "{gone}");
+
+    let erased = app
+        .client
+        .post(format!("{manage}/erase"))
+        .form(&[("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    let erased = german_page(erased, 200).await;
+    assert!(erased.contains("Alles über Sie ist gelöscht"), "{erased}");
+}
+
+#[tokio::test]
+async fn the_form_for_other_sites_speaks_the_sites_language() {
+    let site = german_site();
+    let dir = site.path().to_path_buf();
+    let app = spawn_app_with(move |c| c.site_dir = Some(dir)).await;
+    let form = app.get(&format!("/waitlists/{LIST}/embed")).await;
+    assert_eq!(form.status().as_u16(), 200);
+    let form = form.text().await.unwrap();
+    assert!(form.contains(r#"<html lang="de">"#), "{form}");
+    // The call to action is the owner's own words (English in the demo's site.toml).
+    let call = Regex::new(r#"(?s)<p class="call">.*?</p>"#).unwrap();
+    let ours = call.replace(&form, "");
+    assert_eq!(english_left_on(&ours), Vec::<String>::new(), "{form}");
+    assert!(form.contains("Auf die Warteliste") && form.contains("E-Mail-Adresse"));
+    assert!(form.contains(r#"<input type="hidden" name="lang" value="de">"#));
+}
+
 #[tokio::test]
 async fn a_signup_on_the_english_page_of_the_same_list_stays_english() {
     let site = german_page_site();

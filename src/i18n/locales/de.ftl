@@ -70,6 +70,7 @@ unsubscribed-no-more-mail-already = Sie bekommen von uns keine Mail mehr zu { $l
 unsubscribed-record-stays = Ihr Eintrag bleibt, bis Sie ihn löschen, damit wir wissen, dass wir Ihnen nicht schreiben sollen.
 unsubscribed-see-or-erase = Ihre Daten ansehen oder löschen
 unsubscribed-ask-for-link = Um ihn zu löschen, fordern Sie unter { $link } einen Link an.
+unsubscribe-press-the-button = Drücken Sie den Knopf, und Sie bekommen von uns keine Mail mehr zu { $list }.
 manage-request-heading = Ihre Daten verwalten
 manage-request-sent = Wenn diese Adresse auf einer unserer Wartelisten steht, ist eine Mail mit einem Link zu Ihren Daten unterwegs. Der Link gilt 30 Tage.
 manage-request-intro = Geben Sie die Adresse ein, mit der Sie sich eingetragen haben. Steht sie auf einer unserer Wartelisten, schicken wir Ihnen einen Link, unter dem Sie alles sehen, was wir über Sie speichern, es herunterladen, sich abmelden oder es löschen können.
@@ -95,6 +96,10 @@ manage-actions-heading = Was Sie tun können
 manage-download = Meine Daten herunterladen (JSON)
 manage-erase-confirm = Ich möchte, dass alles über mich gelöscht wird. Das lässt sich nicht rückgängig machen.
 manage-erase-button = Alles löschen
+manage-erase-tick-the-box = Kreuzen Sie das Kästchen an, um zu bestätigen, dass alles gelöscht werden soll.
+erased-heading = Alles über Sie ist gelöscht
+erased-what-went = Ihre Adresse, Ihr Name, Ihre Antworten, Ihr Platz in der Warteliste, Ihre Links und die Aufzeichnung der Mails, die wir Ihnen geschickt haben, sind gelöscht.
+erased-what-stays = Wir behalten nur einen nicht umkehrbaren Hash mit geheimem Schlüssel Ihrer Adresse, damit sie ohne Ihre erneute Bestätigung nicht wieder eingetragen werden kann.
 
 ## Die Datenschutzseite
 privacy-intro = Diese Website läuft mit quietlist, das dieses Versprechen im Code hält, nicht nur in diesem Text. Das tut es im Einzelnen:

@@ -72,6 +72,7 @@ unsubscribed-no-more-mail-already = You will get no more mail from us about { $l
 unsubscribed-record-stays = Your record stays until you erase it, so that we remember not to write to you.
 unsubscribed-see-or-erase = See or erase your data
 unsubscribed-ask-for-link = To erase it, ask for a link at { $link }.
+unsubscribe-press-the-button = Press the button and you will get no more mail from us about { $list }.
 manage-request-heading = Manage your data
 manage-request-sent = If this address is on one of our waitlists, a mail with a link to your data is on its way. The link works for 30 days.
 manage-request-intro = Enter the address you signed up with. If it is on one of our waitlists, we will mail you a link to see everything we store about you, download it, unsubscribe or erase it.
@@ -97,6 +98,10 @@ manage-actions-heading = What you can do
 manage-download = Download my data (JSON)
 manage-erase-confirm = I want everything about me erased. This cannot be undone.
 manage-erase-button = Erase everything
+manage-erase-tick-the-box = Tick the box to confirm that you want everything erased.
+erased-heading = Everything about you is erased
+erased-what-went = Your address, your name, your answers, your place in line, your links and the record of the mails we sent you are deleted.
+erased-what-stays = We keep only a one-way keyed hash of your address, so that it cannot be added back without your new confirmation.
 
 ## The privacy page
 privacy-intro = This site runs quietlist, which keeps that promise in its code, not just in this text. Here is what it does.

@@ -1088,7 +1088,10 @@ async fn announcements(cli: &Cli, args: &AnnouncementsArgs) -> anyhow::Result<()
             let run = &progress.run;
             println!("{} {:?}: {}", run.key, run.subject, run.state.as_str());
             println!("{}", describe_announcement(&run.report, false));
-            println!("{}", describe_progress(&progress));
+            println!(
+                "{}",
+                describe_progress(&progress).render(crate::i18n::Language::English)
+            );
             for refusal in &progress.refusals {
                 println!("refused {}: {}", refusal.mails, refusal.reason);
             }

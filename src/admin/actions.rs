@@ -72,9 +72,10 @@ pub enum OwnerActionError {
     #[error("there is no such webhook (or no such delivery of it)")]
     NoSuchWebhook,
     /// The owner asked for something the list or the announcement does not allow; the
-    /// words say what and why.
-    #[error("{0}")]
-    Refused(String),
+    /// words say what and why (a catalogue message: English here and at the command
+    /// line, the site's language on the owner's pages).
+    #[error("{}", .0.render(crate::i18n::Language::English))]
+    Refused(crate::i18n::Text),
     #[error(transparent)]
     Invite(#[from] crate::waitlist::InviteError),
     #[error(transparent)]

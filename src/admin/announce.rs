@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::actions::{OwnerActionError, OwnerActions};
 use crate::domain::{EmailAddress, Status, TokenPurpose};
+use crate::i18n::{Language, Text, tr};
 use crate::mail::Transport;
 use crate::mail::compose::{MailSettings, compose, render};
 use crate::mail::dispatcher::fields_filter;
@@ -94,6 +95,39 @@ impl AnnouncementAudience {
         }
         if let Some((field, value)) = &self.field_equals {
             words.push_str(&format!(" whose {field} is {value:?}"));
+        }
+        words
+    }
+
+    /// The audience in words, for the owner's pages in `language`.
+    pub fn describe_in(&self, language: Language) -> String {
+        let statuses = self
+            .statuses
+            .iter()
+            .map(|s| tr(language, "admin-status", &[("status", s.as_str().into())]))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut words = tr(language, "admin-audience", &[("statuses", statuses.into())]);
+        if let Some(cohort) = &self.cohort {
+            words = tr(
+                language,
+                "admin-audience-cohort",
+                &[
+                    ("audience", words.into()),
+                    ("cohort", cohort.as_str().into()),
+                ],
+            );
+        }
+        if let Some((field, value)) = &self.field_equals {
+            words = tr(
+                language,
+                "admin-audience-field",
+                &[
+                    ("audience", words.into()),
+                    ("field", field.as_str().into()),
+                    ("value", value.as_str().into()),
+                ],
+            );
         }
         words
     }
@@ -187,9 +221,9 @@ impl OwnerActions {
             .await?;
         if !start.started {
             if start.run.state == RunState::Cancelled {
-                return Err(OwnerActionError::Refused(format!(
-                    "announcement {} was cancelled; to send it after all, give it a new id in its front matter",
-                    start.run.key
+                return Err(OwnerActionError::Refused(Text::with(
+                    "refused-cancelled-announcement",
+                    vec![("key", start.run.key.as_str().into())],
                 )));
             }
             return Ok(start);
@@ -269,15 +303,23 @@ impl OwnerActions {
                 .iter()
                 .any(|c| c.name.as_str() == cohort)
         {
-            return Err(OwnerActionError::Refused(format!(
-                "--cohort: list {list} has no cohort {cohort:?}"
+            return Err(OwnerActionError::Refused(Text::with(
+                "refused-no-cohort",
+                vec![
+                    ("list", list.into()),
+                    ("cohort", format!("{cohort:?}").into()),
+                ],
             )));
         }
         if let Some((field, _)) = &audience.field_equals
             && !settings.settings.fields.iter().any(|f| &f.name == field)
         {
-            return Err(OwnerActionError::Refused(format!(
-                "--where: list {list} has no field {field:?}"
+            return Err(OwnerActionError::Refused(Text::with(
+                "refused-no-field",
+                vec![
+                    ("list", list.into()),
+                    ("field", format!("{field:?}").into()),
+                ],
             )));
         }
         Ok(())

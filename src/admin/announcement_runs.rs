@@ -3,6 +3,7 @@
 
 use super::actions::{OwnerActionError, OwnerActions};
 use crate::domain::Capability;
+use crate::i18n::Text;
 use crate::privacy::audit::{Actor, AuditEvent};
 use crate::store::{
     AnnouncementRun, RunAction, RunChange, RunChangeOutcome, RunProgress, RunState, now_millis,
@@ -100,46 +101,42 @@ fn full_key(key: &str) -> String {
     }
 }
 
-fn wrong_state(key: &str, action: RunAction, state: RunState) -> String {
-    let hint = match action {
-        RunAction::Resume => " (only a paused run can be resumed)",
-        RunAction::Pause => " (only a scheduled or sending run can be paused)",
-        RunAction::Cancel => " (only a run still going can be cancelled)",
-    };
-    let hint = match (action, state) {
-        (RunAction::Cancel, RunState::Paused) => "",
-        _ => hint,
-    };
-    format!(
-        "cannot {} announcement {key}: it is {}{hint}",
-        action.as_str(),
-        state.as_str()
+fn wrong_state(key: &str, action: RunAction, state: RunState) -> Text {
+    // The hint names the states the action needs (none for cancelling a paused run).
+    Text::with(
+        "refused-run-state",
+        vec![
+            ("action", action.as_str().into()),
+            ("key", key.into()),
+            ("state", state.as_str().into()),
+        ],
     )
 }
 
 /// A run's progress in one line: what SMTP did with its mails, and how far the run went
 /// through its audience.
-pub fn describe_progress(progress: &RunProgress) -> String {
+pub fn describe_progress(progress: &RunProgress) -> Text {
     let (run, mails) = (&progress.run, &progress.mails);
-    format!(
-        "{sent} handed over, {waiting} waiting, {deferred} deferred, {in_flight} in flight, \
-         {refused} refused, {cancelled} cancelled, {skipped} skipped at hand-off; \
-         {examined} of {total} examined",
-        sent = mails.sent,
-        waiting = mails.waiting,
-        deferred = mails.deferred,
-        in_flight = mails.in_flight,
-        refused = mails.refused,
-        cancelled = mails.cancelled,
-        skipped = mails.skipped_at_hand_off,
-        examined = run.examined,
-        total = run.total,
+    Text::with(
+        "admin-runs-progress",
+        vec![
+            ("sent", mails.sent.into()),
+            ("waiting", mails.waiting.into()),
+            ("deferred", mails.deferred.into()),
+            ("in_flight", mails.in_flight.into()),
+            ("refused", mails.refused.into()),
+            ("cancelled", mails.cancelled.into()),
+            ("skipped", mails.skipped_at_hand_off.into()),
+            ("examined", run.examined.into()),
+            ("total", run.total.into()),
+        ],
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Language;
 
     #[test]
     fn an_id_from_the_front_matter_names_its_announcement() {
@@ -150,7 +147,7 @@ mod tests {
 
     #[test]
     fn a_refusal_says_what_state_the_run_is_in() {
-        let text = wrong_state("id:x", RunAction::Resume, RunState::Done);
+        let text = wrong_state("id:x", RunAction::Resume, RunState::Done).render(Language::English);
         assert_eq!(
             text,
             "cannot resume announcement id:x: it is done (only a paused run can be resumed)"

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::actions::{OwnerActionError, OwnerActions};
 use crate::domain::Capability;
+use crate::i18n::Text;
 use crate::privacy::audit::{Actor, AuditEvent};
 use crate::store::{ApiKeyRow, Millis, NewApiKey, SECOND, now_millis};
 
@@ -150,16 +151,16 @@ pub enum ApiKeyRefused {
 }
 
 /// A key name: what the owner calls it in lists, the audit log and `revoke`.
-pub fn parse_key_name(name: &str) -> Result<String, String> {
+pub fn parse_key_name(name: &str) -> Result<String, Text> {
     let name = name.trim();
     if name.is_empty() || name.len() > 64 {
-        return Err("the name must be 1 to 64 characters".into());
+        return Err(Text::key("refused-key-name-length"));
     }
     if !name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
-        return Err("the name may hold letters, digits, '-', '_' and '.' only".into());
+        return Err(Text::key("refused-key-name-characters"));
     }
     Ok(name.to_owned())
 }
@@ -207,7 +208,7 @@ impl OwnerActions {
         self.allow(Capability::ManageKeys).await?;
         let name = parse_key_name(name).map_err(OwnerActionError::Refused)?;
         if scopes.is_empty() {
-            return Err(OwnerActionError::Refused("give at least one scope".into()));
+            return Err(OwnerActionError::Refused(Text::key("refused-key-no-scope")));
         }
         let random: [u8; KEY_BYTES] = rand::random();
         let key = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(random));
@@ -227,8 +228,9 @@ impl OwnerActions {
             })
             .await?;
         if !created {
-            return Err(OwnerActionError::Refused(format!(
-                "a key named {name:?} exists already: revoke it first or choose another name"
+            return Err(OwnerActionError::Refused(Text::with(
+                "refused-key-exists",
+                vec![("name", format!("{name:?}").into())],
             )));
         }
         self.audit(
@@ -273,9 +275,9 @@ impl OwnerActions {
             .api_key_revoke(name.trim().to_owned())
             .await?
         {
-            return Err(OwnerActionError::Refused(format!(
-                "there is no API key named {:?}",
-                name.trim()
+            return Err(OwnerActionError::Refused(Text::with(
+                "refused-no-key",
+                vec![("name", format!("{:?}", name.trim()).into())],
             )));
         }
         self.audit(

@@ -7,6 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{OwnerActionError, OwnerActions};
 use crate::domain::{Capability, WebhookEvent, WebhookUrl};
+use crate::i18n::Text;
 use crate::privacy::SealedKind;
 use crate::privacy::audit::{Actor, AuditEvent};
 use crate::store::{NewWebhook, WebhookDeliveryRow, WebhookRow, now_millis};
@@ -126,9 +127,12 @@ impl OwnerActions {
             .webhook_replay(webhook_id, delivery_id, now_millis())
             .await?;
         if !replayed {
-            return Err(OwnerActionError::Refused(format!(
-                "delivery {} is being sent right now ({}); try again in a moment",
-                delivery_id, delivery.state
+            return Err(OwnerActionError::Refused(Text::with(
+                "refused-delivery-in-flight",
+                vec![
+                    ("id", delivery_id.to_string().into()),
+                    ("state", delivery.state.as_str().into()),
+                ],
             )));
         }
         self.audit(

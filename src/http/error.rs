@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{AppContext, AppState};
 use crate::admin::{OwnerActionError, OwnerError};
-use crate::i18n::{Language, Text, msg};
+use crate::i18n::{Language, Text, errors, msg};
 use crate::privacy::self_service::ViewError;
 use crate::store::StoreError;
 use crate::waitlist::InviteError;
@@ -65,18 +65,18 @@ impl From<OwnerActionError> for AppError {
             | OwnerActionError::NoSuchPerson
             | OwnerActionError::NoSuchAnnouncement(_)
             | OwnerActionError::NoSuchWebhook => Self::NotFound,
-            e @ OwnerActionError::NotAllowed { .. } => Self::Page {
+            OwnerActionError::NotAllowed { role, what } => Self::Page {
                 status: StatusCode::FORBIDDEN,
                 heading: Text::key("admin-not-allowed"),
                 lines: vec![
-                    Text::Plain(format!("{e}.")),
+                    errors::not_allowed(role, what),
                     Text::key("admin-role-can-change"),
                 ],
             },
             OwnerActionError::Refused(reason) => Self::Page {
                 status: StatusCode::CONFLICT,
                 heading: Text::key("admin-cannot-be-done"),
-                lines: vec![Text::Plain(reason)],
+                lines: vec![reason],
             },
             OwnerActionError::Invite(e) => e.into(),
             OwnerActionError::Import(e) => e.into(),
@@ -117,7 +117,7 @@ impl From<InviteError> for AppError {
             | InviteError::NoCohort(_)) => Self::Page {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 heading: Text::key("check-the-form"),
-                lines: vec![Text::Plain(e.to_string())],
+                lines: vec![errors::invite(&e)],
             },
         }
     }
@@ -130,7 +130,7 @@ impl From<ImportError> for AppError {
             ImportError::BadFile(reason) => Self::Page {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 heading: Text::key("admin-import-refused"),
-                lines: vec![Text::Plain(reason)],
+                lines: vec![reason],
             },
             ImportError::Store(e) => e.into(),
             ImportError::Internal(e) => e.into(),

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::markdown::{self, MarkdownError};
 use super::templates::escape_html;
+use crate::i18n::{Language, Text, errors};
 
 /// What `{{ name }}` becomes when the person gave no name.
 pub const DEFAULT_NAME_FALLBACK: &str = "there";
@@ -80,35 +81,57 @@ pub enum AnnouncementField {
 
 impl AnnouncementError {
     /// The field at fault and what to change, in words that suit a form (the `Display`
-    /// form speaks of the file's front matter). `None`: only a file can be wrong so.
+    /// form speaks of the file's front matter), in English (the API's words). `None`:
+    /// only a file can be wrong so.
     pub fn on_field(&self) -> Option<(AnnouncementField, String)> {
-        let field = match self {
+        self.on_field_in(Language::English)
+    }
+
+    /// The same in `language`, for the owner's form.
+    pub fn on_field_in(&self, language: Language) -> Option<(AnnouncementField, String)> {
+        let (field, text) = match self {
             Self::NoFrontMatter | Self::FrontMatter(_) => return None,
             Self::Subject => (
                 AnnouncementField::Subject,
-                format!("Write a subject of 1 to {MAX_SUBJECT_CHARS} characters, on one line."),
+                Text::with(
+                    "admin-announce-bad-subject",
+                    vec![("max", MAX_SUBJECT_CHARS.into())],
+                ),
             ),
             Self::Id => (
                 AnnouncementField::Id,
-                format!(
-                    "An id is 1 to {MAX_ID_CHARS} letters, digits, '-', '_' or '.' (no spaces), or leave it empty."
-                ),
+                Text::with("admin-announce-bad-id", vec![("max", MAX_ID_CHARS.into())]),
             ),
-            Self::EmptyBody => (AnnouncementField::Body, "Write the text.".to_owned()),
+            Self::EmptyBody => (
+                AnnouncementField::Body,
+                Text::key("admin-announce-empty-body"),
+            ),
             Self::BodyTooLong => (
                 AnnouncementField::Body,
-                format!("The text is longer than {MAX_BODY_CHARS} characters: shorten it."),
+                Text::with(
+                    "admin-announce-body-too-long",
+                    vec![("max", MAX_BODY_CHARS.into())],
+                ),
             ),
             Self::NameFallback => (
                 AnnouncementField::NameFallback,
-                format!("At most {MAX_NAME_FALLBACK_CHARS} characters, on one line."),
+                Text::with(
+                    "admin-announce-bad-fallback",
+                    vec![("max", MAX_NAME_FALLBACK_CHARS.into())],
+                ),
             ),
             Self::Markdown(e) => (
                 AnnouncementField::Body,
-                format!("The text, line {}: {e}.", e.line()),
+                Text::with(
+                    "admin-announce-markdown",
+                    vec![
+                        ("line", e.line().to_string().into()),
+                        ("problem", errors::markdown(e).render(language).into()),
+                    ],
+                ),
             ),
         };
-        Some(field)
+        Some((field, text.render(language)))
     }
 }
 

@@ -12,6 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use super::Waitlists;
 use super::export::restore;
 use crate::domain::{EmailAddress, FieldValues, PersonName};
+use crate::i18n::Text;
 use crate::privacy::audit::{self, Actor, AuditEvent, ImportFigures};
 use crate::store::{
     ConsentContext, ImportBatch, ImportReport, ImportRow, Millis, StoreError, now_millis,
@@ -48,8 +49,10 @@ pub const MAX_REPORTED_REJECTIONS: usize = 1000;
 pub enum ImportError {
     #[error("there is no waitlist by that name")]
     UnknownList,
-    #[error("the file: {0}")]
-    BadFile(String),
+    /// The file as a whole cannot be imported (a catalogue message: English at the
+    /// command line, the site's language on the owner's page).
+    #[error("{}", .0.render(crate::i18n::Language::English))]
+    BadFile(crate::i18n::Text),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -85,15 +88,19 @@ impl Waitlists {
             .from_reader(input);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| ImportError::BadFile(format!("the header row cannot be read: {e}")))?
+            .map_err(|e| {
+                ImportError::BadFile(Text::with(
+                    "admin-import-bad-header",
+                    vec![("reason", e.to_string().into())],
+                ))
+            })?
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
             .collect();
         let find = |name: &str| headers.iter().position(|h| h == name);
         let columns = Columns {
-            email: find("email").ok_or_else(|| {
-                ImportError::BadFile("the header row has no \"email\" column".into())
-            })?,
+            email: find("email")
+                .ok_or_else(|| ImportError::BadFile(Text::key("admin-import-no-email-column")))?,
             name: find("name"),
             consent_at: find("consent_at"),
             consent_source: find("consent_source"),
@@ -104,9 +111,9 @@ impl Waitlists {
         if options.with_consent
             && (columns.consent_at.is_none() || columns.consent_source.is_none())
         {
-            return Err(ImportError::BadFile(
-                "importing with consent needs \"consent_at\" and \"consent_source\" columns".into(),
-            ));
+            return Err(ImportError::BadFile(Text::key(
+                "admin-import-no-consent-columns",
+            )));
         }
 
         let now = now_millis();

@@ -624,3 +624,344 @@ async fn the_flood_check_page_of_a_german_site_is_german_down_to_its_reason() {
     assert!(!page.contains("proof-of-work solution"), "{page}");
     assert_eq!(english_left_on(&page), Vec::<String>::new(), "{page}");
 }
+
+/// Words a template may show as they are, in every language: names and abbreviations
+/// that are the same in English and German.
+const WORDS_IN_EVERY_LANGUAGE: &[&str] = &["CSV", "URL", "UTC", "API", "JSON", "HTTP", "HMAC"];
+
+/// The words a reader sees in a template that do not come from the catalogue: the text
+/// between tags, the human-facing attributes (`title`, `placeholder`, `aria-label`, `alt`,
+/// a submit input's `value`) and text literals printed by an expression
+/// (`{{ x or "never" }}`, a macro's `"to get it"`). Code (`<code>`, `<pre>`, `{% raw %}`)
+/// is not words to translate; `{{ t(...) }}` and other expressions are dropped.
+fn literal_words(source: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let comment = Regex::new(r"(?s)\{#.*?#\}|<!--.*?-->").unwrap();
+    let raw = Regex::new(r"(?s)\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}").unwrap();
+    let code =
+        Regex::new(r"(?s)<(code|pre|script|style)\b[^>]*>.*?</(code|pre|script|style)>").unwrap();
+    let statement = Regex::new(r"(?s)\{%.*?%\}").unwrap();
+    let expression = Regex::new(r"(?s)\{\{.*?\}\}").unwrap();
+    let string = Regex::new(r#""([^"]*)"|'([^']*)'"#).unwrap();
+    let key_before = Regex::new(r"\bt\(\s*$").unwrap();
+    let argument_before = Regex::new(r"[(,]\s*$").unwrap();
+    let identifier = Regex::new(r"^[a-z_]+$").unwrap();
+    let attribute =
+        Regex::new(r#"(?i)\b(title|placeholder|aria-label|alt)\s*=\s*"([^"]*)""#).unwrap();
+    let submit_value =
+        Regex::new(r#"(?i)<input\b[^>]*\btype="submit"[^>]*\bvalue="([^"]*)""#).unwrap();
+    let tag = Regex::new(r"(?s)<[^>]*>").unwrap();
+    let entity = Regex::new(r"&#?[A-Za-z0-9]+;").unwrap();
+    let loose_attribute = Regex::new(r#"\b[a-z][a-z-]*="[^"]*""#).unwrap();
+    let path = Regex::new(r"\S*/\S*").unwrap();
+    let word = Regex::new(r"\p{L}[\p{L}'’-]*").unwrap();
+
+    let text = comment.replace_all(source, " ");
+    let text = raw.replace_all(&text, " ");
+    let text = code.replace_all(&text, " ");
+    let text = statement.replace_all(&text, " ");
+    // Text literals an expression prints; a catalogue key and markup in quotes are not.
+    let mut literals = String::new();
+    for expr in expression.find_iter(&text) {
+        let expr = expr.as_str();
+        for lit in string.captures_iter(expr) {
+            let whole = lit.get(0).unwrap();
+            let value = lit.get(1).or(lit.get(2)).unwrap().as_str();
+            let before = &expr[..whole.start()];
+            // A catalogue key, markup, or a name handed to a macro (`field_error("id")`).
+            let code = key_before.is_match(before)
+                || value.contains(['<', '>', '/', '='])
+                || (argument_before.is_match(before) && identifier.is_match(value));
+            if code {
+                continue;
+            }
+            literals.push_str(value);
+            literals.push(' ');
+        }
+    }
+    let text = expression.replace_all(&text, " ");
+    let mut visible = literals;
+    for found in attribute.captures_iter(&text) {
+        visible.push_str(&found[2]);
+        visible.push(' ');
+    }
+    for found in submit_value.captures_iter(&text) {
+        visible.push_str(&found[1]);
+        visible.push(' ');
+    }
+    let text = tag.replace_all(&text, " ");
+    // Attributes a macro writes outside a tag (` aria-invalid="true"`), paths and URLs.
+    let text = loose_attribute.replace_all(&text, " ");
+    visible.push_str(&path.replace_all(&text, " "));
+    let visible = entity.replace_all(&visible, " ");
+    for w in word.find_iter(&visible) {
+        let w = w.as_str();
+        if !WORDS_IN_EVERY_LANGUAGE.contains(&w) {
+            found.push(w.to_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn the_scan_for_literal_words_finds_text_and_ignores_code_and_catalogue_calls() {
+    let source = r#"{# a comment #}<h1 title="Hello there">{{ t("admin-dashboard") }}</h1>
+<p>Visible words · {{ x or "never" }} {{ y|replace(",", ", ") }} {% if a == "erased" %}{% endif %}
+<code>site.toml</code> {% raw %}{{ name }}{% endraw %} <input type="submit" value="Go">
+<a href="/admin/x" class="inline" aria-label="Back">→</a> CSV &amp; URL
+{{ '<iframe src="' ~ base ~ '">' }} <a href="/manage">/manage</a></p>
+{% macro m(f) %} aria-invalid="true"{% endmacro %}<input{{ m("subject") }}>{{ m("to get it") }}"#;
+    assert_eq!(
+        literal_words(source),
+        [
+            "never", "to", "get", "it", "Hello", "there", "Back", "Go", "Visible", "words"
+        ]
+    );
+}
+
+/// Every visible word of the owner's pages comes from the catalogue: a German site's owner
+/// reads no English left in a template.
+#[test]
+fn no_admin_template_holds_visible_words_of_its_own() {
+    let mut files = Vec::new();
+    files_under(&root().join("templates/admin"), "html", &mut files);
+    assert!(files.len() >= 10, "the scan found only {files:?}");
+    files.sort();
+    let mut problems = Vec::new();
+    for file in files {
+        let words = literal_words(&std::fs::read_to_string(&file).unwrap());
+        if !words.is_empty() {
+            let name = file.strip_prefix(root()).unwrap().display().to_string();
+            problems.push(format!("{name}: {}", words.join(" ")));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// A German site's owner area, beyond the dashboard: every page an owner works on, the
+/// notices after an action and the reasons a form or an action was refused.
+#[tokio::test]
+async fn a_german_sites_owner_works_on_german_pages_down_to_each_refusal() {
+    use crate::owner::{add_owner, signed_in};
+    use crate::roles::{EDITOR, add_account, sign_in_as};
+    let site = german_site();
+    let dir = site.path().to_path_buf();
+    let app = spawn_app_with(move |c| c.site_dir = Some(dir)).await;
+    app.sign_up_and_confirm("gast@example.com").await;
+    add_owner(&app);
+    let (client, csrf) = signed_in(&app).await;
+    let get = |path: String| {
+        let client = client.clone();
+        let url = app.url(&path);
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let url = app.url(&path);
+        async move {
+            let response = client.post(url).form(&form).send().await.unwrap();
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (status, location, response.text().await.unwrap())
+        }
+    };
+    let german = |page: &str, words: &[&str]| {
+        assert!(page.contains(r#"<html lang="de">"#), "{page}");
+        for word in words {
+            assert!(page.contains(word), "no {word:?} on:\n{page}");
+        }
+        assert_eq!(english_left_on(page), Vec::<String>::new(), "{page}");
+    };
+
+    // The list: its people, invitations, cohorts, the form elsewhere, the import.
+    let (status, list) = get(format!("/admin/lists/{LIST}")).await;
+    assert_eq!(status, 200);
+    german(
+        &list,
+        &[
+            "Personen",
+            "Adresse suchen",
+            "Die Nächsten in der Warteliste einladen",
+            "Neue Gruppe",
+            "Das Formular auf einer anderen Website",
+            "Aus CSV importieren",
+            "bestätigt",
+        ],
+    );
+    let (_, erased) = get(format!("/admin/lists/{LIST}?notice=erased")).await;
+    german(&erased, &["Die Person wurde gelöscht."]);
+    let (status, _, refused) = post(
+        format!("/admin/lists/{LIST}/cohorts"),
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "Keine Gruppe".into()),
+            ("capacity", "4".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    german(
+        &refused,
+        &["Bitte prüfen Sie das Formular", "Kleinbuchstaben"],
+    );
+
+    // Writing an announcement: a form with a problem in each field is refused in German.
+    let (status, form) = get(format!("/admin/lists/{LIST}/announcements/new")).await;
+    assert_eq!(status, 200);
+    german(
+        &form,
+        &["Neue Ankündigung", "Betreff", "Vorschau", "Senden um"],
+    );
+    let announcement = |subject: &str, body: &str, audience: bool, action: &str| {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            ("subject", subject.to_owned()),
+            ("body", body.to_owned()),
+            ("send_at", "morgen".to_owned()),
+            ("action", action.to_owned()),
+        ];
+        if audience {
+            form.push(("to_confirmed", "yes".into()));
+            form.retain(|(name, _)| *name != "send_at");
+        }
+        form
+    };
+    let (status, _, refused) = post(
+        format!("/admin/lists/{LIST}/announcements/new"),
+        announcement(
+            "",
+            "![Zählpixel](https://tracker.example/p.gif)",
+            false,
+            "preview",
+        ),
+    )
+    .await;
+    assert_eq!(status, 422);
+    german(
+        &refused,
+        &[
+            "Schreiben Sie einen Betreff",
+            "liegt auf einer anderen Website",
+            "Wählen Sie mindestens eine Gruppe",
+            "ein Datum mit Uhrzeit",
+        ],
+    );
+    // A good one: previewed, confirmed, sent, followed on the announcements page.
+    let (status, _, preview) = post(
+        format!("/admin/lists/{LIST}/announcements/new"),
+        announcement("Neuigkeiten", "Guten Tag, {{ name }}.", true, "send"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    german(
+        &preview,
+        &[
+            "Jetzt senden?",
+            "Wer sie jetzt bekommen würde",
+            "Der Textteil",
+        ],
+    );
+    let (status, _, sent) = post(
+        format!("/admin/lists/{LIST}/announcements/new"),
+        announcement("Neuigkeiten", "Guten Tag, {{ name }}.", true, "confirm"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    german(&sent, &["Den Fortschritt verfolgen", "bekommen sie"]);
+    let (status, runs) = get(format!("/admin/lists/{LIST}/announcements")).await;
+    assert_eq!(status, 200);
+    german(
+        &runs,
+        &[
+            "Ankündigungen an",
+            "Personen mit dem Stand bestätigt",
+            "geprüft",
+        ],
+    );
+
+    // API keys: refused without a scope, then made.
+    let (status, keys) = get("/admin/api-keys".into()).await;
+    assert_eq!(status, 200);
+    german(
+        &keys,
+        &["Einen Schlüssel erzeugen", "Noch keine Schlüssel."],
+    );
+    let (status, _, refused) = post(
+        "/admin/api-keys".into(),
+        vec![("csrf", csrf.clone()), ("name", "crm".into())],
+    )
+    .await;
+    assert_eq!(status, 422);
+    german(&refused, &["Wählen Sie mindestens eine Berechtigung"]);
+    let (status, _, made) = post(
+        "/admin/api-keys".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "crm".into()),
+            ("scope-lists-read", "on".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    german(&made, &["Schlüssel crm ist erzeugt", "crm widerrufen"]);
+
+    // Webhooks: a plain-http URL to another host is refused beside its field, a loopback
+    // one is added, and its delivery log is German too.
+    let (status, hooks) = get("/admin/webhooks".into()).await;
+    assert_eq!(status, 200);
+    german(&hooks, &["Noch kein Webhook.", "Einen Webhook hinzufügen"]);
+    let (status, _, refused) = post(
+        "/admin/webhooks".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("url", "http://example.com/hook".into()),
+            ("event_0", "on".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    german(
+        &refused,
+        &["Unverschlüsseltes http schickt die signierte Nutzlast"],
+    );
+    let (status, _, added) = post(
+        "/admin/webhooks".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("url", "http://127.0.0.1:9/hook".into()),
+            ("event_0", "on".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    german(&added, &["hinzugefügt", "Nur Nummern"]);
+    let id: i64 = added
+        .split(r#"data-testid="webhook" data-id=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no webhook id on:\n{added}"));
+    let (status, hook) = get(format!("/admin/webhooks/{id}")).await;
+    assert_eq!(status, 200);
+    german(&hook, &["Zurück zu den Webhooks", "nur Nummern"]);
+
+    // An editor's refused action: the reason names the role and the action in German.
+    add_account(&app, EDITOR, "editor");
+    let (editor, _) = sign_in_as(&app, EDITOR).await;
+    let refused = editor.get(app.url("/admin/api-keys")).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    let refused = refused.text().await.unwrap();
+    german(
+        &refused,
+        &[
+            "Nicht erlaubt",
+            "Ein Konto mit der Rolle Redakteur darf keine API-Schlüssel und Webhooks verwalten.",
+        ],
+    );
+}

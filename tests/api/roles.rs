@@ -9,12 +9,12 @@ use crate::helpers::*;
 use crate::owner::{add_owner, browser, cli, hidden, signed_in};
 
 const PASSWORD: &str = "a long role passphrase";
-const EDITOR: &str = "editor@example.org";
+pub const EDITOR: &str = "editor@example.org";
 const VIEWER: &str = "viewer@example.org";
 const WAITING: &str = "waiting@example.com";
 const CONFIRMED: &str = "confirmed@example.com";
 
-fn add_account(app: &TestApp, email: &str, role: &str) {
+pub fn add_account(app: &TestApp, email: &str, role: &str) {
     let (ok, out, err) = cli(
         app,
         &["admin", "add", email, "--password-stdin", "--role", role],
@@ -24,7 +24,7 @@ fn add_account(app: &TestApp, email: &str, role: &str) {
     assert!(out.contains(&format!("created {role} {email}")), "{out}");
 }
 
-async fn sign_in_as(app: &TestApp, email: &str) -> (reqwest::Client, String) {
+pub async fn sign_in_as(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     let client = browser();
     let form = client
         .get(app.url("/admin/login"))

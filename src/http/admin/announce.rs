@@ -19,7 +19,10 @@ use crate::domain::Capability;
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::headers::PREVIEW_CONTENT_SECURITY_POLICY;
-use crate::publish::announcement::{Announcement, AnnouncementField, AnnouncementFields};
+use crate::i18n::{Language, Text, tr};
+use crate::publish::announcement::{
+    Announcement, AnnouncementField, AnnouncementFields, DEFAULT_NAME_FALLBACK,
+};
 use crate::store::Millis;
 
 /// The form, as sent (and sent back, filled, with each problem beside its field).
@@ -61,11 +64,14 @@ impl AnnouncementForm {
         }
     }
 
-    fn parse(&self) -> Result<(Announcement, AnnouncementAudience, Option<Millis>), Problems> {
+    fn parse(
+        &self,
+        language: Language,
+    ) -> Result<(Announcement, AnnouncementAudience, Option<Millis>), Problems> {
         let mut problems = Problems::new();
         let send_at = parse_send_at(&self.send_at)
             .map_err(|problem| {
-                problems.insert("send_at", problem);
+                problems.insert("send_at", problem.render(language));
             })
             .unwrap_or(None);
         let announcement = Announcement::from_fields(&AnnouncementFields {
@@ -76,9 +82,16 @@ impl AnnouncementForm {
         })
         .map_err(|errors| {
             for e in errors {
-                let (field, problem) = e
-                    .on_field()
-                    .unwrap_or((AnnouncementField::Body, format!("The text: {e}.")));
+                let (field, problem) = e.on_field_in(language).unwrap_or_else(|| {
+                    (
+                        AnnouncementField::Body,
+                        tr(
+                            language,
+                            "admin-announce-bad-file",
+                            &[("problem", e.to_string().into())],
+                        ),
+                    )
+                });
                 problems.entry(field_name(field)).or_insert(problem);
             }
         })
@@ -96,7 +109,7 @@ impl AnnouncementForm {
             .map_err(|_| {
                 problems.insert(
                     "audience",
-                    "Choose at least one group of people to send it to.".to_owned(),
+                    tr(language, "admin-announce-choose-audience", &[]),
                 );
             })
             .ok();
@@ -111,7 +124,7 @@ impl AnnouncementForm {
 
 /// The schedule field: empty for now, else a UTC time as a `datetime-local` field sends
 /// it (`2026-06-01T09:00`, seconds optional). A time already past means now.
-fn parse_send_at(text: &str) -> Result<Option<Millis>, String> {
+fn parse_send_at(text: &str) -> Result<Option<Millis>, Text> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -123,10 +136,7 @@ fn parse_send_at(text: &str) -> Result<Option<Millis>, String> {
     };
     time::OffsetDateTime::parse(&with_seconds, &Rfc3339)
         .map(|at| Some((at.unix_timestamp_nanos() / 1_000_000) as Millis))
-        .map_err(|_| {
-            "When to send it: a date and time such as 2026-06-01T09:00 (UTC), or empty for now."
-                .to_owned()
-        })
+        .map_err(|_| Text::key("admin-announce-bad-send-at"))
 }
 
 fn field_name(field: AnnouncementField) -> &'static str {
@@ -178,6 +188,7 @@ pub async fn new(
             "waitlist": waitlist,
             "form": AnnouncementForm::blank(),
             "errors": {},
+            "default_name_fallback": DEFAULT_NAME_FALLBACK,
         }),
     )
 }
@@ -191,7 +202,14 @@ pub async fn submit(
     owner.actions(&state).allow(Capability::Announce).await?;
     let published = state.site.load();
     let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
-    let mut context = json!({ "list": list, "waitlist": waitlist, "form": form, "errors": {} });
+    let language = published.site.language();
+    let mut context = json!({
+        "list": list,
+        "waitlist": waitlist,
+        "form": form,
+        "errors": {},
+        "default_name_fallback": DEFAULT_NAME_FALLBACK,
+    });
     let render = |context: Json, status: StatusCode| -> Result<Response, AppError> {
         let mut response = page(&state, "admin/announce.html", Some(&owner), context)?;
         *response.status_mut() = status;
@@ -201,11 +219,11 @@ pub async fn submit(
         set(
             &mut context,
             "problem",
-            json!("Choose Preview, Send a test to me, or Send."),
+            json!(tr(language, "admin-announce-choose-step", &[])),
         );
         return render(context, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let (announcement, audience, send_at) = match form.parse() {
+    let (announcement, audience, send_at) = match form.parse(language) {
         Ok(parsed) => parsed,
         Err(problems) => {
             set(&mut context, "errors", json!(problems));

@@ -14,7 +14,7 @@ use crate::admin::{AnnouncementAudience, RunAction, RunProgress, RunState};
 use crate::domain::Capability;
 use crate::http::AppState;
 use crate::http::error::AppError;
-use crate::i18n::Text;
+use crate::i18n::{Language, Text, msg, tr};
 
 #[derive(Deserialize, Default)]
 pub struct Done {
@@ -32,12 +32,14 @@ pub async fn list(
     let published = state.site.load();
     let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
     let runs = owner.actions(&state).announcements(&list).await?;
+    let language = published.site.language();
     let notice = match done.done.as_deref() {
-        Some("pause") => Some("Paused: its queued mails stay unsent until you resume it."),
-        Some("resume") => Some("Resumed: its mails go out again from now, at the sending rate."),
-        Some("cancel") => Some("Cancelled: its unsent mails will not go."),
+        Some("pause") => Some(msg("admin-runs-paused")),
+        Some("resume") => Some(msg("admin-runs-resumed")),
+        Some("cancel") => Some(msg("admin-runs-cancelled")),
         _ => None,
-    };
+    }
+    .map(|key| tr(language, key, &[]));
     page(
         &state,
         "admin/announcements.html",
@@ -45,7 +47,7 @@ pub async fn list(
         json!({
             "list": list,
             "waitlist": waitlist,
-            "runs": runs.iter().map(row).collect::<Vec<_>>(),
+            "runs": runs.iter().map(|r| row(r, language)).collect::<Vec<_>>(),
             "rate": owner.actions(&state).send_rate().to_string(),
             "notice": notice,
         }),
@@ -53,7 +55,7 @@ pub async fn list(
 }
 
 /// One row of the table: the run, its mails, and the actions its state allows.
-fn row(progress: &RunProgress) -> serde_json::Value {
+fn row(progress: &RunProgress, language: Language) -> serde_json::Value {
     let (run, mails) = (&progress.run, &progress.mails);
     let actions: Vec<&str> = [RunAction::Pause, RunAction::Resume, RunAction::Cancel]
         .into_iter()
@@ -64,7 +66,7 @@ fn row(progress: &RunProgress) -> serde_json::Value {
         "key": run.key,
         "subject": run.subject,
         "state": run.state.as_str(),
-        "audience": AnnouncementAudience::from(&run.audience).describe(),
+        "audience": AnnouncementAudience::from(&run.audience).describe_in(language),
         "sent_by": run.sent_by,
         "scheduled_for": (run.state == RunState::Scheduled).then(|| timestamp(run.send_at)),
         "sent": mails.sent,
@@ -76,7 +78,7 @@ fn row(progress: &RunProgress) -> serde_json::Value {
         "skipped": mails.skipped_at_hand_off,
         "examined": run.examined,
         "total": run.total,
-        "figures": describe_progress(progress),
+        "figures": describe_progress(progress).render(language),
         "refusals": progress
             .refusals
             .iter()
@@ -108,10 +110,11 @@ pub async fn steer(
         other => {
             return Err(AppError::Page {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                heading: Text::plain("Please check the form"),
-                lines: vec![Text::Plain(format!(
-                    "action: {other:?} is not one of pause, resume, cancel"
-                ))],
+                heading: Text::key("check-the-form"),
+                lines: vec![Text::with(
+                    "admin-runs-bad-action",
+                    vec![("action", format!("{other:?}").into())],
+                )],
             });
         }
     };

@@ -14,6 +14,7 @@ use crate::admin::OwnerActionError;
 use crate::admin::api_keys::ApiScope;
 use crate::http::AppState;
 use crate::http::error::AppError;
+use crate::i18n::Text;
 use crate::waitlist::export::timestamp;
 
 /// The create form: a name and a checkbox per scope (`scope-lists-read=on`...).
@@ -95,7 +96,7 @@ pub async fn create(
         .filter(|s| form.checked.contains_key(&checkbox_name(*s)))
         .collect();
     if scopes.is_empty() {
-        return Ok(bad_request("Choose at least one scope for the key."));
+        return Ok(bad_request(Text::key("admin-keys-choose-scope")));
     }
     match owner
         .actions(&state)
@@ -106,7 +107,7 @@ pub async fn create(
             let key = made.key.expose_secret().to_owned();
             render(&state, &owner, Some((made.name, key)), None).await
         }
-        Err(OwnerActionError::Refused(problem)) => Ok(bad_request(&problem)),
+        Err(OwnerActionError::Refused(problem)) => Ok(bad_request(problem)),
         Err(e) => Err(e.into()),
     }
 }

@@ -18,7 +18,7 @@ pub struct Upload {
     file_name: String,
     with_consent: bool,
     /// The file, or why it could not be read.
-    file: Result<Bytes, String>,
+    file: Result<Bytes, Text>,
 }
 
 impl OwnerFormBody for Upload {
@@ -30,7 +30,7 @@ impl OwnerFormBody for Upload {
         let mut upload = Upload {
             file_name: "upload.csv".into(),
             with_consent: false,
-            file: Err("Choose a CSV file to import.".into()),
+            file: Err(Text::key("admin-import-choose-file")),
         };
         loop {
             let field = match multipart.next_field().await {
@@ -38,7 +38,10 @@ impl OwnerFormBody for Upload {
                 Ok(None) => break,
                 Err(e) => {
                     // Answered with the form again (once the token read so far passes).
-                    upload.file = Err(format!("The upload could not be read: {e}"));
+                    upload.file = Err(Text::with(
+                        "admin-import-upload-unreadable",
+                        vec![("reason", e.to_string().into())],
+                    ));
                     break;
                 }
             };
@@ -52,10 +55,12 @@ impl OwnerFormBody for Upload {
                         .chars()
                         .take(100)
                         .collect();
-                    upload.file = field
-                        .bytes()
-                        .await
-                        .map_err(|e| format!("The file could not be read: {e}"));
+                    upload.file = field.bytes().await.map_err(|e| {
+                        Text::with(
+                            "admin-import-file-unreadable",
+                            vec![("reason", e.to_string().into())],
+                        )
+                    });
                     if upload.file.is_err() {
                         break;
                     }
@@ -76,7 +81,7 @@ pub async fn upload(
     owner.actions(&state).allow(Capability::Import).await?;
     let file = match form.file {
         Ok(file) => file,
-        Err(problem) => return Ok(problem_page(&state, &owner, &list, &problem)),
+        Err(problem) => return Ok(problem_page(&state, &owner, &list, problem)),
     };
     let options = ImportOptions {
         with_consent: form.with_consent,
@@ -103,23 +108,24 @@ pub async fn upload(
             json!({ "list": list, "summary": summary, "with_consent": form.with_consent }),
         ),
         Err(OwnerActionError::Import(ImportError::BadFile(reason))) => {
-            Ok(problem_page(&state, &owner, &list, &reason))
+            Ok(problem_page(&state, &owner, &list, reason))
         }
         Err(e) => Err(e.into()),
     }
 }
 
-fn problem_page(state: &AppState, owner: &Owner, list: &str, message: &str) -> Response {
+fn problem_page(state: &AppState, owner: &Owner, list: &str, message: Text) -> Response {
+    let language = state.site.load().site.language();
     match page(
         state,
         "admin/import.html",
         Some(owner),
-        json!({ "list": list, "error": message }),
+        json!({ "list": list, "error": message.render(language) }),
     ) {
         Ok(mut response) => {
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             response
         }
-        Err(_) => forbidden(Text::plain(message)),
+        Err(_) => forbidden(message),
     }
 }

@@ -14,7 +14,7 @@ use crate::admin::{InviteRound, NewCohort, PersonAction, ResendOutcome};
 use crate::domain::{Capability, EmailAddress, Slug, Status};
 use crate::http::AppState;
 use crate::http::error::AppError;
-use crate::i18n::Text;
+use crate::i18n::{Text, errors, tr};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -44,6 +44,7 @@ pub async fn list(
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let published = state.site.load();
     let waitlist = published.site.waitlist(&list).ok_or(AppError::NotFound)?;
+    let language = published.site.language();
     let status = Status::parse(&query.status);
     let actions = &owner.actions(&state);
     let mut find_error = None;
@@ -53,9 +54,9 @@ pub async fn list(
         match EmailAddress::parse(&query.find) {
             Ok(email) => match actions.find_by_address(&list, &email).await? {
                 Some(id) => return Ok(Redirect::to(&format!("/admin/people/{id}")).into_response()),
-                None => find_error = Some("Nobody on this list has that address.".to_owned()),
+                None => find_error = Some(tr(language, "admin-list-nobody-with-address", &[])),
             },
-            Err(e) => find_error = Some(e.to_string()),
+            Err(e) => find_error = Some(errors::email(&e).render(language)),
         }
         None
     };
@@ -75,11 +76,27 @@ pub async fn list(
             "find": query.find,
             "find_error": find_error,
             "cohorts": actions.cohorts(&list).await?,
-            "notice": query.notice,
+            "notice": notice(&query.notice).map(|n| n.render(language)),
             "held": query.held,
             "undeliverable": query.undeliverable,
         }),
     )
+}
+
+/// The words for the notice a redirect named (`erased`, `cohort-saved`, `invited-N`);
+/// anything else is not ours and shows nothing.
+fn notice(name: &str) -> Option<Text> {
+    match name {
+        "erased" => Some(Text::key("admin-list-erased")),
+        "cohort-saved" => Some(Text::key("admin-list-cohort-saved")),
+        _ => {
+            let count: u32 = name.strip_prefix("invited-")?.parse().ok()?;
+            Some(Text::with(
+                "admin-list-invited",
+                vec![("count", count.into())],
+            ))
+        }
+    }
 }
 
 pub async fn person(
@@ -155,7 +172,7 @@ pub async fn invite(
     // Who may comes before whether the form is right.
     owner.actions(&state).allow(Capability::Invite).await?;
     let Ok(count) = form.count.trim().parse::<u32>() else {
-        return Ok(bad_request("How many people to invite: a whole number."));
+        return Ok(bad_request(Text::key("admin-list-count-not-a-number")));
     };
     let round = InviteRound {
         count: count.min(MAX_INVITES_PER_REQUEST),
@@ -186,14 +203,14 @@ pub struct CohortForm {
 impl UrlEncoded for CohortForm {}
 
 impl CohortForm {
-    fn parse(&self) -> Result<NewCohort, &'static str> {
-        let name = Slug::parse(self.name.trim())
-            .map_err(|_| "The cohort's name: lower-case letters, digits and hyphens.")?;
+    fn parse(&self) -> Result<NewCohort, Text> {
+        let name =
+            Slug::parse(self.name.trim()).map_err(|_| Text::key("admin-list-cohort-name"))?;
         let capacity = self
             .capacity
             .trim()
             .parse::<u32>()
-            .map_err(|_| "The capacity: a whole number of seats.")?;
+            .map_err(|_| Text::key("admin-list-cohort-capacity"))?;
         let starts =
             Some(self.starts.trim().chars().take(40).collect::<String>()).filter(|s| !s.is_empty());
         Ok(NewCohort {
@@ -226,11 +243,11 @@ pub async fn create_cohort(
     Ok(Redirect::to(&format!("/admin/lists/{list}?notice=cohort-saved")).into_response())
 }
 
-pub(super) fn bad_request(message: &str) -> Response {
+pub(super) fn bad_request(message: Text) -> Response {
     AppError::Page {
         status: StatusCode::UNPROCESSABLE_ENTITY,
-        heading: Text::plain("Please check the form"),
-        lines: vec![Text::plain(message)],
+        heading: Text::key("check-the-form"),
+        lines: vec![message],
     }
     .into_response()
 }

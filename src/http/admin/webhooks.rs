@@ -15,6 +15,7 @@ use crate::admin::webhooks::WebhookRequest;
 use crate::domain::{WebhookEvent, WebhookUrl};
 use crate::http::AppState;
 use crate::http::error::AppError;
+use crate::i18n::errors;
 
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
@@ -126,7 +127,7 @@ pub async fn add(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({
                     "error_field": field,
-                    "error": error.to_string(),
+                    "error": errors::webhook(&error).render(state.site.load().site.language()),
                     "form_url": form.url,
                     "include_email": form.include_email.is_some(),
                 }),

@@ -183,7 +183,7 @@ impl From<OwnerActionError> for ApiError {
             OwnerActionError::Invite(e) => e.into(),
             OwnerActionError::Refused(reason) => Self::Conflict {
                 code: "conflict",
-                message: reason,
+                message: reason.render(crate::i18n::Language::English),
             },
             other => Self::App(other.into()),
         }

@@ -345,3 +345,311 @@ admin-import-rejected = Abgelehnt:
 admin-import-line = Zeile
 admin-import-why = Grund
 admin-back-to-list = Zurück zur Liste
+
+## Die Seite einer Liste für Betreiber
+admin-list-erased = Die Person wurde gelöscht.
+admin-list-cohort-saved = Die Gruppe wurde gespeichert.
+admin-list-invited = Erledigt: { $count ->
+        [one] 1 Person eingeladen
+       *[other] { $count } Personen eingeladen
+    }.
+admin-list-undeliverable = { $count ->
+        [one] 1 der Eingeladenen hat eine Adresse
+       *[other] { $count } der Eingeladenen haben Adressen
+    }, deren Mailserver Mails endgültig abgelehnt hat: Die Einladung wurde trotzdem eingereiht (das Postfach kann wieder da sein), kommt aber vielleicht nicht an. Warum, steht auf den Seiten dieser Personen.
+admin-list-held = { $count ->
+        [one] 1 Person, die als Nächste an der Reihe war, wurde
+       *[other] { $count } Personen, die als Nächste an der Reihe waren, wurden
+    } nicht eingeladen: sie haben in 30 Tagen schon so viele Mails bekommen, wie das Versprechen erlaubt. Sie behalten ihren Platz; laden Sie wieder ein, sobald ihr Zeitraum eine Mail frei hat.
+admin-list-people-heading = Personen
+admin-list-all = Alle
+admin-list-find = Adresse suchen
+admin-list-show = Anzeigen
+admin-list-nobody-with-address = Niemand auf dieser Liste hat diese Adresse.
+admin-list-address = Adresse
+admin-list-referrals = Empfehlungen
+admin-list-refused-since = Mails an diese Adresse werden seit { $since } abgelehnt
+admin-list-undeliverable-mark = (unzustellbar)
+admin-list-nobody = Hier ist niemand.
+admin-list-next-page = Nächste Seite
+admin-list-export = Als CSV exportieren
+admin-list-export-audited = (wird im Prüfprotokoll festgehalten)
+admin-list-invite-heading = Die Nächsten in der Warteliste einladen
+admin-list-how-many = Wie viele
+admin-list-into-cohort = In die Gruppe
+admin-list-cohort-free = { $cohort } ({ $free } frei)
+admin-list-overbook = So viele einladen, auch wenn weniger Plätze frei sind (Zusagen enden trotzdem bei der Kapazität)
+admin-list-send-invitations = Einladungen senden
+admin-list-cohort-first = Legen Sie zuerst eine Gruppe an.
+admin-list-new-cohort = Neue Gruppe
+admin-list-cohort-starts = Beginn (freiwillig)
+admin-list-save-cohort = Gruppe speichern
+admin-list-count-not-a-number = Wie viele Personen eingeladen werden: eine ganze Zahl.
+admin-list-cohort-name = Der Name der Gruppe: Kleinbuchstaben, Ziffern und Bindestriche.
+admin-list-cohort-capacity = Die Kapazität: eine ganze Zahl von Plätzen.
+admin-announcements = Ankündigungen
+admin-write-announcement = Eine Ankündigung schreiben
+admin-list-announcements-intro = Schreiben Sie den Personen auf dieser Liste: Sehen Sie sich die Mail in der Vorschau an, schicken Sie sich einen Test und senden Sie sie dann. Jede Person bekommt eine Ankündigung einmal, im Rahmen des Versprechens.
+admin-list-announcements-progress = Ankündigungen an diese Liste und wie weit sie sind
+admin-list-embed-heading = Das Formular auf einer anderen Website
+admin-list-embed-intro = Fügen Sie dies in eine Seite Ihrer anderen Website ein (einer Website, die in site.toml unter <code>allowed_origins</code> steht; keine andere Website darf das Formular zeigen). Es braucht kein Skript und setzt kein Cookie; die Antwort öffnet sich im ganzen Fenster.
+admin-list-embed-allowed = Jetzt erlaubt:
+admin-list-embed-none = Noch ist keine Website erlaubt: Ergänzen Sie <code>allowed_origins = ["https://example.com"]</code> am Anfang von site.toml.
+admin-list-import-heading = Aus CSV importieren
+admin-list-import-columns = Spalten: <code>email</code> (Pflicht), <code>name</code>, die eigenen Felder der Liste; mit Einwilligungsnachweis außerdem <code>consent_at</code> (RFC 3339), <code>consent_source</code> und wahlweise <code>consent_text</code>, <code>consent_ip</code>. Ohne Einwilligungsnachweis bekommt jede neue Person eine Bestätigungsmail und bleibt unbestätigt, bis sie bestätigt.
+admin-list-import-file = CSV-Datei
+admin-list-import-with-consent = Die Datei enthält für jede Person einen Nachweis ihrer Einwilligung; als bestätigt importieren, ohne Bestätigungsmail
+admin-import-choose-file = Wählen Sie eine CSV-Datei zum Importieren.
+admin-import-upload-unreadable = Der Upload konnte nicht gelesen werden: { $reason }
+admin-import-file-unreadable = Die Datei konnte nicht gelesen werden: { $reason }
+admin-import-bad-header = Die Kopfzeile der Datei lässt sich nicht lesen: { $reason }
+admin-import-no-email-column = Die Kopfzeile der Datei hat keine Spalte „email“.
+admin-import-no-consent-columns = Ein Import mit Einwilligung braucht die Spalten „consent_at“ und „consent_source“ in der Datei.
+
+## Eine Ankündigung schreiben (das Formular für Betreiber)
+admin-announce-title = Neue Ankündigung
+admin-announce-heading = Neue Ankündigung an { $list }
+admin-announcements-on-list = Ankündigungen an diese Liste
+admin-run-state = { $state ->
+        [scheduled] geplant
+        [sending] wird gesendet
+        [paused] angehalten
+        [done] fertig
+        [cancelled] abgebrochen
+       *[other] { $state }
+    }
+admin-announce-already-heading = { $state ->
+        [scheduled] Schon geplant
+        [sending] Wird schon gesendet
+        [paused] Schon angehalten
+        [done] Schon fertig
+        [cancelled] Schon abgebrochen
+       *[other] Schon { $state }
+    }
+admin-announce-already = „{ $subject }“ { $state ->
+        [scheduled] ist schon geplant
+        [sending] wird schon gesendet
+        [paused] ist schon angehalten
+        [done] ist schon fertig
+        [cancelled] ist schon abgebrochen
+       *[other] ist schon { $state }
+    }: Es wurde nichts Neues begonnen. Der neueste Text wird für die Personen aufbewahrt, die sie noch nicht erreicht hat.
+admin-announce-scheduled-heading = Geplant
+admin-announce-scheduled = „{ $subject }“ ist für <strong>{ $at }</strong> (UTC) geplant, nach jetzigem Stand für <strong>{ $count }</strong> { $count ->
+        [one] Person
+       *[other] Personen
+    }. Bis dahin können Sie sie anhalten oder abbrechen.
+admin-announce-sending-heading = Wird gesendet
+admin-announce-sending = „{ $subject }“ geht an <strong>{ $count }</strong> { $count ->
+        [one] Person
+       *[other] Personen
+    }, im Sendetempo, jede Mail im Rahmen des Versprechens. Solange sie läuft, können Sie sie anhalten oder abbrechen.
+admin-figures-to-get-it = bekommen sie
+admin-figures-would-get-it = würden sie bekommen
+admin-figures-of-audience = (von { $audience } in den gewählten Gruppen)
+admin-figures-already-sent = { $count } haben sie schon bekommen: Niemand bekommt dieselbe Ankündigung zweimal
+admin-figures-skipped-cap = { $count } übersprungen wegen der Mail-Obergrenze: Eine weitere Mail nähme den letzten Platz in ihren 30 Tagen ein, der für eine Einladung frei bleibt
+admin-figures-skipped-refused = { $count } übersprungen: Die Adresse ist als unzustellbar markiert (der Mailserver hat sie endgültig abgelehnt)
+admin-figures-unsubscribed = { $count } abgemeldet: Diesen Personen wird nie geschrieben
+admin-announce-follow = Den Fortschritt verfolgen
+admin-announce-identity = Kennung der Ankündigung: <code>{ $key }</code>. Wird sie noch einmal gesendet, erreicht sie niemanden doppelt. Im Prüfprotokoll festgehalten.
+admin-announce-another = Eine weitere Ankündigung schreiben
+admin-announce-test-sent = Eine Testkopie ging an Ihre Adresse, <strong>{ $address }</strong>, mit „[test]“ vor dem Betreff. An die Liste ging nichts, und sie zählt bei niemandes Mails mit.
+admin-announce-test-failed = Die Testkopie wurde nicht gesendet: { $reason }. An die Liste ging nichts.
+admin-announce-confirm-heading = Jetzt senden?
+admin-announce-confirm = Damit wird „{ $subject }“ für <strong data-testid="confirm-count">{ $count }</strong> { $count ->
+        [one] Person
+       *[other] Personen
+    } eingereiht, wie unten in der Vorschau.
+admin-announce-queue-it = Für { $count } { $count ->
+        [one] Person
+       *[other] Personen
+    } einreihen
+admin-announce-or-change = Oder ändern Sie sie im Formular unten.
+admin-announce-nobody = Niemand würde sie jetzt bekommen: Siehe die Zahlen unten.
+admin-announce-write = Schreiben
+admin-announce-subject = Betreff
+admin-announce-text = Text
+admin-announce-text-hint = Markdown. <code>{"{{"} name {"}}"}</code> wird zum Namen der jeweiligen Person. HTML wird als Text gezeigt; Bilder nur von dieser Website.
+admin-announce-fallback = Für jemanden ohne Namen steht statt <code>{"{{"} name {"}}"}</code>
+admin-announce-id = Kennung (freiwillig)
+admin-announce-id-hint = Buchstaben, Ziffern, „-“, „_“ oder „.“. Eine Ankündigung geht an jede Person einmal: mit Kennung einmal pro Kennung, auch wenn Sie den Text korrigieren; ohne Kennung einmal pro Betreff und Text.
+admin-announce-audience = An die Personen senden, die
+admin-announce-to-confirmed = bestätigt haben und in der Warteliste warten
+admin-announce-to-invited = eingeladen sind und noch nicht geantwortet haben
+admin-announce-to-accepted = einen Platz angenommen haben
+admin-announce-send-at = Senden um (UTC, freiwillig)
+admin-announce-send-at-hint = Leer: Sie geht los, sobald Sie bestätigen. Eine Zeit in UTC, etwa 2026-06-01 09:00, plant sie ein.
+admin-announce-preview = Vorschau
+admin-announce-test = Einen Test an mich senden
+admin-announce-send = Senden…
+admin-announce-nothing-before-confirm = Bevor Sie bestätigen, geht nichts an die Liste; Vorschau und Test ändern nichts.
+admin-announce-preview-intro = So, wie sie jemand auf der Liste ohne Namen bekommt. Die persönlichen Links (Daten verwalten, abmelden) sind hier Platzhalter.
+admin-announce-from = Von
+admin-announce-who-now = Wer sie jetzt bekommen würde
+admin-announce-html-part = Der HTML-Teil
+admin-announce-html-part-title = Der HTML-Teil der Mail
+admin-announce-text-part = Der Textteil
+admin-announce-choose-step = Wählen Sie Vorschau, Einen Test an mich senden oder Senden.
+admin-announce-choose-audience = Wählen Sie mindestens eine Gruppe von Personen, an die sie gehen soll.
+admin-announce-bad-send-at = Wann sie gesendet wird: ein Datum mit Uhrzeit wie 2026-06-01T09:00 (UTC), oder leer für sofort.
+admin-announce-bad-subject = Schreiben Sie einen Betreff mit 1 bis { $max } Zeichen, in einer Zeile.
+admin-announce-bad-id = Eine Kennung besteht aus 1 bis { $max } Buchstaben, Ziffern, „-“, „_“ oder „.“ (ohne Leerzeichen); oder lassen Sie sie leer.
+admin-announce-empty-body = Schreiben Sie den Text.
+admin-announce-body-too-long = Der Text ist länger als { $max } Zeichen: Bitte kürzen Sie ihn.
+admin-announce-bad-fallback = Höchstens { $max } Zeichen, in einer Zeile.
+admin-announce-markdown = Der Text, Zeile { $line }: { $problem }.
+admin-announce-bad-file = Der Text: { $problem }.
+markdown-foreign-image = Das Bild { $url } liegt auf einer anderen Website; Seiten laden nichts von anderen Websites (legen Sie die Datei in den Ordner static/ der Website)
+markdown-heading-attribute = Überschriften-Attribut { $names }: Eine Überschrift nimmt nur eine Kennung ({"{"}#id{"}"}) und Klassen ({"{"}.class{"}"}); andere Attribute wären HTML
+markdown-image-without-alt = Das Bild { $url } hat keinen Alternativtext; schreiben Sie zwischen die eckigen Klammern, was es zeigt: ![ein Diagramm der Antwortquoten]({ $path })
+markdown-image-not-found = Das Bild { $url } liegt nicht im Ordner static/ der Website (schreiben Sie es als /static/DATEI und legen Sie DATEI dort ab)
+markdown-image-unreadable = Das Bild { $url } lässt sich nicht als Bild lesen ({ $reason })
+
+## Ankündigungen an eine Liste und wie weit sie sind
+admin-runs-heading = Ankündigungen an { $list }
+admin-runs-intro = Die Zahlen stammen nur aus den Antworten des Mailservers: Nichts hier wird über die Leserinnen und Leser ermittelt (keine Zählpixel, keine umgeschriebenen Links). Es gehen höchstens { $rate } Mails pro Sekunde hinaus.
+admin-runs-caption = Jede Ankündigung an diese Liste, die neueste zuerst
+admin-runs-state = Stand
+admin-runs-handed-over = Übergeben
+admin-runs-waiting = Wartend
+admin-runs-deferred = Zurückgestellt
+admin-runs-refused = Abgelehnt
+admin-runs-cancelled-skipped = Abgebrochen oder übersprungen
+admin-runs-examined = Geprüft
+admin-runs-steer = Steuern
+admin-runs-by = von { $who }
+admin-runs-for = für
+admin-runs-examined-of = { $examined } von { $total }
+admin-runs-action = { $action ->
+        [pause] Anhalten
+        [resume] Fortsetzen
+        [cancel] Abbrechen
+       *[other] { $action }
+    }
+admin-runs-none = Noch keine Ankündigung.
+admin-runs-paused = Angehalten: Die eingereihten Mails bleiben ungesendet, bis Sie die Ankündigung fortsetzen.
+admin-runs-resumed = Fortgesetzt: Die Mails gehen ab jetzt wieder hinaus, im Sendetempo.
+admin-runs-cancelled = Abgebrochen: Die noch nicht gesendeten Mails gehen nicht mehr hinaus.
+admin-runs-progress = { $sent } übergeben, { $waiting } wartend, { $deferred } zurückgestellt, { $in_flight } unterwegs, { $refused } abgelehnt, { $cancelled } abgebrochen, { $skipped } bei der Übergabe übersprungen; { $examined } von { $total } geprüft
+admin-runs-bad-action = action: { $action } ist nicht pause, resume oder cancel
+admin-audience = Personen mit dem Stand { $statuses }
+admin-audience-cohort = { $audience }, eingeladen in die Gruppe { $cohort }
+admin-audience-field = { $audience }, bei denen { $field } „{ $value }“ ist
+
+## API-Schlüssel und Webhooks (die Seiten für Betreiber)
+admin-keys-intro = Mit Schlüsseln nutzen Ihre eigenen Programme die API (<code>/api/v1</code>, beschrieben unter <a href="/api/openapi.json">/api/openapi.json</a>). Ein Schlüssel wird einmal gezeigt, wenn er erzeugt wird; quietlist speichert nur seinen Hashwert. Was ein Schlüssel tut, steht unter seinem Namen im Prüfprotokoll.
+admin-keys-revoked = Der Schlüssel wurde widerrufen: Seine nächste Anfrage wird abgelehnt.
+admin-keys-made = Schlüssel { $name } ist erzeugt
+admin-keys-copy-now = Kopieren Sie ihn jetzt: Er wird nicht noch einmal gezeigt.
+admin-keys-heading = Schlüssel
+admin-keys-scopes = Berechtigungen
+admin-keys-created = Erzeugt
+admin-keys-last-used = Zuletzt benutzt
+admin-keys-never = nie
+admin-keys-revoke = Widerrufen
+admin-keys-revoke-name = { $name } widerrufen
+admin-keys-none = Noch keine Schlüssel.
+admin-keys-make-heading = Einen Schlüssel erzeugen
+admin-keys-make = Schlüssel erzeugen
+admin-keys-choose-scope = Wählen Sie mindestens eine Berechtigung für den Schlüssel.
+admin-webhooks-intro = Jedes Ereignis wird als JSON per POST geschickt, mit dem Geheimnis des Webhooks signiert (<code>Quietlist-Signature</code>) und mit wachsenden Abständen etwa einen Tag lang erneut versucht. Eine Nutzlast nennt die Person mit ihrer Nummer, nicht mit ihrer Adresse, außer der Webhook schließt Adressen ein: Dann wird jede Zustellung, die eine enthält, im Prüfprotokoll festgehalten.
+admin-webhooks-removed = Der Webhook wurde entfernt, mit seinem Zustellprotokoll.
+admin-webhooks-added = Webhook { $id } hinzugefügt. Sein Signaturgeheimnis, nur dieses eine Mal gezeigt (bewahren Sie es beim Empfänger auf):
+admin-webhooks-caption = Alle Webhooks
+admin-webhooks-id = Nr.
+admin-webhooks-events = Ereignisse
+admin-webhooks-addresses = Adressen
+admin-webhooks-deliveries = Zustellungen
+admin-webhooks-remove = Entfernen
+admin-webhooks-with-addresses = Schließt die Adressen der Personen ein
+admin-webhooks-ids-only = Nur Nummern
+admin-webhooks-counts = { $delivered } zugestellt, { $queued } wartend, { $failed } gescheitert
+admin-webhooks-none = Noch kein Webhook.
+admin-webhooks-add-heading = Einen Webhook hinzufügen
+admin-webhooks-include-email = Die Adresse der Person in jede Nutzlast aufnehmen (jede solche Zustellung wird protokolliert)
+admin-webhooks-insecure = Unverschlüsseltes http zu einem anderen Rechner als diesem erlauben (die Nutzlast reist unverschlüsselt)
+admin-webhooks-private-ok = Die URL darf auf eine private Adresse zeigen (etwa ein internes CRM): Sie bestimmen, wohin quietlist sendet, deshalb lehnt es keine ab.
+admin-webhooks-add = Webhook hinzufügen
+admin-webhook-title = Webhook { $id }
+admin-webhook-back = Zurück zu den Webhooks
+admin-webhook-with-addresses = schließt die Adressen der Personen ein
+admin-webhook-ids-only = nur Nummern
+admin-webhook-replayed = Die Zustellung ist wieder eingereiht.
+admin-webhook-caption = Die letzten Zustellungen, die neueste zuerst
+admin-webhook-time = Zeit (UTC)
+admin-webhook-event = Ereignis
+admin-webhook-person = Person
+admin-webhook-status = Status
+admin-webhook-attempts = Versuche
+admin-webhook-last-attempt = Letzter Versuch
+admin-webhook-replay = Erneut senden
+admin-webhook-delivery = Zustellung { $id }
+admin-webhook-no-delivery = Noch keine Zustellung.
+admin-delivery-state = { $state ->
+        [queued] eingereiht
+        [sending] wird gesendet
+        [delivered] zugestellt
+        [failed] gescheitert
+       *[other] { $state }
+    }
+webhook-unknown-event = Ereignisse: { $event } ist kein Ereignis (möglich sind subscriber.confirmed, subscriber.unsubscribed, subscriber.erased, invitation.accepted, invitation.declined).
+webhook-no-events = Ereignisse: Wählen Sie mindestens ein Ereignis.
+webhook-not-a-url = URL: keine gültige URL ({ $reason }).
+webhook-scheme = URL: Nur http- und https-URLs können Webhooks empfangen.
+webhook-insecure = URL: Unverschlüsseltes http schickt die signierte Nutzlast ohne Verschlüsselung; verwenden Sie https, eine Loopback-Adresse, oder erlauben Sie unten unverschlüsseltes http.
+webhook-credentials = URL: Eine URL mit Benutzername oder Passwort wird abgelehnt (bewahren Sie Zugangsdaten anderswo auf).
+webhook-fragment = URL: Eine URL mit einem #Fragment wird abgelehnt.
+webhook-too-long = URL: höchstens 2.000 Zeichen.
+
+## Ablehnungen auf den Seiten für Betreiber
+admin-role-may-not = Ein Konto mit der Rolle { $role ->
+        [owner] Betreiber
+        [editor] Redakteur
+        [viewer] Betrachter
+       *[other] { $role }
+    } darf { $what ->
+        [figures] die Zahlen nicht sehen
+        [people] die Adressen von Personen nicht sehen
+        [resend] keine Bestätigung erneut senden
+        [unsubscribe] keine Personen abmelden
+        [erase] keine Personen löschen
+        [export] keine Liste exportieren
+        [import] keine Adressen importieren
+        [announce] keine Ankündigungen senden oder steuern
+        [invite] keine Personen einladen und keine Gruppen anlegen
+        [audit-log] das Prüfprotokoll nicht lesen
+        [accounts] keine Betreiberkonten verwalten
+       *[keys] keine API-Schlüssel und Webhooks verwalten
+    }.
+invite-unknown-list = Es gibt keine Warteliste mit diesem Namen.
+invite-unknown-cohort = Die Warteliste { $list } hat keine Gruppe { $cohort }; legen Sie eine in site.toml oder in der Übersicht an.
+invite-no-cohort = Die Warteliste { $list } hat noch keine Gruppe; legen Sie eine in site.toml oder in der Übersicht an.
+refused-cancelled-announcement = Die Ankündigung { $key } wurde abgebrochen; um sie doch noch zu senden, geben Sie ihr im Front Matter eine neue Kennung
+refused-no-cohort = --cohort: Die Liste { $list } hat keine Gruppe { $cohort }
+refused-no-field = --where: Die Liste { $list } hat kein Feld { $field }
+refused-delivery-in-flight = Die Zustellung { $id } wird gerade gesendet ({ $state }); versuchen Sie es gleich noch einmal
+refused-run-state = Die Ankündigung { $key } lässt sich nicht { $action ->
+        [resume] fortsetzen
+        [pause] anhalten
+       *[cancel] abbrechen
+    }, denn sie ist { $state ->
+        [scheduled] geplant
+        [sending] im Versand
+        [paused] angehalten
+        [done] fertig
+        [cancelled] abgebrochen
+       *[other] { $state }
+    }{ $action ->
+        [resume] {" "}(nur eine angehaltene Ankündigung lässt sich fortsetzen)
+        [pause] {" "}(nur eine geplante oder laufende Ankündigung lässt sich anhalten)
+       *[cancel] { $state ->
+            [paused] {""}
+           *[other] {" "}(nur eine noch laufende Ankündigung lässt sich abbrechen)
+        }
+    }
+refused-key-name-length = Der Name muss 1 bis 64 Zeichen lang sein
+refused-key-name-characters = Der Name darf nur Buchstaben, Ziffern, „-“, „_“ und „.“ enthalten
+refused-key-no-scope = Wählen Sie mindestens eine Berechtigung
+refused-key-exists = Einen Schlüssel namens { $name } gibt es schon: Widerrufen Sie ihn zuerst oder wählen Sie einen anderen Namen
+refused-no-key = Es gibt keinen API-Schlüssel namens { $name }

@@ -347,3 +347,295 @@ admin-import-rejected = Rejected:
 admin-import-line = Line
 admin-import-why = Why
 admin-back-to-list = Back to the list
+
+## The owner's page of a list
+admin-list-erased = The person was erased.
+admin-list-cohort-saved = The cohort was saved.
+admin-list-invited = Done: { $count ->
+        [one] 1 person invited
+       *[other] { $count } people invited
+    }.
+admin-list-undeliverable = { $count ->
+        [one] 1 of those invited has an address
+       *[other] { $count } of those invited have addresses
+    } whose mail server refused mail for good: the invitation was queued all the same (the mailbox may be back), but it may not arrive. Their pages say why.
+admin-list-held = { $count ->
+        [one] 1 person next in line was
+       *[other] { $count } people next in line were
+    } not invited: they have had the most mails the promise allows in 30 days. They keep their place; invite again once their window frees a mail.
+admin-list-people-heading = People
+admin-list-all = All
+admin-list-find = Find an address
+admin-list-show = Show
+admin-list-nobody-with-address = Nobody on this list has that address.
+admin-list-address = Address
+admin-list-referrals = Referrals
+admin-list-refused-since = Mail to this address has been refused since { $since }
+admin-list-undeliverable-mark = (undeliverable)
+admin-list-nobody = Nobody here.
+admin-list-next-page = Next page
+admin-list-export = Export as CSV
+admin-list-export-audited = (recorded in the audit log)
+admin-list-invite-heading = Invite the next people in line
+admin-list-how-many = How many
+admin-list-into-cohort = Into cohort
+admin-list-cohort-free = { $cohort } ({ $free } free)
+admin-list-overbook = Invite that many even if fewer seats are free (acceptances still stop at capacity)
+admin-list-send-invitations = Send invitations
+admin-list-cohort-first = Create a cohort first.
+admin-list-new-cohort = New cohort
+admin-list-cohort-starts = Starts (optional)
+admin-list-save-cohort = Save cohort
+admin-list-count-not-a-number = How many people to invite: a whole number.
+admin-list-cohort-name = The cohort's name: lower-case letters, digits and hyphens.
+admin-list-cohort-capacity = The capacity: a whole number of seats.
+admin-announcements = Announcements
+admin-write-announcement = Write an announcement
+admin-list-announcements-intro = Write to the people on this list: preview the mail, send a test to yourself, then send it. Each person gets an announcement once, within the promise.
+admin-list-announcements-progress = Announcements on this list, their progress
+admin-list-embed-heading = The form on another site
+admin-list-embed-intro = Paste this into a page of your other site (a site listed in <code>allowed_origins</code> in site.toml; no other site may show the form). It needs no script and sets no cookie; the answer opens in the whole window.
+admin-list-embed-allowed = Allowed now:
+admin-list-embed-none = No site is allowed yet: add <code>allowed_origins = ["https://example.com"]</code> at the top of site.toml.
+admin-list-import-heading = Import from CSV
+admin-list-import-columns = Columns: <code>email</code> (required), <code>name</code>, the list's own fields; with consent proof also <code>consent_at</code> (RFC 3339), <code>consent_source</code>, and optionally <code>consent_text</code>, <code>consent_ip</code>. Without consent proof, each new person gets one confirmation mail and stays pending until they confirm.
+admin-list-import-file = CSV file
+admin-list-import-with-consent = The file carries proof of each person's consent; import them as confirmed without a confirmation mail
+admin-import-choose-file = Choose a CSV file to import.
+admin-import-upload-unreadable = The upload could not be read: { $reason }
+admin-import-file-unreadable = The file could not be read: { $reason }
+admin-import-bad-header = The file's header row cannot be read: { $reason }
+admin-import-no-email-column = The file's header row has no "email" column.
+admin-import-no-consent-columns = Importing with consent needs "consent_at" and "consent_source" columns in the file.
+
+## Writing an announcement (the owner's form)
+admin-announce-title = New announcement
+admin-announce-heading = New announcement to { $list }
+admin-announcements-on-list = Announcements on this list
+admin-run-state = { $state ->
+        [scheduled] scheduled
+        [sending] sending
+        [paused] paused
+        [done] done
+        [cancelled] cancelled
+       *[other] { $state }
+    }
+admin-announce-already-heading = Already { $state ->
+        [scheduled] scheduled
+        [sending] sending
+        [paused] paused
+        [done] done
+        [cancelled] cancelled
+       *[other] { $state }
+    }
+admin-announce-already = “{ $subject }” is already { $state ->
+        [scheduled] scheduled
+        [sending] sending
+        [paused] paused
+        [done] done
+        [cancelled] cancelled
+       *[other] { $state }
+    }: nothing new was started. Its latest text is kept for the people it has not reached yet.
+admin-announce-scheduled-heading = Scheduled
+admin-announce-scheduled = “{ $subject }” is scheduled for <strong>{ $at }</strong> (UTC), for <strong>{ $count }</strong> { $count ->
+        [one] person
+       *[other] people
+    } as things stand now. You can pause or cancel it until then.
+admin-announce-sending-heading = Sending
+admin-announce-sending = “{ $subject }” is going out to <strong>{ $count }</strong> { $count ->
+        [one] person
+       *[other] people
+    }, at the sending rate, each mail within the promise. You can pause or cancel it while it goes.
+admin-figures-to-get-it = to get it
+admin-figures-would-get-it = would get it
+admin-figures-of-audience = (of { $audience } in the chosen groups)
+admin-figures-already-sent = { $count } already got it: nobody gets the same announcement twice
+admin-figures-skipped-cap = { $count } skipped at the mail cap: one more mail would take the last place in their 30 days, which is kept for an invitation
+admin-figures-skipped-refused = { $count } skipped: their address is marked undeliverable (their mail server refused it for good)
+admin-figures-unsubscribed = { $count } unsubscribed: never written to
+admin-announce-follow = Follow its progress
+admin-announce-identity = Its identity: <code>{ $key }</code>. Sending it again reaches nobody twice. Written in the audit log.
+admin-announce-another = Write another announcement
+admin-announce-test-sent = A test copy went to your address, <strong>{ $address }</strong>, with “[test]” before the subject. Nothing went to the list, and it counts against nobody’s mails.
+admin-announce-test-failed = The test copy was not sent: { $reason }. Nothing went to the list.
+admin-announce-confirm-heading = Send it now?
+admin-announce-confirm = This queues “{ $subject }” for <strong data-testid="confirm-count">{ $count }</strong> { $count ->
+        [one] person
+       *[other] people
+    }, as previewed below.
+admin-announce-queue-it = Queue it for { $count } { $count ->
+        [one] person
+       *[other] people
+    }
+admin-announce-or-change = Or change it in the form below.
+admin-announce-nobody = Nobody would get it now: see the figures below.
+admin-announce-write = Write
+admin-announce-subject = Subject
+admin-announce-text = Text
+admin-announce-text-hint = Markdown. <code>{"{{"} name {"}}"}</code> becomes each person’s name. Raw HTML is shown as text; images only from this site.
+admin-announce-fallback = For someone who gave no name, <code>{"{{"} name {"}}"}</code> says
+admin-announce-id = Id (optional)
+admin-announce-id-hint = Letters, digits, “-”, “_” or “.”. An announcement is sent to each person once: with an id, once per id, even if you correct the text; without one, once per subject and text.
+admin-announce-audience = Send to the people who are
+admin-announce-to-confirmed = confirmed, waiting in line
+admin-announce-to-invited = invited, not answered yet
+admin-announce-to-accepted = accepted a seat
+admin-announce-send-at = Send at (UTC, optional)
+admin-announce-send-at-hint = Empty sends it as soon as you confirm. A time in UTC, such as 2026-06-01 09:00, schedules it.
+admin-announce-preview = Preview
+admin-announce-test = Send a test to me
+admin-announce-send = Send…
+admin-announce-nothing-before-confirm = Nothing goes to the list before you confirm; Preview and the test change nothing.
+admin-announce-preview-intro = As someone on the list who gave no name gets it. Their own links (manage, unsubscribe) are stand-ins here.
+admin-announce-from = From
+admin-announce-who-now = Who would get it now
+admin-announce-html-part = The HTML part
+admin-announce-html-part-title = The HTML part of the mail
+admin-announce-text-part = The text part
+admin-announce-choose-step = Choose Preview, Send a test to me, or Send.
+admin-announce-choose-audience = Choose at least one group of people to send it to.
+admin-announce-bad-send-at = When to send it: a date and time such as 2026-06-01T09:00 (UTC), or empty for now.
+admin-announce-bad-subject = Write a subject of 1 to { $max } characters, on one line.
+admin-announce-bad-id = An id is 1 to { $max } letters, digits, '-', '_' or '.' (no spaces), or leave it empty.
+admin-announce-empty-body = Write the text.
+admin-announce-body-too-long = The text is longer than { $max } characters: shorten it.
+admin-announce-bad-fallback = At most { $max } characters, on one line.
+admin-announce-markdown = The text, line { $line }: { $problem }.
+admin-announce-bad-file = The text: { $problem }.
+markdown-foreign-image = image { $url } is on another origin; pages load nothing from other origins (put the file in the site's static/ folder)
+markdown-heading-attribute = heading attribute { $names }: a heading takes only an id ({"{"}#id{"}"}) and classes ({"{"}.class{"}"}); other attributes would be raw HTML
+markdown-image-without-alt = image { $url } has no alt text; write what it shows between the brackets: ![a chart of response rates]({ $path })
+markdown-image-not-found = image { $url } is not in the site's static/ folder (write it as /static/FILE and put FILE there)
+markdown-image-unreadable = image { $url } cannot be read as an image ({ $reason })
+
+## Announcements on a list, their progress
+admin-runs-heading = Announcements to { $list }
+admin-runs-intro = Figures come from the mail server’s answers only: nothing here is learned from readers (no pixels, no rewritten links). Mails go out at { $rate } a second at most.
+admin-runs-caption = Every announcement on this list, newest first
+admin-runs-state = State
+admin-runs-handed-over = Handed over
+admin-runs-waiting = Waiting
+admin-runs-deferred = Deferred
+admin-runs-refused = Refused
+admin-runs-cancelled-skipped = Cancelled or skipped
+admin-runs-examined = Examined
+admin-runs-steer = Steer
+admin-runs-by = by { $who }
+admin-runs-for = for
+admin-runs-examined-of = { $examined } of { $total }
+admin-runs-action = { $action ->
+        [pause] Pause
+        [resume] Resume
+        [cancel] Cancel
+       *[other] { $action }
+    }
+admin-runs-none = No announcement yet.
+admin-runs-paused = Paused: its queued mails stay unsent until you resume it.
+admin-runs-resumed = Resumed: its mails go out again from now, at the sending rate.
+admin-runs-cancelled = Cancelled: its unsent mails will not go.
+admin-runs-progress = { $sent } handed over, { $waiting } waiting, { $deferred } deferred, { $in_flight } in flight, { $refused } refused, { $cancelled } cancelled, { $skipped } skipped at hand-off; { $examined } of { $total } examined
+admin-runs-bad-action = action: { $action } is not one of pause, resume, cancel
+admin-audience = { $statuses } people
+admin-audience-cohort = { $audience } invited to cohort { $cohort }
+admin-audience-field = { $audience } whose { $field } is "{ $value }"
+
+## API keys and webhooks (the owner's pages)
+admin-keys-intro = Keys let your own programs use the API (<code>/api/v1</code>, described at <a href="/api/openapi.json">/api/openapi.json</a>). A key is shown once, when it is made; quietlist keeps only its hash. What a key does is in the audit log under its name.
+admin-keys-revoked = The key was revoked: its next request is refused.
+admin-keys-made = Key { $name } is made
+admin-keys-copy-now = Copy it now: it will not be shown again.
+admin-keys-heading = Keys
+admin-keys-scopes = Scopes
+admin-keys-created = Made
+admin-keys-last-used = Last used
+admin-keys-never = never
+admin-keys-revoke = Revoke
+admin-keys-revoke-name = Revoke { $name }
+admin-keys-none = No keys yet.
+admin-keys-make-heading = Make a key
+admin-keys-make = Make the key
+admin-keys-choose-scope = Choose at least one scope for the key.
+admin-webhooks-intro = Each event is POSTed as JSON, signed with the webhook’s secret (<code>Quietlist-Signature</code>), and tried again with backoff for about a day. A payload names the person by id, not by address, unless the webhook includes addresses: then each delivery that carries one is written in the audit log.
+admin-webhooks-removed = The webhook was removed, with its delivery log.
+admin-webhooks-added = Webhook { $id } added. Its signing secret, shown this once (keep it with the receiver):
+admin-webhooks-caption = Every webhook
+admin-webhooks-id = Id
+admin-webhooks-events = Events
+admin-webhooks-addresses = Addresses
+admin-webhooks-deliveries = Deliveries
+admin-webhooks-remove = Remove
+admin-webhooks-with-addresses = Includes people’s addresses
+admin-webhooks-ids-only = Ids only
+admin-webhooks-counts = { $delivered } delivered, { $queued } waiting, { $failed } failed
+admin-webhooks-none = No webhook yet.
+admin-webhooks-add-heading = Add a webhook
+admin-webhooks-include-email = Include the person’s address in each payload (every such delivery is audited)
+admin-webhooks-insecure = Allow plain http to a host other than this machine (the payload travels unencrypted)
+admin-webhooks-private-ok = The URL may resolve to a private address (an internal CRM, say): you choose where quietlist posts, so it does not refuse one.
+admin-webhooks-add = Add the webhook
+admin-webhook-title = Webhook { $id }
+admin-webhook-back = Back to the webhooks
+admin-webhook-with-addresses = includes people’s addresses
+admin-webhook-ids-only = ids only
+admin-webhook-replayed = The delivery is queued again.
+admin-webhook-caption = The last deliveries, newest first
+admin-webhook-time = Time (UTC)
+admin-webhook-event = Event
+admin-webhook-person = Person
+admin-webhook-status = Status
+admin-webhook-attempts = Attempts
+admin-webhook-last-attempt = Last attempt
+admin-webhook-replay = Replay
+admin-webhook-delivery = delivery { $id }
+admin-webhook-no-delivery = No delivery yet.
+admin-delivery-state = { $state ->
+        [queued] queued
+        [sending] sending
+        [delivered] delivered
+        [failed] failed
+       *[other] { $state }
+    }
+webhook-unknown-event = Events: { $event } is not an event (use subscriber.confirmed, subscriber.unsubscribed, subscriber.erased, invitation.accepted, invitation.declined).
+webhook-no-events = Events: name at least one event.
+webhook-not-a-url = URL: not a URL ({ $reason }).
+webhook-scheme = URL: only http and https URLs can receive webhooks.
+webhook-insecure = URL: plain http sends the signed payload unencrypted; use https, a loopback address, or allow plain http below.
+webhook-credentials = URL: a URL with a user name or password is refused (put credentials elsewhere).
+webhook-fragment = URL: a URL with a #fragment is refused.
+webhook-too-long = URL: at most 2,000 characters.
+
+## Refusals on the owner's pages
+admin-role-may-not = An account with the role { $role } may not { $what ->
+        [figures] see the figures
+        [people] see people's addresses
+        [resend] send a confirmation again
+        [unsubscribe] unsubscribe people
+        [erase] erase people
+        [export] export a list
+        [import] import addresses
+        [announce] send or steer announcements
+        [invite] invite people or set up cohorts
+        [audit-log] read the audit log
+        [accounts] manage admin accounts
+       *[keys] manage API keys and webhooks
+    }.
+invite-unknown-list = There is no waitlist by that name.
+invite-unknown-cohort = The waitlist { $list } has no cohort { $cohort }; declare one in site.toml or create it in the dashboard.
+invite-no-cohort = The waitlist { $list } has no cohort yet; declare one in site.toml or create it in the dashboard.
+refused-cancelled-announcement = announcement { $key } was cancelled; to send it after all, give it a new id in its front matter
+refused-no-cohort = --cohort: list { $list } has no cohort { $cohort }
+refused-no-field = --where: list { $list } has no field { $field }
+refused-delivery-in-flight = delivery { $id } is being sent right now ({ $state }); try again in a moment
+refused-run-state = cannot { $action } announcement { $key }: it is { $state }{ $action ->
+        [resume] {" "}(only a paused run can be resumed)
+        [pause] {" "}(only a scheduled or sending run can be paused)
+       *[cancel] { $state ->
+            [paused] {""}
+           *[other] {" "}(only a run still going can be cancelled)
+        }
+    }
+refused-key-name-length = the name must be 1 to 64 characters
+refused-key-name-characters = the name may hold letters, digits, '-', '_' and '.' only
+refused-key-no-scope = give at least one scope
+refused-key-exists = a key named { $name } exists already: revoke it first or choose another name
+refused-no-key = there is no API key named { $name }

@@ -219,7 +219,8 @@ pub enum Command {
         base_url: String,
     },
     /// Write a checked copy of the live SQLite database to FILE (the server may be
-    /// running). The copy holds ciphertext only: back the secret key up separately.
+    /// running), and its MAC to FILE.mac. The copy holds ciphertext only: back the secret
+    /// key up separately.
     Backup {
         /// The backup file to write (must not exist).
         file: PathBuf,
@@ -227,8 +228,12 @@ pub enum Command {
     /// Restore a backup into an empty data directory, under the secret key it was made
     /// with (QUIETLIST_SECRET_KEY, or that secret.key placed in the data directory).
     Restore {
-        /// The backup file `quietlist backup` wrote.
+        /// The backup file `quietlist backup` wrote (its MAC, FILE.mac, beside it).
         file: PathBuf,
+        /// Restore a backup that has no FILE.mac (made before backups were sealed),
+        /// taking its contents on trust. A MAC file that is there is checked regardless.
+        #[arg(long)]
+        trust_unsigned: bool,
     },
     /// The configuration: check it.
     #[command(subcommand)]
@@ -771,7 +776,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             preview::print_url(&cli.config(None)?, path, base_url).await
         }
         Command::Backup { file } => backup::run_backup(&cli.config(None)?, file),
-        Command::Restore { file } => backup::run_restore(&cli.config(None)?, file).await,
+        Command::Restore {
+            file,
+            trust_unsigned,
+        } => backup::run_restore(&cli.config(None)?, file, *trust_unsigned).await,
         Command::Config(ConfigCommand::Check(args)) => config_check::run(&cli, args).await,
     }
 }

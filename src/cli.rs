@@ -400,6 +400,13 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_BASE_URL", value_parser = parse_base_url)]
     pub base_url: Option<String>,
 
+    /// Development: a broken site edit shows its problems (with file paths) in the
+    /// browser. On by itself when the base URL's host is loopback (localhost, 127.0.0.0/8,
+    /// ::1); never because the base URL is plain http.
+    #[arg(long, env = "QUIETLIST_DEV", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub dev: bool,
+
     /// SMTP server for mail: smtp://host:port, smtp://user:pass@host:587?tls=required,
     /// smtps://user:pass@host. Unset: mail is kept in the development mailbox in the data
     /// directory and its links are logged.
@@ -634,6 +641,7 @@ impl Cli {
             config.listen = s.listen;
             config.metrics_listen = s.metrics_listen;
             config.base_url = s.base_url.clone();
+            config.dev = s.dev;
             config.smtp_url = s
                 .smtp_url
                 .clone()

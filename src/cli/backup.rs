@@ -24,7 +24,8 @@ fn describe_backup(report: &BackupReport) -> String {
          and its MAC {mac}: keep the two together; restore refuses a backup without its MAC.\n\n\
          The secret key is NOT in this backup: it holds ciphertext only, and without the key \
          the addresses in it cannot be read. The key in use is {key}.\nBack that key up \
-         separately (never beside this file); restoring needs both: quietlist restore {file}\n",
+         separately (never beside this file); restoring needs the key, this file and its MAC: \
+         quietlist restore {file}\n",
         file = report.file.display(),
         mac = mac_path(&report.file).display(),
         bytes = super::progress::thousands(report.facts.bytes),

@@ -219,7 +219,8 @@ pub enum Command {
         base_url: String,
     },
     /// Write a checked copy of the live SQLite database to FILE (the server may be
-    /// running). The copy holds ciphertext only: back the secret key up separately.
+    /// running), and its MAC to FILE.mac. The copy holds ciphertext only: back the secret
+    /// key up separately.
     Backup {
         /// The backup file to write (must not exist).
         file: PathBuf,
@@ -227,8 +228,12 @@ pub enum Command {
     /// Restore a backup into an empty data directory, under the secret key it was made
     /// with (QUIETLIST_SECRET_KEY, or that secret.key placed in the data directory).
     Restore {
-        /// The backup file `quietlist backup` wrote.
+        /// The backup file `quietlist backup` wrote (its MAC, FILE.mac, beside it).
         file: PathBuf,
+        /// Restore a backup that has no FILE.mac (made before backups were sealed),
+        /// taking its contents on trust. A MAC file that is there is checked regardless.
+        #[arg(long)]
+        trust_unsigned: bool,
     },
     /// The configuration: check it.
     #[command(subcommand)]
@@ -394,6 +399,13 @@ pub struct ServeArgs {
     /// Public origin used in links in mail [default: http:// + the listen address].
     #[arg(long, env = "QUIETLIST_BASE_URL", value_parser = parse_base_url)]
     pub base_url: Option<String>,
+
+    /// Development: a broken site edit shows its problems (with file paths) in the
+    /// browser. On by itself when the base URL's host is loopback (localhost, 127.0.0.0/8,
+    /// ::1); never because the base URL is plain http.
+    #[arg(long, env = "QUIETLIST_DEV", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub dev: bool,
 
     /// SMTP server for mail: smtp://host:port, smtp://user:pass@host:587?tls=required,
     /// smtps://user:pass@host. Unset: mail is kept in the development mailbox in the data
@@ -629,6 +641,7 @@ impl Cli {
             config.listen = s.listen;
             config.metrics_listen = s.metrics_listen;
             config.base_url = s.base_url.clone();
+            config.dev = s.dev;
             config.smtp_url = s
                 .smtp_url
                 .clone()
@@ -771,7 +784,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             preview::print_url(&cli.config(None)?, path, base_url).await
         }
         Command::Backup { file } => backup::run_backup(&cli.config(None)?, file),
-        Command::Restore { file } => backup::run_restore(&cli.config(None)?, file).await,
+        Command::Restore {
+            file,
+            trust_unsigned,
+        } => backup::run_restore(&cli.config(None)?, file, *trust_unsigned).await,
         Command::Config(ConfigCommand::Check(args)) => config_check::run(&cli, args).await,
     }
 }

@@ -19,6 +19,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The public origin used in mail links; `None` means `http://` + the bound address.
     pub base_url: Option<String>,
+    /// Development asked for (`serve --dev`, `QUIETLIST_DEV=1`): a broken site edit shows
+    /// its problems, with file paths, in the browser. Also on when the base URL's host is
+    /// loopback (see [`Config::development`]), never merely because it is not https.
+    pub dev: bool,
     /// `None` keeps mail in the development mailbox.
     pub smtp_url: Option<SecretString>,
     pub smtp_connections: u32,
@@ -84,6 +88,12 @@ pub struct Config {
 }
 
 impl Config {
+    /// Development, for a server whose public origin is `base_url`: asked for, or a
+    /// loopback origin. Decides whether a broken site edit is shown in the browser.
+    pub fn development(&self, base_url: &str) -> bool {
+        self.dev || is_loopback_origin(base_url)
+    }
+
     /// Defaults for everything, with the data in `data_dir`.
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
@@ -120,6 +130,7 @@ impl Config {
             send_rate: crate::mail::SendRate::DEFAULT,
             answer_floor: std::time::Duration::from_millis(ANSWER_FLOOR_MS),
             request_timeout: std::time::Duration::from_secs(30),
+            dev: false,
             unsafe_ack_before_commit: false,
             max_connections: 10_000,
             header_read_timeout: std::time::Duration::from_secs(20),
@@ -192,6 +203,17 @@ impl std::fmt::Debug for DkimSettings {
 }
 
 /// Checks a base URL and returns it without a trailing slash.
+/// Whether a base URL's host is this machine only: `localhost`, 127.0.0.0/8 or ::1. Only
+/// such an origin, or an explicit `--dev`, means development: plain http alone does not
+/// (an intranet site, or a proxy that forwards http, is still seen by other people).
+pub fn is_loopback_origin(base_url: &str) -> bool {
+    let host = host_of(base_url).trim_end_matches('.');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 pub fn parse_base_url(raw: &str) -> Result<String, String> {
     let trimmed = raw.trim().trim_end_matches('/');
     let rest = trimmed
@@ -239,6 +261,31 @@ mod tests {
         );
         assert!(parse_base_url("example.org").is_err());
         assert!(parse_base_url("https://example.org/path").is_err());
+    }
+
+    #[test]
+    fn only_loopback_origins_are_development() {
+        for dev in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://localhost:8080",
+            "https://LOCALHOST",
+            "http://[::1]:8080",
+        ] {
+            assert!(is_loopback_origin(dev), "{dev}");
+        }
+        for public in [
+            "http://example.test",
+            "http://intranet:8080",
+            "http://10.0.0.5:8080",
+            "http://0.0.0.0:8080",
+            "http://[::]:8080",
+            "http://localhost.example.org",
+            "http://127.0.0.1.example.org",
+            "https://reports.example.org",
+        ] {
+            assert!(!is_loopback_origin(public), "{public}");
+        }
     }
 
     #[test]

@@ -191,9 +191,11 @@ impl Application {
             // Port 0 was asked for: absolute URLs in pages need the port we got.
             core.site.store(Arc::new(load_site(&config, &base_url)?));
         }
+        // https decides transport matters only (HSTS, `__Host-` cookies). Development (a
+        // loopback origin, or --dev) decides whether a broken edit shows in the browser:
+        // plain http alone does not mean that only the author is looking.
         let https = base_url.starts_with("https://");
-        // Development (no https base URL): a broken edit shows in the browser.
-        let site_status = Arc::new(SiteStatus::new(!https));
+        let site_status = Arc::new(SiteStatus::new(config.development(&base_url)));
         log_draft_previews(&core.site.load(), &core.vault, &base_url);
 
         let transport = match &config.smtp_url {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::admin::backup::{BackupReport, RestoreReport, backup, restore};
+use crate::admin::backup::{BackupReport, RestoreReport, backup, mac_path, restore};
 use crate::config::Config;
 use crate::startup::Core;
 
@@ -20,11 +20,14 @@ pub fn run_backup(config: &Config, file: &Path) -> anyhow::Result<()> {
 
 fn describe_backup(report: &BackupReport) -> String {
     format!(
-        "wrote {file} ({bytes} bytes, {people} people) from {source}; integrity_check: {check}\n\n\
+        "wrote {file} ({bytes} bytes, {people} people) from {source}; integrity_check: {check}\n\
+         and its MAC {mac}: keep the two together; restore refuses a backup without its MAC.\n\n\
          The secret key is NOT in this backup: it holds ciphertext only, and without the key \
          the addresses in it cannot be read. The key in use is {key}.\nBack that key up \
-         separately (never beside this file); restoring needs both: quietlist restore {file}\n",
+         separately (never beside this file); restoring needs the key, this file and its MAC: \
+         quietlist restore {file}\n",
         file = report.file.display(),
+        mac = mac_path(&report.file).display(),
         bytes = super::progress::thousands(report.facts.bytes),
         people = super::progress::thousands(report.facts.people),
         source = report.source,
@@ -35,12 +38,13 @@ fn describe_backup(report: &BackupReport) -> String {
 
 /// `quietlist restore FILE` into an empty data directory, then opened as `serve` would
 /// open it (migrations, the key check), so that a restore that ends well starts well.
-pub async fn run_restore(config: &Config, file: &Path) -> anyhow::Result<()> {
+pub async fn run_restore(config: &Config, file: &Path, trust_unsigned: bool) -> anyhow::Result<()> {
     let report = restore(
         &config.database,
         &config.data_dir,
         config.secret_key.as_ref(),
         file,
+        trust_unsigned,
     )?;
     Core::open(config).await?;
     print!("{}", describe_restore(&report));
@@ -49,8 +53,13 @@ pub async fn run_restore(config: &Config, file: &Path) -> anyhow::Result<()> {
 
 fn describe_restore(report: &RestoreReport) -> String {
     format!(
-        "restored {people} people into {database} (integrity_check: {check}; the key {key} \
-         opens it)\n",
+        "restored {people} people into {database} (integrity_check: {check}; MAC: {mac}; the \
+         key {key} opens it)\n",
+        mac = if report.mac_checked {
+            "matches"
+        } else {
+            "none, taken on trust (--trust-unsigned)"
+        },
         people = super::progress::thousands(report.facts.people),
         database = report.database.display(),
         check = report.facts.integrity,

@@ -184,6 +184,16 @@ fn effective(config: &Config, site: &str) -> String {
             &format!("unset: {}", public_origin(config, config.listen)),
         ),
     );
+    line(
+        "QUIETLIST_DEV",
+        if config.dev {
+            "on: broken site edits shown in the browser".to_owned()
+        } else if config.development(&public_origin(config, config.listen)) {
+            "off, but the base URL is loopback: broken site edits shown in the browser".to_owned()
+        } else {
+            "off: readers keep the last good site after a broken edit".to_owned()
+        },
+    );
     line("QUIETLIST_DATA_DIR", config.data_dir.display().to_string());
     line(
         "QUIETLIST_DATABASE_URL",

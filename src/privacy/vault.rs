@@ -125,6 +125,9 @@ pub struct Vault {
     abuse_keys: [[u8; 32]; 2],
     /// Tokens of draft pages' preview addresses.
     previews: HmacSha256,
+    /// The MAC of backup files (`quietlist backup`), so that a restore takes only bytes
+    /// this key wrote.
+    backups: HmacSha256,
 }
 
 impl std::fmt::Debug for Vault {
@@ -158,6 +161,7 @@ impl Vault {
             referral_index: mac("v1 referral-index")?,
             abuse_keys: [derive("v1 form-stamps")?, derive("v1 proof-of-work")?],
             previews: mac("v1 draft-previews")?,
+            backups: mac("v1 backup-mac")?,
         })
     }
 
@@ -180,6 +184,35 @@ impl Vault {
         let mut mac = self.previews.clone();
         mac.update(path.as_bytes());
         mac.verify_truncated_left(&bytes).is_ok()
+    }
+
+    /// HMAC-SHA256 of a backup file's exact bytes, under a key of its own (derived from
+    /// the master key with the label "v1 backup-mac").
+    pub fn backup_mac(&self, bytes: impl std::io::Read) -> std::io::Result<[u8; 32]> {
+        Ok(self.backup_mac_of(bytes)?.finalize().into_bytes().into())
+    }
+
+    /// Whether `mac` is the backup MAC of `bytes` (compared in constant time).
+    pub fn backup_mac_matches(
+        &self,
+        bytes: impl std::io::Read,
+        mac: &[u8],
+    ) -> std::io::Result<bool> {
+        Ok(self.backup_mac_of(bytes)?.verify_slice(mac).is_ok())
+    }
+
+    fn backup_mac_of(&self, mut bytes: impl std::io::Read) -> std::io::Result<HmacSha256> {
+        let mut mac = self.backups.clone();
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let n = match bytes.read(&mut buffer) {
+                Ok(0) => return Ok(mac),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            mac.update(&buffer[..n]);
+        }
     }
 
     /// Encrypts with a fresh random nonce: `version || nonce || ciphertext+tag`.

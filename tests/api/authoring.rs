@@ -196,16 +196,10 @@ async fn wait_for_status(app: &TestApp, path: &str, status: u16) -> reqwest::Res
     panic!("{path} did not answer {status} within 8 s");
 }
 
-#[tokio::test]
-async fn in_development_a_broken_edit_shows_its_problems_on_every_page_until_fixed() {
-    let site = tempfile::tempdir().unwrap();
-    copy_demo_site(site.path());
-    // No https base URL: development.
-    let app = spawn_app_with(|c| c.site_dir = Some(site.path().to_path_buf())).await;
-    assert_eq!(app.get(REPORT).await.status().as_u16(), 200);
-
-    let report = site.path().join("reports/ketamine-rapid-antidepressant.md");
-    let good = std::fs::read_to_string(&report).unwrap();
+/// The report with two problems planted: a field that does not exist and a list name
+/// with markup in it. Returns (good, broken) text.
+fn break_the_report(report: &Path) -> (String, String) {
+    let good = std::fs::read_to_string(report).unwrap();
     let broken = good
         .replacen(
             "waitlist = \"pilot-course\"",
@@ -214,7 +208,87 @@ async fn in_development_a_broken_edit_shows_its_problems_on_every_page_until_fix
         )
         .replacen("authors = [", "colour = \"red\"\nauthors = [", 1);
     assert_ne!(broken, good);
-    std::fs::write(&report, &broken).unwrap();
+    std::fs::write(report, &broken).unwrap();
+    (good, broken)
+}
+
+#[tokio::test]
+async fn in_development_a_broken_edit_shows_its_problems_on_every_page_until_fixed() {
+    // No base URL: http:// and the loopback address the tests listen on.
+    broken_edit_shown_in_the_browser(|_| {}).await;
+}
+
+#[tokio::test]
+async fn a_localhost_base_url_is_development_too() {
+    broken_edit_shown_in_the_browser(|c| c.base_url = Some("http://localhost:8080".into())).await;
+}
+
+#[tokio::test]
+async fn dev_asked_for_shows_a_broken_edit_on_any_origin() {
+    broken_edit_shown_in_the_browser(|c| {
+        c.base_url = Some("http://example.test".into());
+        c.dev = true;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn on_a_plain_http_origin_that_is_not_loopback_a_broken_edit_keeps_the_last_good_site() {
+    // An intranet site, or one behind a proxy that forwards plain http: other people read
+    // it, so no author's problems (with file paths) are shown to them.
+    let site = tempfile::tempdir().unwrap();
+    copy_demo_site(site.path());
+    let app = spawn_app_with(|c| {
+        c.site_dir = Some(site.path().to_path_buf());
+        c.base_url = Some("http://example.test".into());
+    })
+    .await;
+    let before = app.get_text(REPORT).await;
+    let report = site.path().join("reports/ketamine-rapid-antidepressant.md");
+    break_the_report(&report);
+    // The folder is looked at every 2 s.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    for path in [REPORT, "/", COURSE, "/waitlists/pilot-course"] {
+        let response = app.get(path).await;
+        assert_eq!(
+            response.status().as_u16(),
+            200,
+            "{path}: a broken edit took the page down on a public origin"
+        );
+        let page = unescape(&response.text().await.unwrap());
+        for leak in ["ketamine-rapid-antidepressant.md", "front matter", "colour"] {
+            assert!(
+                !page.contains(leak),
+                "{path} shows {leak:?} to readers:\n{page}"
+            );
+        }
+    }
+    let title = |html: &str| {
+        html.split("<title>")
+            .nth(1)
+            .map(|t| t.split("</title>").next().unwrap_or("").to_owned())
+    };
+    assert!(title(&before).is_some(), "{before}");
+    assert_eq!(
+        title(&app.get_text(REPORT).await),
+        title(&before),
+        "not the last good page"
+    );
+    assert_eq!(app.get("/no-such-page").await.status().as_u16(), 404);
+}
+
+async fn broken_edit_shown_in_the_browser(configure: impl FnOnce(&mut quietlist::config::Config)) {
+    let site = tempfile::tempdir().unwrap();
+    copy_demo_site(site.path());
+    let app = spawn_app_with(|c| {
+        c.site_dir = Some(site.path().to_path_buf());
+        configure(c);
+    })
+    .await;
+    assert_eq!(app.get(REPORT).await.status().as_u16(), 200);
+
+    let report = site.path().join("reports/ketamine-rapid-antidepressant.md");
+    let (good, _) = break_the_report(&report);
 
     let response = wait_for_status(&app, REPORT, 503).await;
     assert_eq!(response.headers()["cache-control"], "no-store");

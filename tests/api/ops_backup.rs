@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::helpers::*;
 use crate::ops_support::ServedNode;
+use crate::owner::{OWNER, PASSWORD, add_owner, browser, cli, login_with};
 
 const OTHER_KEY: &str = "0101010101010101010101010101010101010101010101010101010101010101";
 
@@ -170,4 +171,193 @@ fn on_postgresql_backup_points_to_pg_dump_and_keeps_the_password_secret() {
     assert!(stderr.contains("pg_dump"), "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
     assert!(!Path::new("/tmp/never-written.backup").exists());
+}
+
+/// The MAC file `quietlist backup` writes beside `file`.
+fn mac_of(file: &Path) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".mac");
+    name.into()
+}
+
+/// Empties a stopped app's data directory but for its secret.key, as a restore wants it.
+fn keep_only_the_key(data_dir: &Path) {
+    for entry in std::fs::read_dir(data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() == "secret.key" {
+            continue;
+        }
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_backup_changed_by_someone_without_the_key_is_refused_and_its_planted_password_does_not_sign_in()
+ {
+    if skip_on_postgres("backup copies SQLite; PostgreSQL is backed up with pg_dump") {
+        return;
+    }
+    // The attacker's password hash, made on a server of their own: an argon2 hash carries
+    // its salt and needs no key, so it works in any database it is written into.
+    const PLANTED: &str = "the attacker's own passphrase";
+    let theirs = spawn_app().await;
+    let (ok, out, err) = cli(
+        &theirs,
+        &["admin", "add", OWNER, "--password-stdin"],
+        Some(&format!("{PLANTED}\n")),
+    );
+    assert!(ok, "{out}{err}");
+    let planted_hash: String =
+        rusqlite::Connection::open(theirs.data_dir.join("quietlist.sqlite3"))
+            .unwrap()
+            .query_row("SELECT password_hash FROM admins", [], |r| r.get(0))
+            .unwrap();
+
+    let app = spawn_app().await;
+    add_owner(&app);
+    app.sign_up("someone@example.com").await;
+    let backups = tempfile::tempdir().unwrap();
+    let good = backups.path().join("good.sqlite3");
+    let (ok, out, err) = cli(&app, &["backup", good.to_str().unwrap()], None);
+    assert!(ok, "{out}{err}");
+    let said = out;
+
+    // Someone who can write to the backups but has no key changes one row: the owner's
+    // password hash becomes theirs. The MAC file is left as it was.
+    let changed = backups.path().join("changed.sqlite3");
+    std::fs::copy(&good, &changed).unwrap();
+    if mac_of(&good).exists() {
+        std::fs::copy(mac_of(&good), mac_of(&changed)).unwrap();
+    }
+    let conn = rusqlite::Connection::open(&changed).unwrap();
+    let rows = conn
+        .execute("UPDATE admins SET password_hash = ?1", [&planted_hash])
+        .unwrap();
+    assert_eq!(rows, 1);
+    drop(conn);
+
+    // Restored between a stop and a start of the app (its data directory emptied but for
+    // the key): the changed backup first, and the good one only if that was refused.
+    let mut refusal = None;
+    let app = app
+        .restart(|config| {
+            keep_only_the_key(&config.data_dir);
+            let output = run(
+                &config.data_dir,
+                &["restore", changed.to_str().unwrap()],
+                &[],
+            );
+            if !output.status.success() {
+                refusal = Some(text(&output.stderr));
+                assert_eq!(
+                    names_in(&config.data_dir),
+                    ["secret.key"],
+                    "a refused restore wrote something"
+                );
+                let output = run(&config.data_dir, &["restore", good.to_str().unwrap()], &[]);
+                assert!(output.status.success(), "{}", text(&output.stderr));
+                assert!(text(&output.stdout).contains("MAC: matches"));
+            }
+        })
+        .await;
+    assert_eq!(
+        login_with(&app, &browser(), PLANTED)
+            .await
+            .status()
+            .as_u16(),
+        401,
+        "the password planted in a changed backup signs in"
+    );
+    assert_eq!(
+        login_with(&app, &browser(), PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303,
+        "the owner's own password no longer signs in"
+    );
+    let refusal = refusal.expect("the changed backup was restored");
+    assert!(refusal.contains("does not match its MAC"), "{refusal}");
+    assert!(refusal.contains("changed.sqlite3.mac"), "{refusal}");
+    assert!(refusal.contains("Nothing was restored"), "{refusal}");
+    assert!(said.contains("good.sqlite3.mac"), "{said}");
+}
+
+#[tokio::test]
+async fn a_backup_without_its_mac_is_refused_with_the_way_out_and_restores_only_on_explicit_trust()
+{
+    if skip_on_postgres("backup copies SQLite; PostgreSQL is backed up with pg_dump") {
+        return;
+    }
+    let app = spawn_app().await;
+    app.sign_up("kept@example.com").await;
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("people.sqlite3");
+    let (ok, out, err) = cli(&app, &["backup", file.to_str().unwrap()], None);
+    assert!(ok, "{out}{err}");
+    let before = app.export_csv(LIST);
+    let stopped = app.stop_keeping_data().await;
+    let key_from = stopped.path().join("data");
+
+    // A backup as made before backups were sealed: no MAC beside it.
+    let mac = std::fs::read(mac_of(&file));
+    let _ = std::fs::remove_file(mac_of(&file));
+    let restored = empty_data_dir_with_key_of(&key_from);
+    let output = run(restored.path(), &["restore", file.to_str().unwrap()], &[]);
+    assert!(!output.status.success(), "restored a backup with no MAC");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("has no MAC"), "{stderr}");
+    assert!(stderr.contains("people.sqlite3.mac is missing"), "{stderr}");
+    assert!(
+        stderr.contains("quietlist restore --trust-unsigned"),
+        "{stderr}"
+    );
+    assert_eq!(names_in(restored.path()), ["secret.key"]);
+
+    // A MAC file that is there is checked, trusted or not.
+    std::fs::write(mac_of(&file), b"quietlist-backup-mac v1 hmac-sha256\n00\n").unwrap();
+    let output = run(
+        restored.path(),
+        &["restore", "--trust-unsigned", file.to_str().unwrap()],
+        &[],
+    );
+    assert!(!output.status.success(), "restored with a broken MAC file");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("does not match its MAC"), "{stderr}");
+    assert_eq!(names_in(restored.path()), ["secret.key"]);
+    std::fs::remove_file(mac_of(&file)).unwrap();
+
+    // The owner who kept it safe says so, and it comes back whole.
+    let output = run(
+        restored.path(),
+        &["restore", "--trust-unsigned", file.to_str().unwrap()],
+        &[],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("taken on trust"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(export_csv(restored.path(), LIST), before);
+
+    // With its MAC back, it restores without the flag.
+    std::fs::write(mac_of(&file), mac.expect("a MAC beside the backup")).unwrap();
+    let again = empty_data_dir_with_key_of(&key_from);
+    let output = run(again.path(), &["restore", file.to_str().unwrap()], &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(export_csv(again.path(), LIST), before);
 }

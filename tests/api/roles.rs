@@ -587,3 +587,82 @@ async fn roles_are_set_and_changed_at_the_command_line_audited_and_hold_at_once(
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_viewers_large_import_is_refused_and_audited_before_its_body_is_read() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let app = spawn_app().await;
+    add_owner(&app);
+    add_account(&app, VIEWER, "viewer");
+    let (viewer, csrf) = sign_in_as(&app, VIEWER).await;
+
+    // The form as a browser sends it: the token, then a CSV file. Its first MiB goes out,
+    // and the rest is held back until the answer has come: a server that reads the body
+    // before it asks the role cannot answer at all.
+    const BOUNDARY: &str = "quietlist-large-import";
+    let mut head = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\nemail\n"
+    )
+    .into_bytes();
+    while head.len() < 1024 * 1024 {
+        head.extend_from_slice(format!("row{}@example.com\n", head.len()).as_bytes());
+    }
+    let head_len = head.len();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    enum Step {
+        Head(Vec<u8>, tokio::sync::oneshot::Receiver<()>),
+        HeldBack(tokio::sync::oneshot::Receiver<()>),
+        Done,
+    }
+    let counter = sent.clone();
+    let body = futures_util::stream::unfold(Step::Head(head, released), move |step| {
+        let counter = counter.clone();
+        async move {
+            let (bytes, next) = match step {
+                Step::Head(bytes, released) => (bytes, Step::HeldBack(released)),
+                Step::HeldBack(released) => {
+                    let _ = released.await;
+                    (format!("\r\n--{BOUNDARY}--\r\n").into_bytes(), Step::Done)
+                }
+                Step::Done => return None,
+            };
+            counter.fetch_add(bytes.len(), Ordering::SeqCst);
+            Some((Ok::<_, std::io::Error>(bytes), next))
+        }
+    });
+    let request = viewer
+        .post(app.url("/admin/lists/pilot-course/import"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(reqwest::Body::wrap_stream(body))
+        .send();
+    // Not a measure of time: only a bound on waiting for an answer that never comes.
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(20), request).await;
+    let sent_when_answered = sent.load(Ordering::SeqCst);
+    drop(release);
+    let response = answered
+        .expect("no answer while the body was held back: the body is read before the role is asked")
+        .expect("the request");
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(
+        sent_when_answered, head_len,
+        "answered only once the whole body was sent"
+    );
+    let refused: Vec<String> = audit_lines(&app)
+        .await
+        .into_iter()
+        .filter(|l| l.contains("refused") && l.contains("import"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        !app.export_csv(LIST).lines().any(|l| l.starts_with("row")),
+        "a refused import imported"
+    );
+}

@@ -22,6 +22,8 @@ pub struct Upload {
 }
 
 impl OwnerFormBody for Upload {
+    const NEEDS: Option<Capability> = Some(Capability::Import);
+
     async fn read(request: Request, state: &AppState) -> Result<(String, Self), Response> {
         let mut multipart = Multipart::from_request(request, state)
             .await
@@ -77,7 +79,8 @@ pub async fn upload(
     Path(list): Path<String>,
     CsrfForm { owner, form }: CsrfForm<Upload>,
 ) -> Result<Response, AppError> {
-    // Who may comes before whether the form is right.
+    // Who may comes before whether the form is right (and, through `Upload::NEEDS`,
+    // before the body is read at all).
     owner.actions(&state).allow(Capability::Import).await?;
     let file = match form.file {
         Ok(file) => file,

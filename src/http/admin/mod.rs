@@ -134,6 +134,11 @@ pub struct CsrfForm<T> {
 /// rest of the form. URL-encoded forms get this for free ([`UrlEncoded`]); the CSV upload
 /// reads its multipart body itself.
 pub trait OwnerFormBody: Sized + Send {
+    /// What the account's role must allow before the body is read at all (refused: 403,
+    /// audited, the body left unread). For a body that is costly to read (the CSV upload,
+    /// up to 64 MiB); the handler's own check still runs for the others.
+    const NEEDS: Option<Capability> = None;
+
     fn read(
         request: Request,
         state: &AppState,
@@ -173,6 +178,14 @@ impl<T: OwnerFormBody> FromRequest<AppState> for CsrfForm<T> {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
         let owner = Owner::from_request_parts(&mut parts, state).await?;
+        if let Some(capability) = T::NEEDS {
+            // Before the body: a role that may not do this does not cost a read of it.
+            owner
+                .actions(state)
+                .allow(capability)
+                .await
+                .map_err(|e| AppError::from(e).into_response())?;
+        }
         let (token, form) = T::read(Request::from_parts(parts, body), state).await?;
         if !state.owners.csrf_ok(&owner.session, &token) {
             return Err(forbidden(Text::key("admin-form-expired")));

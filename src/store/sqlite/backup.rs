@@ -22,9 +22,14 @@ pub struct BackupFacts {
 }
 
 /// Writes a consistent copy of the database at `source` to `dest` (which must not
-/// exist): into a private temporary file beside it first, checked, then renamed, so
-/// that `dest` is only ever a whole, checked backup.
-pub fn write_backup(source: &Path, dest: &Path) -> anyhow::Result<BackupFacts> {
+/// exist): into a private temporary file beside it first, checked, then handed to `seal`
+/// (which writes the file's MAC beside it, over the exact bytes that will be `dest`), and
+/// only then renamed, so that `dest` is only ever a whole, checked, sealed backup.
+pub fn write_backup(
+    source: &Path,
+    dest: &Path,
+    seal: impl FnOnce(&Path, &BackupFacts) -> anyhow::Result<()>,
+) -> anyhow::Result<BackupFacts> {
     if !source.exists() {
         anyhow::bail!("there is no database at {}", source.display());
     }
@@ -53,6 +58,10 @@ pub fn write_backup(source: &Path, dest: &Path) -> anyhow::Result<BackupFacts> {
         std::fs::File::open(&partial)?.sync_all()?;
         inspect(&partial)
     })();
+    let written = match written {
+        Ok(facts) if facts.integrity == "ok" => seal(&partial, &facts).map(|()| facts),
+        other => other,
+    };
     let facts = match written {
         Ok(facts) if facts.integrity == "ok" => facts,
         Ok(facts) => {
@@ -115,8 +124,14 @@ pub fn inspect(file: &Path) -> anyhow::Result<BackupFacts> {
 }
 
 /// Copies a checked backup file to `dest` (which must not exist) through a temporary
-/// file beside it, private (0600), synced, then renamed.
-pub fn install_backup(file: &Path, dest: &Path) -> anyhow::Result<()> {
+/// file beside it, private (0600), synced, then renamed if `accept` takes the bytes that
+/// were copied (the file may have changed since it was checked). Returns whether it did;
+/// a copy not accepted is removed.
+pub fn install_backup(
+    file: &Path,
+    dest: &Path,
+    accept: impl FnOnce(&Path) -> anyhow::Result<bool>,
+) -> anyhow::Result<bool> {
     if dest.exists() {
         anyhow::bail!("{} exists already", dest.display());
     }
@@ -142,9 +157,20 @@ pub fn install_backup(file: &Path, dest: &Path) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&partial);
         return Err(e.context(format!("copying {} to {}", file.display(), dest.display())));
     }
+    match accept(&partial) {
+        Ok(true) => {}
+        Ok(false) => {
+            let _ = std::fs::remove_file(&partial);
+            return Ok(false);
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    }
     std::fs::rename(&partial, dest)
         .with_context(|| format!("renaming {} to {}", partial.display(), dest.display()))?;
-    Ok(())
+    Ok(true)
 }
 
 fn partial_path(dest: &Path) -> PathBuf {

@@ -340,3 +340,15 @@ admin-import-rejected = Abgelehnt:
 admin-import-line = Zeile
 admin-import-why = Grund
 admin-back-to-list = Zurück zur Liste
+
+## Auf der Website veröffentlichte Mitteilungen (/news/{id})
+kind-news = Neuigkeiten
+news-form-publish = Auch auf der Website veröffentlichen
+news-form-publish-hint = Sie erscheint als Seite der Website und im Feed, sobald sie versandt wird (eine geplante zu ihrem Zeitpunkt); eine Vorschau oder ein Testexemplar veröffentlicht sie nie. Wo der Text den Namen der Person nennt, steht auf der Seite der Ersatztext von oben, nie jemandes Name. Sie können sie später wieder entfernen.
+news-admin-on-site = Auf der Website
+news-admin-withdrawn = Von der Website genommen
+news-admin-when-run-starts = Erscheint auf der Website, sobald sie versandt wird
+news-admin-publish = Auf der Website veröffentlichen
+news-admin-unpublish = Von der Website nehmen
+news-admin-published = Veröffentlicht: Sie steht auf der Website und im Feed (sobald sie versandt ist).
+news-admin-unpublished = Von der Website genommen: Ihre Seite sagt jetzt, dass sie entfernt wurde, und sie ist nicht mehr im Feed.

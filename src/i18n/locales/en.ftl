@@ -342,3 +342,15 @@ admin-import-rejected = Rejected:
 admin-import-line = Line
 admin-import-why = Why
 admin-back-to-list = Back to the list
+
+## Announcements published on the site (/news/{id})
+kind-news = News
+news-form-publish = Also publish it on the site
+news-form-publish-hint = It goes up as a page of the site and in the feed when it is sent (a scheduled one at its time); a preview or a test copy never publishes it. Where the text says the person’s name, the page says the stand-in above, never anyone’s name. You can take it down later.
+news-admin-on-site = On the site
+news-admin-withdrawn = Taken off the site
+news-admin-when-run-starts = Goes on the site when it is sent
+news-admin-publish = Publish on the site
+news-admin-unpublish = Take off the site
+news-admin-published = Published: it is on the site and in the feed (once it is sent).
+news-admin-unpublished = Taken off the site: its page now says it was removed, and it left the feed.

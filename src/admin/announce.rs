@@ -217,6 +217,7 @@ impl OwnerActions {
                 sent_by: actor.to_string(),
                 send_at,
                 now,
+                publish: announcement.publish(),
             })
             .await?;
         if !start.started {

@@ -6,7 +6,8 @@ use crate::domain::Capability;
 use crate::i18n::Text;
 use crate::privacy::audit::{Actor, AuditEvent};
 use crate::store::{
-    AnnouncementRun, RunAction, RunChange, RunChangeOutcome, RunProgress, RunState, now_millis,
+    AnnouncementRun, PublishChange, RunAction, RunChange, RunChangeOutcome, RunProgress, RunState,
+    now_millis,
 };
 
 impl OwnerActions {
@@ -72,6 +73,41 @@ impl OwnerActions {
                 list: list.to_owned(),
                 announcement: key,
                 action: action.as_str(),
+            },
+        )
+        .await?;
+        Ok(run)
+    }
+
+    /// Puts an announcement on the site (`/news/{id}` and the feed: at once when its run
+    /// has started, else when it starts) or takes it down (its page answers 410). Audited.
+    pub async fn publish_announcement(
+        &self,
+        actor: &Actor,
+        list: &str,
+        key: &str,
+        publish: bool,
+    ) -> Result<AnnouncementRun, OwnerActionError> {
+        self.allow(Capability::Announce).await?;
+        self.known_list(list)?;
+        let key = full_key(key);
+        let run = self
+            .waitlists
+            .store
+            .set_announcement_published(PublishChange {
+                list: list.to_owned(),
+                key: key.clone(),
+                publish,
+                now: now_millis(),
+            })
+            .await?
+            .ok_or_else(|| OwnerActionError::NoSuchAnnouncement(key.clone()))?;
+        self.audit(
+            actor,
+            AuditEvent::AnnouncementChanged {
+                list: list.to_owned(),
+                announcement: key,
+                action: if publish { "publish" } else { "unpublish" },
             },
         )
         .await?;

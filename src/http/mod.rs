@@ -9,6 +9,7 @@ mod embed;
 pub mod error;
 mod headers;
 mod invites;
+mod news;
 mod pages;
 mod preview;
 pub mod privacy;
@@ -104,14 +105,6 @@ pub fn router(state: AppState) -> Router {
             get(pages::static_file).fallback(pages::method_not_allowed),
         )
         .route(
-            "/sitemap.xml",
-            get(pages::static_file).fallback(pages::method_not_allowed),
-        )
-        .route(
-            "/feed.xml",
-            get(pages::static_file).fallback(pages::method_not_allowed),
-        )
-        .route(
             "/preview/{token}/{*path}",
             get(preview::draft).fallback(pages::method_not_allowed),
         )
@@ -152,6 +145,11 @@ pub fn router(state: AppState) -> Router {
             get(invites::decline_page).post(invites::decline),
         )
         .route("/waitlists/{list}/join/{code}", get(signup::join_page))
+        // Published announcements come from the database: the feed and the sitemap
+        // merge the newest of them into the site's own.
+        .route("/news/{id}", get(news::page))
+        .route("/feed.xml", get(news::feed))
+        .route("/sitemap.xml", get(news::sitemap))
         .merge(admin::routes())
         .merge(api::routes())
         .fallback(pages::not_found)

@@ -34,6 +34,9 @@ struct FrontMatter {
     id: Option<String>,
     /// What `{{ name }}` says when the person gave no name.
     name_fallback: Option<String>,
+    /// Also put it on the site (`/news/{id}` and the feed) when its run starts.
+    #[serde(default)]
+    publish: bool,
 }
 
 /// An announcement as the owner wrote it, parsed.
@@ -43,6 +46,8 @@ pub struct Announcement {
     subject: String,
     markdown: String,
     name_fallback: String,
+    /// Put it on the site when its run starts.
+    publish: bool,
 }
 
 /// Why a file is not an announcement; each names what to change.
@@ -144,6 +149,8 @@ pub struct AnnouncementFields<'a> {
     pub body: &'a str,
     /// Empty: [`DEFAULT_NAME_FALLBACK`].
     pub name_fallback: &'a str,
+    /// Put it on the site when its run starts.
+    pub publish: bool,
 }
 
 /// One announcement as it goes to one person.
@@ -167,6 +174,7 @@ impl Announcement {
             body,
             front.name_fallback.as_deref(),
         )
+        .map(|a| a.published(front.publish))
     }
 
     /// Builds an announcement from a form's fields, by the file's rules; refused, it says
@@ -188,7 +196,19 @@ impl Announcement {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Self::validated(fields.subject, id, &body, fallback).map_err(|e| vec![e])
+        Self::validated(fields.subject, id, &body, fallback)
+            .map(|a| a.published(fields.publish))
+            .map_err(|e| vec![e])
+    }
+
+    /// The same announcement, to be put on the site (or not) when its run starts.
+    pub fn published(self, publish: bool) -> Self {
+        Self { publish, ..self }
+    }
+
+    /// Whether it goes on the site when its run starts.
+    pub fn publish(&self) -> bool {
+        self.publish
     }
 
     /// The rules both ways in share.
@@ -214,6 +234,7 @@ impl Announcement {
             subject,
             markdown: body,
             name_fallback: checked_fallback(name_fallback)?,
+            publish: false,
         };
         // Refused now rather than at send time (an image from another origin...).
         announcement.parts_for(None)?;
@@ -230,6 +251,7 @@ impl Announcement {
             subject: subject.to_owned(),
             markdown: markdown.to_owned(),
             name_fallback: fallback.to_owned(),
+            publish: false,
         }
     }
 
@@ -262,6 +284,26 @@ impl Announcement {
             .replace(NAME_SLOT, &escape_html(name));
         let text = with_slot.replace(NAME_SLOT, name);
         Ok(AnnouncementParts { text, html })
+    }
+}
+
+/// The longest summary the feed and a page's description take, in characters.
+pub const MAX_SUMMARY_CHARS: usize = 300;
+
+impl Announcement {
+    /// The first paragraph as text, `{{ name }}` as the fallback, cut at
+    /// [`MAX_SUMMARY_CHARS`] (for the feed and a page's description). Reads no further
+    /// than that paragraph.
+    pub fn summary(&self) -> String {
+        let text = markdown::first_paragraph_text(&self.markdown, MAX_SUMMARY_CHARS * 4)
+            .replace("{{ name }}", &self.name_fallback)
+            .replace("{{name}}", &self.name_fallback);
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() <= MAX_SUMMARY_CHARS {
+            return text;
+        }
+        let cut: String = text.chars().take(MAX_SUMMARY_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
     }
 }
 
@@ -373,6 +415,23 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_is_the_first_paragraph_as_text_with_the_fallback_name() {
+        let a = Announcement::parse(
+            "+++\nsubject = \"S\"\nname_fallback = \"friends\"\n+++\n# Heading\n\nHello {{ name }}, *the* [dates](https://example.org) <b>are</b>\nset.\n\nSecond.\n",
+        )
+        .unwrap();
+        assert_eq!(a.summary(), "Hello friends, the dates <b>are</b> set.");
+        let long = Announcement::parse(&format!(
+            "+++\nsubject = \"S\"\n+++\n{}\n",
+            "word ".repeat(200)
+        ))
+        .unwrap()
+        .summary();
+        assert_eq!(long.chars().count(), MAX_SUMMARY_CHARS);
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
     fn a_bad_file_is_refused_with_what_to_change() {
         assert_eq!(
             Announcement::parse("Hello"),
@@ -408,6 +467,7 @@ mod tests {
             id: " news-1 ",
             body: "Hi",
             name_fallback: "friend",
+            ..Default::default()
         })
         .unwrap();
         assert_eq!(with_id.key(), "id:news-1");
@@ -504,6 +564,7 @@ mod tests {
             id: "a b",
             body: "",
             name_fallback: "a\nb",
+            publish: false,
         })
         .unwrap_err();
         assert_eq!(all_wrong.len(), 4, "{all_wrong:?}");

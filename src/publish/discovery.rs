@@ -1,6 +1,7 @@
 //! What search engines and feed readers fetch: `/robots.txt`, `/sitemap.xml` and the
-//! Atom feed of reports at `/feed.xml`. Rendered once per site, with absolute URLs on
-//! the site's public origin.
+//! Atom feed of reports (and published announcements) at `/feed.xml`. The site's part is
+//! rendered once per site, with absolute URLs on the site's public origin; the newest
+//! published announcements (from the database) are merged into it per request.
 
 use std::fmt::Write as _;
 
@@ -65,10 +66,134 @@ fn push_url(out: &mut String, location: &str, last_modified: Option<&Datetime>) 
     out.push_str("</url>\n");
 }
 
+/// A published announcement as the feed and the sitemap list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewsEntry {
+    /// `/news/{id}`.
+    pub path: String,
+    pub title: String,
+    /// Milliseconds since the epoch.
+    pub published: i64,
+    /// The first paragraph, as text.
+    pub summary: String,
+}
+
+/// The sitemap with the published announcements' pages added (`sitemap` is the site's
+/// own, from [`sitemap_xml`]).
+pub fn sitemap_with_news(sitemap: &str, base_url: &str, news: &[NewsEntry]) -> String {
+    let Some(open) = sitemap.strip_suffix("</urlset>\n") else {
+        return sitemap.to_owned();
+    };
+    let mut out = String::with_capacity(sitemap.len() + news.len() * 120);
+    out.push_str(open);
+    for entry in news {
+        let _ = writeln!(
+            out,
+            "  <url><loc>{}</loc><lastmod>{}</lastmod></url>",
+            xml_escape(&format!("{base_url}{}", entry.path)),
+            millis_rfc3339(entry.published)
+        );
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+/// The feed's parts rendered once per site: the news entries are merged in per request.
+#[derive(Debug, Clone, Default)]
+pub struct FeedParts {
+    base_url: String,
+    /// Up to the feed's `<updated>`.
+    head: String,
+    /// The reports' newest date (ms), and how the feed writes it.
+    reports_updated: Option<(i64, String)>,
+    /// The feed's date when nothing gives one (when the site was published).
+    published_at: String,
+    /// From the feed's author to the last line before the entries.
+    middle: String,
+    /// Each report's entry with its publication instant (ms), newest first.
+    entries: Vec<(i64, String)>,
+}
+
+impl FeedParts {
+    /// The whole feed: reports and `news` (newest first, as the store lists them),
+    /// merged newest first.
+    pub fn render(&self, news: &[NewsEntry]) -> String {
+        let newest_news = news.iter().map(|n| n.published).max();
+        let updated = match (&self.reports_updated, newest_news) {
+            (Some((at, text)), Some(n)) if *at >= n => text.clone(),
+            (_, Some(n)) => millis_rfc3339(n),
+            (Some((_, text)), None) => text.clone(),
+            (None, None) => self.published_at.clone(),
+        };
+        let mut out = String::with_capacity(
+            self.head.len() + self.middle.len() + (self.entries.len() + news.len()) * 600,
+        );
+        out.push_str(&self.head);
+        let _ = writeln!(out, "  <updated>{updated}</updated>");
+        out.push_str(&self.middle);
+        let mut news: Vec<&NewsEntry> = news.iter().collect();
+        news.sort_by_key(|n| std::cmp::Reverse(n.published));
+        let mut news = news.into_iter().peekable();
+        for (at, entry) in &self.entries {
+            while let Some(item) = news.next_if(|n| n.published > *at) {
+                self.push_news(&mut out, item);
+            }
+            out.push_str(entry);
+        }
+        for item in news {
+            self.push_news(&mut out, item);
+        }
+        out.push_str("</feed>\n");
+        out
+    }
+
+    fn push_news(&self, out: &mut String, item: &NewsEntry) {
+        let url = xml_escape(&format!("{}{}", self.base_url, item.path));
+        let at = millis_rfc3339(item.published);
+        out.push_str("  <entry>\n");
+        let _ = writeln!(out, "    <title>{}</title>", xml_escape(&item.title));
+        let _ = writeln!(out, "    <id>{url}</id>");
+        let _ = writeln!(
+            out,
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>"
+        );
+        let _ = writeln!(out, "    <published>{at}</published>");
+        let _ = writeln!(out, "    <updated>{at}</updated>");
+        let summary = if item.summary.trim().is_empty() {
+            &item.title
+        } else {
+            &item.summary
+        };
+        let _ = writeln!(out, "    <summary>{}</summary>", xml_escape(summary));
+        out.push_str("  </entry>\n");
+    }
+}
+
+/// RFC 3339 in UTC, to the second.
+pub fn millis_rfc3339(at: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000))
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
+}
+
+/// The moment a date stands for, in ms (for ordering the feed's entries).
+fn millis_of(datetime: &Datetime) -> Option<i64> {
+    instant(datetime).map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 /// The Atom 1.0 feed (RFC 4287) of dated reports, newest first. Atom needs a date on
 /// every entry, so an undated report is left out (as Zola does). `published_at` dates a
 /// feed that has no entry to take its date from.
 pub fn atom_feed(site: &Site, base_url: &str, published_at: &str) -> String {
+    feed_parts(site, base_url, published_at).render(&[])
+}
+
+/// The feed's parts that come from the site (see [`FeedParts`]).
+pub fn feed_parts(site: &Site, base_url: &str, published_at: &str) -> FeedParts {
     let settings = &site.settings;
     let mut reports: Vec<(&Page, String)> = site
         .pages
@@ -89,12 +214,11 @@ pub fn atom_feed(site: &Site, base_url: &str, published_at: &str) -> String {
             .and_then(rfc3339)
             .unwrap_or_else(|| published.to_owned())
     };
-    let updated = reports
+    let reports_updated = reports
         .iter()
         .filter_map(|(page, _)| last_modified(page))
         .max_by_key(|d| instant(d))
-        .and_then(rfc3339)
-        .unwrap_or_else(|| published_at.to_owned());
+        .and_then(|d| Some((millis_of(d)?, rfc3339(d)?)));
     let site_author = if settings.owner.trim().is_empty() {
         &settings.title
     } else {
@@ -126,14 +250,22 @@ pub fn atom_feed(site: &Site, base_url: &str, published_at: &str) -> String {
         "  <link rel=\"alternate\" type=\"text/html\" href=\"{}/\"/>",
         xml_escape(base_url)
     );
-    let _ = writeln!(out, "  <updated>{updated}</updated>");
+    let head = std::mem::take(&mut out);
     let _ = writeln!(
         out,
         "  <author><name>{}</name></author>",
         xml_escape(site_author)
     );
     out.push_str("  <generator>quietlist</generator>\n");
+    let middle = std::mem::take(&mut out);
+    let mut entries = Vec::with_capacity(reports.len());
     for (page, published) in &reports {
+        let at = page
+            .front
+            .date
+            .as_ref()
+            .and_then(millis_of)
+            .unwrap_or(i64::MIN);
         let url = xml_escape(&format!("{base_url}{}", page.url));
         out.push_str("  <entry>\n");
         let _ = writeln!(out, "    <title>{}</title>", xml_escape(&page.front.title));
@@ -162,9 +294,16 @@ pub fn atom_feed(site: &Site, base_url: &str, published_at: &str) -> String {
         };
         let _ = writeln!(out, "    <summary>{}</summary>", xml_escape(summary));
         out.push_str("  </entry>\n");
+        entries.push((at, std::mem::take(&mut out)));
     }
-    out.push_str("</feed>\n");
-    out
+    FeedParts {
+        base_url: base_url.to_owned(),
+        head,
+        reports_updated,
+        published_at: published_at.to_owned(),
+        middle,
+        entries,
+    }
 }
 
 /// When a page last changed, by its front matter: `updated`, else `date`.
@@ -250,6 +389,39 @@ mod tests {
             xml_escape("a<b & \"c\" 'd'>\u{1}e"),
             "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;e"
         );
+    }
+
+    #[test]
+    fn news_entries_are_merged_with_reports_newest_first() {
+        let mut parts = FeedParts {
+            base_url: "https://example.org".into(),
+            head: "<feed>\n".into(),
+            published_at: "2000-01-01T00:00:00Z".into(),
+            ..FeedParts::default()
+        };
+        parts.entries = vec![
+            (2_000_000, "  <entry>report-2</entry>\n".into()),
+            (1_000_000, "  <entry>report-1</entry>\n".into()),
+        ];
+        parts.reports_updated = Some((2_000_000, "R".into()));
+        let news = |published: i64, path: &str| NewsEntry {
+            path: path.into(),
+            title: "A <b>".into(),
+            published,
+            summary: String::new(),
+        };
+        let feed = parts.render(&[news(3_000_000, "/news/3"), news(1_500_000, "/news/1")]);
+        let order: Vec<usize> = ["/news/3", "report-2", "/news/1", "report-1"]
+            .iter()
+            .map(|needle| feed.find(needle).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{feed}");
+        assert!(
+            feed.contains("<updated>1970-01-01T00:50:00Z</updated>"),
+            "{feed}"
+        );
+        assert!(feed.contains("<summary>A &lt;b&gt;</summary>"), "{feed}");
+        assert!(parts.render(&[]).contains("<updated>R</updated>"));
     }
 
     #[test]

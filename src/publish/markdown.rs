@@ -99,6 +99,28 @@ pub fn render_page(
     render_inner(markdown, Some(static_files), true)
 }
 
+/// The text of the first paragraph (raw HTML as the text it is shown as), at most about
+/// `max_bytes` of it; empty when there is none. Stops reading there.
+pub fn first_paragraph_text(markdown: &str, max_bytes: usize) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::Paragraph) => inside = true,
+            Event::End(TagEnd::Paragraph) if inside => break,
+            Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) | Event::Html(t) if inside => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak if inside => out.push(' '),
+            _ => {}
+        }
+        if out.len() > max_bytes {
+            break;
+        }
+    }
+    out
+}
+
 fn render_inner(
     markdown: &str,
     files: ImageFiles<'_>,

@@ -60,6 +60,10 @@ pub struct Published {
     /// The 404 and 410 pages, rendered with the site's layout once, like every page.
     not_found: Compressed,
     gone: Compressed,
+    /// The site's own sitemap and feed, into which published announcements are merged.
+    sitemap: String,
+    feed: discovery::FeedParts,
+    share_image_url: String,
 }
 
 const DEFAULT_CSS: &str = include_str!("../../static/site.css");
@@ -136,31 +140,20 @@ impl Published {
                     .ok()
             })
             .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned());
-        for (path, content_type, body) in [
-            (
-                "/robots.txt",
-                "text/plain; charset=utf-8",
-                discovery::robots_txt(&base_url),
-            ),
-            (
-                "/sitemap.xml",
-                "application/xml; charset=utf-8",
-                discovery::sitemap_xml(&site, &base_url),
-            ),
-            (
-                "/feed.xml",
-                "application/atom+xml; charset=utf-8",
-                discovery::atom_feed(&site, &base_url, &published_at),
-            ),
-        ] {
-            assets.insert(
-                path.to_owned(),
-                Asset {
-                    body: Compressed::new(content_type, body.into_bytes()),
-                    immutable: false,
-                },
-            );
-        }
+        // The sitemap and the feed take the published announcements per request: their
+        // site part is kept here, rendered once.
+        let sitemap = discovery::sitemap_xml(&site, &base_url);
+        let feed = discovery::feed_parts(&site, &base_url, &published_at);
+        assets.insert(
+            "/robots.txt".to_owned(),
+            Asset {
+                body: Compressed::new(
+                    "text/plain; charset=utf-8",
+                    discovery::robots_txt(&base_url).into_bytes(),
+                ),
+                immutable: false,
+            },
+        );
 
         let mut published = Self {
             site,
@@ -172,6 +165,9 @@ impl Published {
             assets,
             not_found: Compressed::new("text/html; charset=utf-8", Vec::new()),
             gone: Compressed::new("text/html; charset=utf-8", Vec::new()),
+            sitemap,
+            feed,
+            share_image_url: share_image_url.clone(),
         };
         published.render_pages(&share_image_url)?;
         Ok(published)
@@ -350,10 +346,64 @@ impl Published {
         self.site.gone.contains(path).then_some(&self.gone)
     }
 
+    /// The 410 page, for an announcement the owner took off the site.
+    pub fn withdrawn_page(&self) -> &Compressed {
+        &self.gone
+    }
+
+    /// `/sitemap.xml` with these published announcements.
+    pub fn sitemap_with(&self, news: &[discovery::NewsEntry]) -> String {
+        discovery::sitemap_with_news(&self.sitemap, &self.base_url, news)
+    }
+
+    /// `/feed.xml` with these published announcements.
+    pub fn feed_with(&self, news: &[discovery::NewsEntry]) -> String {
+        self.feed.render(news)
+    }
+
+    /// `/news/{id}`: a published announcement as a page of the site, its text rendered
+    /// by the announcements' Markdown entry point with `{{ name }}` as its fallback
+    /// (never anyone's name), escaped like every page.
+    pub fn render_news(&self, news: &NewsPage<'_>) -> anyhow::Result<String> {
+        let image_url = format!("{}{}", self.base_url, self.share_image_url);
+        let share = share::Share {
+            site: &self.site.settings,
+            base_url: &self.base_url,
+            image_url: &image_url,
+        };
+        let published = discovery::millis_rfc3339(news.published_at);
+        let date_display = published.get(..10).unwrap_or(&published).to_owned();
+        self.render(
+            "news.html",
+            json!({
+                "news": {
+                    "title": news.title,
+                    "html": news.html,
+                    "date": published,
+                    "date_display": date_display,
+                },
+                "description": news.summary,
+                "meta": share.news(news.path, news.title, news.summary, &published),
+            }),
+        )
+    }
+
     /// Every prerendered path, for tests and for warming caches.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.pages.keys().map(String::as_str)
     }
+}
+
+/// A published announcement, ready for its page.
+pub struct NewsPage<'a> {
+    /// `/news/{id}`.
+    pub path: &'a str,
+    pub title: &'a str,
+    /// The text as HTML, from the announcements' renderer.
+    pub html: &'a str,
+    /// Its first paragraph, as text.
+    pub summary: &'a str,
+    pub published_at: i64,
 }
 
 /// Where a signup form sends its visitor: the page in the form's language (the site's

@@ -126,6 +126,37 @@ impl Share<'_> {
         }
     }
 
+    /// A published announcement (`/news/{id}`): an `Article` by the site.
+    pub fn news(&self, path: &str, title: &str, summary: &str, published: &str) -> PageMeta {
+        let url = format!("{}{path}", self.base_url);
+        let data = json!({
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": title,
+            "name": title,
+            "description": summary,
+            "url": url,
+            "mainEntityOfPage": url,
+            "image": self.image_url,
+            "inLanguage": self.site.language,
+            "author": [self.organization()],
+            "publisher": self.organization(),
+            "datePublished": published,
+            "dateModified": published,
+            "isAccessibleForFree": true,
+        });
+        PageMeta {
+            title: title.to_owned(),
+            description: summary.to_owned(),
+            og_type: "article",
+            image: self.image_url.to_owned(),
+            published: Some(published.to_owned()),
+            modified: Some(published.to_owned()),
+            json_ld: Some(script_json(&data)),
+            url,
+        }
+    }
+
     /// A waitlist's own signup page: share tags, no structured data of its own (the
     /// course page describes what people wait for).
     pub fn waitlist(&self, waitlist: &Waitlist) -> PageMeta {

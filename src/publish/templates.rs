@@ -62,6 +62,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("gone.html", include_str!("../../templates/gone.html")),
     ("home.html", include_str!("../../templates/home.html")),
+    ("news.html", include_str!("../../templates/news.html")),
     (
         "invitation.html",
         include_str!("../../templates/invitation.html"),

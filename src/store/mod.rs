@@ -283,6 +283,23 @@ pub trait Store: Send + Sync + 'static {
     async fn announcement_run(&self, list: &str, key: &str) -> StoreResult<Option<RunProgress>>;
     async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>>;
 
+    // --- Announcements on the site ----------------------------------------------------
+
+    /// Puts an announcement on the site (at once when its run has started, else when it
+    /// starts) or takes it down; the run as it is now, or `None` when there is none.
+    async fn set_announcement_published(
+        &self,
+        change: PublishChange,
+    ) -> StoreResult<Option<AnnouncementRun>>;
+    /// The newest `limit` announcements on the site at `now`, newest first.
+    async fn published_announcements(
+        &self,
+        now: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<PublishedAnnouncement>>;
+    /// One announcement by id, as `/news/{id}` shows it at `now`.
+    async fn published_announcement(&self, id: i64, now: Millis) -> StoreResult<NewsLookup>;
+
     // --- Webhooks (deliveries are queued by the events' own transactions) ---------------
 
     async fn webhook_add(&self, webhook: NewWebhook) -> StoreResult<i64>;

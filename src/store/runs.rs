@@ -98,6 +98,8 @@ pub struct NewRun {
     pub sent_by: String,
     pub send_at: Millis,
     pub now: Millis,
+    /// Put it on the site when its run starts.
+    pub publish: bool,
 }
 
 /// What `start_announcement` did.
@@ -133,7 +135,82 @@ pub struct AnnouncementRun {
     pub next_slot: Millis,
     pub started_at: Option<Millis>,
     pub finished_at: Option<Millis>,
+    /// Whether it is on the site (`/news/{id}` and the feed).
+    pub publication: Publication,
 }
+
+/// Whether an announcement is on the site. It goes up when its run starts (a scheduled
+/// run: at its `send_at`), never for a test copy or a dry run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Publication {
+    /// The owner wants it on the site.
+    pub publish: bool,
+    /// When it went public (its run's start, or a publish after the fact).
+    pub published_at: Option<Millis>,
+    /// When the owner took it down (it answers 410 since).
+    pub unpublished_at: Option<Millis>,
+}
+
+impl Publication {
+    /// On the site at `now`.
+    pub fn is_public(&self, now: Millis) -> bool {
+        self.published_at.is_some_and(|at| at <= now) && self.unpublished_at.is_none()
+    }
+
+    /// Was on the site and was taken down.
+    pub fn is_withdrawn(&self) -> bool {
+        self.published_at.is_some() && self.unpublished_at.is_some()
+    }
+}
+
+/// "Put this announcement on the site (now, or when its run starts), or take it down."
+#[derive(Debug, Clone)]
+pub struct PublishChange {
+    pub list: String,
+    pub key: String,
+    pub publish: bool,
+    pub now: Millis,
+}
+
+/// An announcement as the site shows it: the owner's text, never a person's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedAnnouncement {
+    pub id: i64,
+    pub list: String,
+    pub key: String,
+    pub subject: String,
+    /// As stored: the name fallback on the first line, then the Markdown.
+    pub markdown: String,
+    pub published_at: Millis,
+}
+
+/// What `/news/{id}` finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewsLookup {
+    Published(Box<PublishedAnnouncement>),
+    /// It was published and the owner took it down: 410.
+    Withdrawn,
+    /// No such announcement, never published, or not yet: 404.
+    Missing,
+}
+
+/// What `/news/{id}` finds, from the row (with when it was taken down), the same on
+/// both backends.
+pub fn news_lookup(
+    found: Option<(PublishedAnnouncement, Option<Millis>)>,
+    now: Millis,
+) -> NewsLookup {
+    match found {
+        Some((_, Some(_))) => NewsLookup::Withdrawn,
+        Some((announcement, None)) if announcement.published_at <= now => {
+            NewsLookup::Published(Box::new(announcement))
+        }
+        _ => NewsLookup::Missing,
+    }
+}
+
+/// The most published announcements the feed and the sitemap list.
+pub const MAX_PUBLISHED_LISTED: u32 = 50;
 
 /// What happened to a run's queued mails, from the outbox (SMTP's answers only).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

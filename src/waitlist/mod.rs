@@ -4,6 +4,7 @@ mod confirm;
 pub mod export;
 pub mod import;
 mod invites;
+mod news;
 pub mod rules;
 mod signup;
 
@@ -16,6 +17,7 @@ use tokio::sync::Notify;
 pub use crate::store::InviteResponse;
 pub use confirm::{ConfirmPage, ConfirmResult};
 pub use invites::{InviteAnswer, InviteError, InvitePage, Invited};
+pub use news::NewsAnswer;
 pub use signup::{RawSignup, SignupError};
 
 use crate::privacy::Vault;

@@ -27,6 +27,7 @@ mod helpers;
 mod holes;
 mod i18n;
 mod netns;
+mod news;
 mod nodes;
 mod operations;
 mod ops_backup;

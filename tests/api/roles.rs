@@ -147,6 +147,13 @@ fn expectations(person: &str) -> Vec<Row> {
             Refused,
         ),
         row(
+            "POST",
+            "/admin/lists/{list}/announcements/publish",
+            &format!("{list}/announcements/publish"),
+            Allowed,
+            Refused,
+        ),
+        row(
             "GET",
             "/admin/lists/{list}/announcements/new",
             &format!("{list}/announcements/new"),

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use quietlist::domain::Status;
 use quietlist::store::{
     AnnouncementMail, AnnouncementReport, AnnouncementRun, BatchOutcome, DryRun, MailAttempt,
-    MailKind, Millis, NewRun, Refusal, RunAction, RunAudience, RunBatch, RunChange,
-    RunChangeOutcome, RunMails, RunRules, RunStart, RunState, Store,
+    MailKind, Millis, NewRun, NewsLookup, PublishChange, Refusal, RunAction, RunAudience, RunBatch,
+    RunChange, RunChangeOutcome, RunMails, RunRules, RunStart, RunState, Store,
 };
 
 use crate::fixtures::*;
@@ -30,6 +30,12 @@ contract! {
     progress_is_what_smtp_answered,
     a_finished_runs_figures_equal_the_dry_runs,
     transactional_mail_is_claimed_before_due_announcement_mails,
+    a_published_announcement_is_on_the_site_from_its_runs_start,
+    a_scheduled_published_announcement_waits_for_its_send_at,
+    unpublished_it_is_withdrawn_and_publishing_again_brings_it_back,
+    an_announcement_not_published_is_never_on_the_site,
+    an_announcement_is_published_after_the_fact,
+    the_site_lists_the_newest_published_first_and_no_more_than_asked,
 }
 
 const DAY_MS: Millis = quietlist::store::DAY;
@@ -74,9 +80,58 @@ async fn start_at(
             sent_by: "cli:test".into(),
             send_at,
             now,
+            publish: false,
         })
         .await
         .unwrap()
+}
+
+async fn start_published(
+    store: &Arc<dyn Store>,
+    key: &str,
+    send_at: Millis,
+    now: Millis,
+) -> RunStart {
+    store
+        .start_announcement(NewRun {
+            list: LIST.into(),
+            announcement: mail(key),
+            audience: audience(&[Status::Confirmed]),
+            sent_by: "cli:test".into(),
+            send_at,
+            now,
+            publish: true,
+        })
+        .await
+        .unwrap()
+}
+
+async fn set_published(
+    store: &Arc<dyn Store>,
+    key: &str,
+    publish: bool,
+    now: Millis,
+) -> AnnouncementRun {
+    store
+        .set_announcement_published(PublishChange {
+            list: LIST.into(),
+            key: key.into(),
+            publish,
+            now,
+        })
+        .await
+        .unwrap()
+        .expect("the run")
+}
+
+async fn on_site(store: &Arc<dyn Store>, now: Millis) -> Vec<i64> {
+    store
+        .published_announcements(now, 50)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect()
 }
 
 async fn start(store: &Arc<dyn Store>, key: &str, now: Millis) -> RunStart {
@@ -670,4 +725,157 @@ async fn transactional_mail_is_claimed_before_due_announcement_mails(store: Arc<
         .unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].kind, MailKind::Confirmation);
+}
+
+async fn a_published_announcement_is_on_the_site_from_its_runs_start(store: Arc<dyn Store>) {
+    confirmed(&store, LIST, 1, T0).await;
+    let now = T0 + 10;
+    let start = start_published(&store, "id:dates", now, now).await;
+    let id = start.run.id;
+    assert!(start.run.publication.publish);
+    assert_eq!(start.run.publication.published_at, Some(now));
+    assert_eq!(on_site(&store, now).await, vec![id]);
+    let NewsLookup::Published(page) = store.published_announcement(id, now).await.unwrap() else {
+        panic!("not on the site");
+    };
+    assert_eq!(
+        (
+            page.subject.as_str(),
+            page.markdown.as_str(),
+            page.published_at
+        ),
+        ("The dates are set", "there\nHello {{ name }}.", now)
+    );
+    // Running it changes nothing about the page.
+    run_to_end(&store, "id:dates", now, 2).await;
+    assert_eq!(on_site(&store, now + 1).await, vec![id]);
+    assert_eq!(
+        store.published_announcement(id + 1_000, now).await.unwrap(),
+        NewsLookup::Missing
+    );
+}
+
+async fn a_scheduled_published_announcement_waits_for_its_send_at(store: Arc<dyn Store>) {
+    confirmed(&store, LIST, 1, T0).await;
+    send_all(&store, T0).await;
+    let send_at = T0 + 60_000;
+    let start = start_published(&store, "id:dates", send_at, T0 + 1).await;
+    let id = start.run.id;
+    assert_eq!(start.run.publication.published_at, None);
+    assert!(on_site(&store, T0 + 1).await.is_empty());
+    assert!(
+        on_site(&store, send_at + 1).await.is_empty(),
+        "not before its run starts"
+    );
+    assert_eq!(
+        store.published_announcement(id, T0 + 1).await.unwrap(),
+        NewsLookup::Missing
+    );
+    queue(&store, batch(id, T0 + 1, 10, 100, 30_000)).await;
+    assert!(
+        on_site(&store, T0 + 2).await.is_empty(),
+        "too early to start"
+    );
+    queue(&store, batch(id, send_at, 10, 100, 30_000)).await;
+    assert_eq!(on_site(&store, send_at).await, vec![id]);
+    assert_eq!(
+        run_of(&store, "id:dates").await.publication.published_at,
+        Some(send_at)
+    );
+}
+
+async fn unpublished_it_is_withdrawn_and_publishing_again_brings_it_back(store: Arc<dyn Store>) {
+    confirmed(&store, LIST, 1, T0).await;
+    let now = T0 + 10;
+    let id = start_published(&store, "id:dates", now, now).await.run.id;
+    let down = set_published(&store, "id:dates", false, now + 5).await;
+    assert_eq!(down.publication.unpublished_at, Some(now + 5));
+    assert!(!down.publication.publish);
+    assert!(on_site(&store, now + 6).await.is_empty());
+    assert_eq!(
+        store.published_announcement(id, now + 6).await.unwrap(),
+        NewsLookup::Withdrawn
+    );
+    // Sending it again without asking to publish leaves it down.
+    run_to_end(&store, "id:dates", now, 2).await;
+    start(&store, "id:dates", now + 7).await;
+    assert!(on_site(&store, now + 8).await.is_empty());
+    let up = set_published(&store, "id:dates", true, now + 9).await;
+    assert_eq!(
+        (up.publication.published_at, up.publication.unpublished_at),
+        (Some(now), None),
+        "back, with the date it first went up"
+    );
+    assert_eq!(on_site(&store, now + 9).await, vec![id]);
+}
+
+async fn an_announcement_not_published_is_never_on_the_site(store: Arc<dyn Store>) {
+    confirmed(&store, LIST, 1, T0).await;
+    let now = T0 + 10;
+    let id = start(&store, "id:dates", now).await.run.id;
+    run_to_end(&store, "id:dates", now, 2).await;
+    assert!(on_site(&store, now + DAY_MS).await.is_empty());
+    assert_eq!(
+        store
+            .published_announcement(id, now + DAY_MS)
+            .await
+            .unwrap(),
+        NewsLookup::Missing
+    );
+    // Taken down before it ever went up: still never published (404, not 410).
+    set_published(&store, "id:dates", false, now + 1).await;
+    assert_eq!(
+        store.published_announcement(id, now + 2).await.unwrap(),
+        NewsLookup::Missing
+    );
+    assert!(
+        store
+            .set_announcement_published(PublishChange {
+                list: LIST.into(),
+                key: "id:nothing".into(),
+                publish: true,
+                now,
+            })
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn an_announcement_is_published_after_the_fact(store: Arc<dyn Store>) {
+    confirmed(&store, LIST, 1, T0).await;
+    let now = T0 + 10;
+    let id = start(&store, "id:dates", now).await.run.id;
+    run_to_end(&store, "id:dates", now, 2).await;
+    let up = set_published(&store, "id:dates", true, now + 500).await;
+    assert_eq!(up.publication.published_at, Some(now + 500));
+    assert_eq!(on_site(&store, now + 500).await, vec![id]);
+    // A scheduled one published ahead of its time goes up when its run starts.
+    let later = start_at(&store, "id:later", &[Status::Confirmed], now + 60_000, now).await;
+    set_published(&store, "id:later", true, now + 600).await;
+    assert_eq!(on_site(&store, now + 700).await, vec![id]);
+    queue(&store, batch(later.run.id, now + 60_000, 10, 100, 30_000)).await;
+    assert_eq!(on_site(&store, now + 60_000).await, vec![later.run.id, id]);
+}
+
+async fn the_site_lists_the_newest_published_first_and_no_more_than_asked(store: Arc<dyn Store>) {
+    confirmed(&store, LIST, 1, T0).await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let key = format!("id:n{n}");
+        ids.push(start_published(&store, &key, T0 + n, T0 + n).await.run.id);
+    }
+    start(&store, "id:quiet", T0 + 9).await;
+    ids.reverse();
+    assert_eq!(on_site(&store, T0 + 10).await, ids);
+    let two: Vec<i64> = store
+        .published_announcements(T0 + 10, 2)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(two, ids[..2]);
+    // Not yet due at an earlier moment (another node's clock).
+    assert_eq!(on_site(&store, T0 + 1).await, ids[2..]);
 }

@@ -42,6 +42,9 @@ pub struct AnnouncementForm {
     to_invited: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     to_accepted: Option<String>,
+    /// Also put it on the site when its run starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    publish: Option<String>,
     /// When to send it, `YYYY-MM-DDTHH:MM` in UTC (a `datetime-local` field); empty: now.
     #[serde(default)]
     send_at: String,
@@ -79,6 +82,7 @@ impl AnnouncementForm {
             id: &self.id,
             body: &self.body,
             name_fallback: &self.name_fallback,
+            publish: self.publish.is_some(),
         })
         .map_err(|errors| {
             for e in errors {

@@ -15,12 +15,16 @@ use crate::domain::Capability;
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::i18n::{Language, Text, msg, tr};
+use crate::store::now_millis;
 
 #[derive(Deserialize, Default)]
 pub struct Done {
     /// The action just taken (`pause`, `resume`, `cancel`), for the notice.
     #[serde(default)]
     done: Option<String>,
+    /// `publish` or `unpublish`, just done.
+    #[serde(default)]
+    site: Option<String>,
 }
 
 pub async fn list(
@@ -50,6 +54,10 @@ pub async fn list(
             "runs": runs.iter().map(|r| row(r, language)).collect::<Vec<_>>(),
             "rate": owner.actions(&state).send_rate().to_string(),
             "notice": notice,
+            "site_notice": match done.site.as_deref() {
+                Some(action @ ("publish" | "unpublish")) => Some(action),
+                _ => None,
+            },
         }),
     )
 }
@@ -85,6 +93,12 @@ fn row(progress: &RunProgress, language: Language) -> serde_json::Value {
             .map(|r| json!({ "reason": r.reason, "mails": r.mails }))
             .collect::<Vec<_>>(),
         "actions": actions,
+        "publication": {
+            "public": run.publication.is_public(now_millis()),
+            "withdrawn": run.publication.is_withdrawn(),
+            "publish": run.publication.publish,
+            "path": format!("/news/{}", run.id),
+        },
     })
 }
 
@@ -125,6 +139,47 @@ pub async fn steer(
     Ok(Redirect::to(&format!(
         "/admin/lists/{list}/announcements?done={}",
         action.as_str()
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PublishForm {
+    key: String,
+    /// `publish` or `unpublish`.
+    action: String,
+}
+
+impl UrlEncoded for PublishForm {}
+
+/// Puts an announcement on the site or takes it down (audited).
+pub async fn publish(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    CsrfForm { owner, form }: CsrfForm<PublishForm>,
+) -> Result<Response, AppError> {
+    // Who may comes before whether the form is right.
+    owner.actions(&state).allow(Capability::Announce).await?;
+    let publish = match form.action.as_str() {
+        "publish" => true,
+        "unpublish" => false,
+        other => {
+            return Err(AppError::Page {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                heading: Text::plain("Please check the form"),
+                lines: vec![Text::Plain(format!(
+                    "action: {other:?} is not one of publish, unpublish"
+                ))],
+            });
+        }
+    };
+    owner
+        .actions(&state)
+        .publish_announcement(&owner.actor(), &list, &form.key, publish)
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/admin/lists/{list}/announcements?site={}",
+        form.action
     ))
     .into_response())
 }

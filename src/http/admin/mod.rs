@@ -49,6 +49,10 @@ pub fn routes() -> Router<AppState> {
             post(announcements::steer),
         )
         .route(
+            "/admin/lists/{list}/announcements/publish",
+            post(announcements::publish),
+        )
+        .route(
             "/admin/lists/{list}/announcements/new",
             get(announce::new).post(announce::submit),
         )

@@ -96,11 +96,13 @@ pub async fn announce(
     let text = input.str("body")?;
     let id = input.opt_str("id")?.unwrap_or_default();
     let fallback = input.opt_str("name_fallback")?.unwrap_or_default();
+    let publish = input.opt_bool("publish")?.unwrap_or(false);
     let announcement = Announcement::from_fields(&AnnouncementFields {
         subject: &subject,
         id: &id,
         body: &text,
         name_fallback: &fallback,
+        publish,
     })
     .map_err(|problems| {
         let first = problems.into_iter().next();

@@ -343,6 +343,9 @@ pub struct AnnouncementInput {
     pub cohort: Option<String>,
     /// When to send, RFC 3339 (now when left out or past).
     pub send_at: Option<String>,
+    /// Also publish it on the site (`/news/{id}` and the feed) when its run starts; false
+    /// when left out. `{{ name }}` shows there as `name_fallback`, never a person's name.
+    pub publish: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

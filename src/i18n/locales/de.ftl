@@ -653,3 +653,14 @@ refused-key-name-characters = Der Name darf nur Buchstaben, Ziffern, „-“, �
 refused-key-no-scope = Wählen Sie mindestens eine Berechtigung
 refused-key-exists = Einen Schlüssel namens { $name } gibt es schon: Widerrufen Sie ihn zuerst oder wählen Sie einen anderen Namen
 refused-no-key = Es gibt keinen API-Schlüssel namens { $name }
+## Auf der Website veröffentlichte Mitteilungen (/news/{id})
+kind-news = Neuigkeiten
+news-form-publish = Auch auf der Website veröffentlichen
+news-form-publish-hint = Sie erscheint als Seite der Website und im Feed, sobald sie versandt wird (eine geplante zu ihrem Zeitpunkt); eine Vorschau oder ein Testexemplar veröffentlicht sie nie. Wo der Text den Namen der Person nennt, steht auf der Seite der Ersatztext von oben, nie jemandes Name. Sie können sie später wieder entfernen.
+news-admin-on-site = Auf der Website
+news-admin-withdrawn = Von der Website genommen
+news-admin-when-run-starts = Erscheint auf der Website, sobald sie versandt wird
+news-admin-publish = Auf der Website veröffentlichen
+news-admin-unpublish = Von der Website nehmen
+news-admin-published = Veröffentlicht: Sie steht auf der Website und im Feed (sobald sie versandt ist).
+news-admin-unpublished = Von der Website genommen: Ihre Seite sagt jetzt, dass sie entfernt wurde, und sie ist nicht mehr im Feed.

@@ -639,3 +639,14 @@ refused-key-name-characters = the name may hold letters, digits, '-', '_' and '.
 refused-key-no-scope = give at least one scope
 refused-key-exists = a key named { $name } exists already: revoke it first or choose another name
 refused-no-key = there is no API key named { $name }
+## Announcements published on the site (/news/{id})
+kind-news = News
+news-form-publish = Also publish it on the site
+news-form-publish-hint = It goes up as a page of the site and in the feed when it is sent (a scheduled one at its time); a preview or a test copy never publishes it. Where the text says the person’s name, the page says the stand-in above, never anyone’s name. You can take it down later.
+news-admin-on-site = On the site
+news-admin-withdrawn = Taken off the site
+news-admin-when-run-starts = Goes on the site when it is sent
+news-admin-publish = Publish on the site
+news-admin-unpublish = Take off the site
+news-admin-published = Published: it is on the site and in the feed (once it is sent).
+news-admin-unpublished = Taken off the site: its page now says it was removed, and it left the feed.

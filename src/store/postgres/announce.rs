@@ -3,7 +3,9 @@
 //! `FOR UPDATE`, so two nodes never take the same people; the primary key of
 //! `announcement_mails` holds across nodes whatever happens.
 
-use super::announce_runs::{RUN_COLUMNS, run_by_id, run_by_key, run_from_row, save_run_figures};
+use super::announce_runs::{
+    RUN_COLUMNS, publish_if_started, run_by_id, run_by_key, run_from_row, save_run_figures,
+};
 use super::db::{Tx, all, col, exec, one, opt};
 use super::mail::recent_mails;
 use super::signup::{insert_token, queue_mail};
@@ -42,9 +44,9 @@ pub async fn start_announcement(tx: &Tx<'_>, new: &NewRun) -> StoreResult<RunSta
         "INSERT INTO announcements (list, key, subject, markdown, created_at, sent_by, state,
              send_at, statuses, cohort, where_field, where_value, cursor_id, total, examined,
              audience, queued, already_sent, skipped_cap, skipped_refused,
-             skipped_unsubscribed, next_slot, started_at, finished_at)
+             skipped_unsubscribed, next_slot, started_at, finished_at, publish)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, 0, 0, 0, 0, 0, 0,
-                 $14, $8, $15, NULL)
+                 $14, $8, $15, NULL, $16)
          ON CONFLICT (list, key) DO UPDATE SET subject = excluded.subject,
              markdown = excluded.markdown, sent_by = excluded.sent_by, state = excluded.state,
              send_at = excluded.send_at, statuses = excluded.statuses,
@@ -53,7 +55,9 @@ pub async fn start_announcement(tx: &Tx<'_>, new: &NewRun) -> StoreResult<RunSta
              examined = 0, audience = 0, queued = 0, already_sent = 0, skipped_cap = 0,
              skipped_refused = 0, skipped_unsubscribed = excluded.skipped_unsubscribed,
              next_slot = excluded.next_slot, started_at = excluded.started_at,
-             finished_at = NULL
+             finished_at = NULL, publish = GREATEST(announcements.publish, excluded.publish),
+             unpublished_at = CASE WHEN excluded.publish = 1 THEN NULL
+                                   ELSE announcements.unpublished_at END
          WHERE announcements.state = 'done'
          RETURNING id",
         &[
@@ -72,6 +76,7 @@ pub async fn start_announcement(tx: &Tx<'_>, new: &NewRun) -> StoreResult<RunSta
             &(total as i64),
             &(unsubscribed as i64),
             &started_at,
+            &i64::from(new.publish),
         ],
         "saving an announcement",
     )
@@ -82,23 +87,30 @@ pub async fn start_announcement(tx: &Tx<'_>, new: &NewRun) -> StoreResult<RunSta
         // Scheduled, sending, paused or cancelled: the run goes on as it was. Its latest
         // text is kept (an owner who fixes a typo reaches the people not yet mailed with
         // the fixed text).
-        let existing = run_by_key(tx, &new.list, key, true).await?;
+        let existing = run_by_key(tx, &new.list, key, true)
+            .await?
+            .ok_or_else(vanished)?;
+        // Asked to publish, it goes up too (at once if its run has started).
         exec(
             tx,
-            "UPDATE announcements SET subject = $3, markdown = $4 WHERE list = $1 AND key = $2",
-            &[&new.list, key, subject, markdown],
+            "UPDATE announcements SET subject = $3, markdown = $4,
+                 publish = GREATEST(publish, $5),
+                 unpublished_at = CASE WHEN $5 = 1 THEN NULL ELSE unpublished_at END
+             WHERE list = $1 AND key = $2",
+            &[&new.list, key, subject, markdown, &i64::from(new.publish)],
             "updating an announcement's text",
         )
         .await?;
-        let run = existing.ok_or_else(vanished)?;
+        publish_if_started(tx, existing.id, new.now).await?;
+        let run = run_by_id(tx, existing.id, false)
+            .await?
+            .ok_or_else(vanished)?;
         return Ok(RunStart {
-            run: AnnouncementRun {
-                subject: subject.clone(),
-                ..run
-            },
+            run,
             started: false,
         });
     };
+    publish_if_started(tx, id, new.now).await?;
     let run = run_by_id(tx, id, false).await?.ok_or_else(vanished)?;
     Ok(RunStart { run, started: true })
 }
@@ -142,6 +154,9 @@ pub async fn queue_batch(tx: &Tx<'_>, batch: &RunBatch) -> StoreResult<BatchOutc
         let total = count_candidates(tx, &run.list, &run.audience).await?;
         let unsubscribed = count_unsubscribed(tx, &run.list).await?;
         run.start_sending(now, total, unsubscribed);
+        // Published when its run starts: saved now, whatever this batch does next.
+        save_run_figures(tx, &run).await?;
+        publish_if_started(tx, run.id, now).await?;
     }
     if run.state != RunState::Sending {
         return Ok(BatchOutcome::idle(run.state));

@@ -5,15 +5,16 @@ use tokio_postgres::Row;
 
 use super::db::{Tx, all, col, exec, one, opt};
 use crate::store::{
-    AnnouncementReport, AnnouncementRun, MAX_REFUSAL_REASONS, Refusal, RunAction, RunAudience,
-    RunChange, RunChangeOutcome, RunMails, RunProgress, RunState, StoreResult,
+    AnnouncementReport, AnnouncementRun, MAX_REFUSAL_REASONS, Millis, NewsLookup, Publication,
+    PublishChange, PublishedAnnouncement, Refusal, RunAction, RunAudience, RunChange,
+    RunChangeOutcome, RunMails, RunProgress, RunState, StoreResult,
 };
 
 /// The columns `run_from_row` reads, in its order.
 pub const RUN_COLUMNS: &str = "id, list, key, subject, state, statuses, cohort, where_field,
     where_value, send_at, sent_by, created_at, cursor_id, total, examined, audience, queued,
     already_sent, skipped_cap, skipped_refused, skipped_unsubscribed, next_slot, started_at,
-    finished_at";
+    finished_at, publish, published_at, unpublished_at";
 
 pub fn run_from_row(r: &Row) -> StoreResult<AnnouncementRun> {
     let count = |i: usize| col::<i64>(r, i).map(|n| n.max(0) as u64);
@@ -48,6 +49,11 @@ pub fn run_from_row(r: &Row) -> StoreResult<AnnouncementRun> {
         next_slot: col(r, 21)?,
         started_at: col(r, 22)?,
         finished_at: col(r, 23)?,
+        publication: Publication {
+            publish: col::<i64>(r, 24)? == 1,
+            published_at: col(r, 25)?,
+            unpublished_at: col(r, 26)?,
+        },
     })
 }
 
@@ -246,4 +252,101 @@ pub async fn run(tx: &Tx<'_>, list: &str, key: &str) -> StoreResult<Option<RunPr
         mails,
         refusals,
     }))
+}
+
+/// Puts a run's announcement on the site when the owner wants it there and its run has
+/// started (the moment it first went up is kept).
+pub async fn publish_if_started(tx: &Tx<'_>, id: i64, now: Millis) -> StoreResult<()> {
+    exec(
+        tx,
+        "UPDATE announcements SET published_at = COALESCE(published_at, $2)
+         WHERE id = $1 AND publish = 1 AND unpublished_at IS NULL AND started_at IS NOT NULL",
+        &[&id, &now],
+        "publishing an announcement",
+    )
+    .await?;
+    Ok(())
+}
+
+/// See `Store::set_announcement_published`; the run's row is held.
+pub async fn set_published(
+    tx: &Tx<'_>,
+    change: &PublishChange,
+) -> StoreResult<Option<AnnouncementRun>> {
+    let Some(run) = run_by_key(tx, &change.list, &change.key, true).await? else {
+        return Ok(None);
+    };
+    if change.publish {
+        exec(
+            tx,
+            "UPDATE announcements SET publish = 1, unpublished_at = NULL WHERE id = $1",
+            &[&run.id],
+            "publishing an announcement",
+        )
+        .await?;
+        publish_if_started(tx, run.id, change.now).await?;
+    } else {
+        exec(
+            tx,
+            "UPDATE announcements SET publish = 0,
+                 unpublished_at = CASE WHEN published_at IS NULL THEN NULL
+                                       ELSE COALESCE(unpublished_at, $2) END
+             WHERE id = $1",
+            &[&run.id, &change.now],
+            "unpublishing an announcement",
+        )
+        .await?;
+    }
+    run_by_id(tx, run.id, false).await
+}
+
+const PUBLISHED_COLUMNS: &str = "id, list, key, subject, markdown, published_at, unpublished_at";
+
+fn published_from_row(r: &Row) -> StoreResult<(PublishedAnnouncement, Option<Millis>)> {
+    Ok((
+        PublishedAnnouncement {
+            id: col(r, 0)?,
+            list: col(r, 1)?,
+            key: col(r, 2)?,
+            subject: col(r, 3)?,
+            markdown: col(r, 4)?,
+            published_at: col::<Option<Millis>>(r, 5)?.unwrap_or(Millis::MAX),
+        },
+        col(r, 6)?,
+    ))
+}
+
+/// See `Store::published_announcements`.
+pub async fn published(
+    tx: &Tx<'_>,
+    now: Millis,
+    limit: u32,
+) -> StoreResult<Vec<PublishedAnnouncement>> {
+    let sql = format!(
+        "SELECT {PUBLISHED_COLUMNS} FROM announcements
+         WHERE published_at IS NOT NULL AND unpublished_at IS NULL AND published_at <= $1
+         ORDER BY published_at DESC, id DESC LIMIT $2"
+    );
+    all(
+        tx,
+        &sql,
+        &[&now, &i64::from(limit)],
+        "listing published announcements",
+    )
+    .await?
+    .iter()
+    .map(|r| published_from_row(r).map(|(a, _)| a))
+    .collect()
+}
+
+/// See `Store::published_announcement`.
+pub async fn published_one(tx: &Tx<'_>, id: i64, now: Millis) -> StoreResult<NewsLookup> {
+    let sql = format!(
+        "SELECT {PUBLISHED_COLUMNS} FROM announcements WHERE id = $1 AND published_at IS NOT NULL"
+    );
+    let found = opt(tx, &sql, &[&id], "reading a published announcement")
+        .await?
+        .map(|r| published_from_row(&r))
+        .transpose()?;
+    Ok(crate::store::news_lookup(found, now))
 }

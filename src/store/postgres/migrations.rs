@@ -70,6 +70,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         16,
         include_str!("../../../migrations/postgres/0016_roles.sql"),
     ),
+    (
+        17,
+        include_str!("../../../migrations/postgres/0017_published_announcements.sql"),
+    ),
 ];
 
 /// The one-key advisory lock of migrations ("quietlist" in ASCII, as a number).

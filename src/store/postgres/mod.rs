@@ -58,7 +58,7 @@ use super::{
     UnsubscribeOutcome, WebhookAttempt, WebhookClaim, WebhookDeliveryRow, WebhookJob, WebhookRow,
 };
 use crate::domain::Status;
-use crate::store::NewWebhook;
+use crate::store::{NewWebhook, NewsLookup, PublishChange, PublishedAnnouncement};
 
 pub struct PostgresStore {
     pool: Pool,
@@ -522,6 +522,25 @@ impl Store for PostgresStore {
 
     async fn announcement_run(&self, list: &str, key: &str) -> StoreResult<Option<RunProgress>> {
         in_transaction!(self, |tx| announce_runs::run(&tx, list, key))
+    }
+
+    async fn set_announcement_published(
+        &self,
+        change: PublishChange,
+    ) -> StoreResult<Option<AnnouncementRun>> {
+        in_transaction!(self, |tx| announce_runs::set_published(&tx, &change))
+    }
+
+    async fn published_announcements(
+        &self,
+        now: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<PublishedAnnouncement>> {
+        in_transaction!(self, |tx| announce_runs::published(&tx, now, limit))
+    }
+
+    async fn published_announcement(&self, id: i64, now: Millis) -> StoreResult<NewsLookup> {
+        in_transaction!(self, |tx| announce_runs::published_one(&tx, id, now))
     }
 
     async fn daily_stats(&self, since_day: String) -> StoreResult<Vec<DailyStat>> {

@@ -3,7 +3,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::announce_runs::{RUN_COLUMNS, run_by_id, run_by_key, run_from_row, save_run_figures};
+use super::announce_runs::{
+    RUN_COLUMNS, publish_if_started, run_by_id, run_by_key, run_from_row, save_run_figures,
+};
 use super::errors::SqlContext;
 use super::mail::recent_mails;
 use super::signup::{insert_token, queue_mail};
@@ -42,9 +44,9 @@ pub fn start_announcement(conn: &Connection, new: &NewRun) -> StoreResult<RunSta
             "INSERT INTO announcements (list, key, subject, markdown, created_at, sent_by, state,
                  send_at, statuses, cohort, where_field, where_value, cursor_id, total, examined,
                  audience, queued, already_sent, skipped_cap, skipped_refused,
-                 skipped_unsubscribed, next_slot, started_at, finished_at)
+                 skipped_unsubscribed, next_slot, started_at, finished_at, publish)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, 0, 0, 0, 0, 0, 0,
-                     ?14, ?8, ?15, NULL)
+                     ?14, ?8, ?15, NULL, ?16)
              ON CONFLICT (list, key) DO UPDATE SET subject = excluded.subject,
                  markdown = excluded.markdown, sent_by = excluded.sent_by, state = excluded.state,
                  send_at = excluded.send_at, statuses = excluded.statuses,
@@ -53,7 +55,9 @@ pub fn start_announcement(conn: &Connection, new: &NewRun) -> StoreResult<RunSta
                  examined = 0, audience = 0, queued = 0, already_sent = 0, skipped_cap = 0,
                  skipped_refused = 0, skipped_unsubscribed = excluded.skipped_unsubscribed,
                  next_slot = excluded.next_slot, started_at = excluded.started_at,
-                 finished_at = NULL
+                 finished_at = NULL, publish = MAX(announcements.publish, excluded.publish),
+                 unpublished_at = CASE WHEN excluded.publish = 1 THEN NULL
+                                       ELSE announcements.unpublished_at END
              WHERE announcements.state = 'done'
              RETURNING id",
         )
@@ -75,6 +79,7 @@ pub fn start_announcement(conn: &Connection, new: &NewRun) -> StoreResult<RunSta
                     total as i64,
                     unsubscribed as i64,
                     started_at,
+                    i64::from(new.publish),
                 ],
                 |r| r.get(0),
             )
@@ -85,21 +90,32 @@ pub fn start_announcement(conn: &Connection, new: &NewRun) -> StoreResult<RunSta
         // Scheduled, sending, paused or cancelled: the run goes on as it was. Its latest
         // text is kept (an owner who fixes a typo reaches the people not yet mailed with
         // the fixed text).
-        let existing = run_by_key(conn, &new.list, key)?;
+        // Asked to publish, it goes up too (at once if its run has started).
         conn.prepare_cached(
-            "UPDATE announcements SET subject = ?3, markdown = ?4 WHERE list = ?1 AND key = ?2",
+            "UPDATE announcements SET subject = ?3, markdown = ?4,
+                 publish = MAX(publish, ?5),
+                 unpublished_at = CASE WHEN ?5 = 1 THEN NULL ELSE unpublished_at END
+             WHERE list = ?1 AND key = ?2",
         )
-        .and_then(|mut st| st.execute(params![new.list, key, subject, markdown]))
+        .and_then(|mut st| {
+            st.execute(params![
+                new.list,
+                key,
+                subject,
+                markdown,
+                i64::from(new.publish)
+            ])
+        })
         .sql("updating an announcement's text")?;
-        let run = existing.ok_or_else(vanished)?;
+        let run = run_by_key(conn, &new.list, key)?.ok_or_else(vanished)?;
+        publish_if_started(conn, run.id, new.now)?;
+        let run = run_by_id(conn, run.id)?.ok_or_else(vanished)?;
         return Ok(RunStart {
-            run: AnnouncementRun {
-                subject: subject.clone(),
-                ..run
-            },
+            run,
             started: false,
         });
     };
+    publish_if_started(conn, id, new.now)?;
     let run = run_by_id(conn, id)?.ok_or_else(vanished)?;
     Ok(RunStart { run, started: true })
 }
@@ -136,6 +152,9 @@ pub fn queue_batch(conn: &Connection, batch: &RunBatch) -> StoreResult<BatchOutc
         let total = count_candidates(conn, &run.list, &run.audience)?;
         let unsubscribed = count_unsubscribed(conn, &run.list)?;
         run.start_sending(now, total, unsubscribed);
+        // Published when its run starts: saved now, whatever this batch does next.
+        save_run_figures(conn, &run)?;
+        publish_if_started(conn, run.id, now)?;
     }
     if run.state != RunState::Sending {
         return Ok(BatchOutcome::idle(run.state));

@@ -5,15 +5,16 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::errors::SqlContext;
 use crate::store::{
-    AnnouncementReport, AnnouncementRun, MAX_REFUSAL_REASONS, Refusal, RunAction, RunAudience,
-    RunChange, RunChangeOutcome, RunMails, RunProgress, RunState, StoreResult,
+    AnnouncementReport, AnnouncementRun, MAX_REFUSAL_REASONS, Millis, NewsLookup, Publication,
+    PublishChange, PublishedAnnouncement, Refusal, RunAction, RunAudience, RunChange,
+    RunChangeOutcome, RunMails, RunProgress, RunState, StoreResult,
 };
 
 /// The columns `run_from_row` reads, in its order.
 pub const RUN_COLUMNS: &str = "id, list, key, subject, state, statuses, cohort, where_field,
     where_value, send_at, sent_by, created_at, cursor_id, total, examined, audience, queued,
     already_sent, skipped_cap, skipped_refused, skipped_unsubscribed, next_slot, started_at,
-    finished_at";
+    finished_at, publish, published_at, unpublished_at";
 
 pub fn run_from_row(r: &Row<'_>) -> rusqlite::Result<AnnouncementRun> {
     let count = |i: usize| r.get::<_, i64>(i).map(|n| n.max(0) as u64);
@@ -48,6 +49,11 @@ pub fn run_from_row(r: &Row<'_>) -> rusqlite::Result<AnnouncementRun> {
         next_slot: r.get(21)?,
         started_at: r.get(22)?,
         finished_at: r.get(23)?,
+        publication: Publication {
+            publish: r.get::<_, i64>(24)? == 1,
+            published_at: r.get(25)?,
+            unpublished_at: r.get(26)?,
+        },
     })
 }
 
@@ -235,4 +241,92 @@ pub fn run(conn: &Connection, list: &str, key: &str) -> StoreResult<Option<RunPr
             })
         })
         .transpose()
+}
+
+/// Puts a run's announcement on the site when the owner wants it there and its run has
+/// started (the moment it first went up is kept).
+pub fn publish_if_started(conn: &Connection, id: i64, now: Millis) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE announcements SET published_at = COALESCE(published_at, ?2)
+         WHERE id = ?1 AND publish = 1 AND unpublished_at IS NULL AND started_at IS NOT NULL",
+    )
+    .and_then(|mut st| st.execute(params![id, now]))
+    .sql("publishing an announcement")?;
+    Ok(())
+}
+
+/// See `Store::set_announcement_published`.
+pub fn set_published(
+    conn: &Connection,
+    change: &PublishChange,
+) -> StoreResult<Option<AnnouncementRun>> {
+    let Some(run) = run_by_key(conn, &change.list, &change.key)? else {
+        return Ok(None);
+    };
+    if change.publish {
+        conn.prepare_cached(
+            "UPDATE announcements SET publish = 1, unpublished_at = NULL WHERE id = ?1",
+        )
+        .and_then(|mut st| st.execute([run.id]))
+        .sql("publishing an announcement")?;
+        publish_if_started(conn, run.id, change.now)?;
+    } else {
+        conn.prepare_cached(
+            "UPDATE announcements SET publish = 0,
+                 unpublished_at = CASE WHEN published_at IS NULL THEN NULL
+                                       ELSE COALESCE(unpublished_at, ?2) END
+             WHERE id = ?1",
+        )
+        .and_then(|mut st| st.execute(params![run.id, change.now]))
+        .sql("unpublishing an announcement")?;
+    }
+    run_by_id(conn, run.id)
+}
+
+const PUBLISHED_COLUMNS: &str = "id, list, key, subject, markdown, published_at, unpublished_at";
+
+fn published_from_row(r: &Row<'_>) -> rusqlite::Result<(PublishedAnnouncement, Option<Millis>)> {
+    Ok((
+        PublishedAnnouncement {
+            id: r.get(0)?,
+            list: r.get(1)?,
+            key: r.get(2)?,
+            subject: r.get(3)?,
+            markdown: r.get(4)?,
+            published_at: r.get::<_, Option<Millis>>(5)?.unwrap_or(Millis::MAX),
+        },
+        r.get(6)?,
+    ))
+}
+
+/// See `Store::published_announcements`.
+pub fn published(
+    conn: &Connection,
+    now: Millis,
+    limit: u32,
+) -> StoreResult<Vec<PublishedAnnouncement>> {
+    conn.prepare_cached(&format!(
+        "SELECT {PUBLISHED_COLUMNS} FROM announcements
+         WHERE published_at IS NOT NULL AND unpublished_at IS NULL AND published_at <= ?1
+         ORDER BY published_at DESC, id DESC LIMIT ?2"
+    ))
+    .and_then(|mut st| {
+        st.query_map(params![now, limit], |r| {
+            published_from_row(r).map(|(a, _)| a)
+        })?
+        .collect()
+    })
+    .sql("listing published announcements")
+}
+
+/// See `Store::published_announcement`.
+pub fn published_one(conn: &Connection, id: i64, now: Millis) -> StoreResult<NewsLookup> {
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT {PUBLISHED_COLUMNS} FROM announcements
+             WHERE id = ?1 AND published_at IS NOT NULL"
+        ))
+        .and_then(|mut st| st.query_row([id], published_from_row).optional())
+        .sql("reading a published announcement")?;
+    Ok(crate::store::news_lookup(found, now))
 }

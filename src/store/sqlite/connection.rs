@@ -125,6 +125,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         16,
         include_str!("../../../migrations/sqlite/0016_roles.sql"),
     ),
+    (
+        17,
+        include_str!("../../../migrations/sqlite/0017_published_announcements.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

@@ -44,7 +44,7 @@ use super::{
     SignupOutcome, Store, StoreError, StoreResult, StoredToken, SubscriberRecord,
     UnsubscribeOutcome, WebhookAttempt, WebhookClaim, WebhookDeliveryRow, WebhookJob, WebhookRow,
 };
-use crate::store::NewWebhook;
+use crate::store::{NewWebhook, NewsLookup, PublishChange, PublishedAnnouncement};
 
 pub const DATABASE_FILE: &str = "quietlist.sqlite3";
 
@@ -529,6 +529,31 @@ impl Store for SqliteStore {
         let (list, key) = (list.to_owned(), key.to_owned());
         self.readers
             .read(move |c| announce_runs::run(c, &list, &key))
+            .await
+    }
+
+    async fn set_announcement_published(
+        &self,
+        change: PublishChange,
+    ) -> StoreResult<Option<AnnouncementRun>> {
+        self.writer
+            .write(move |c| announce_runs::set_published(c, &change))
+            .await
+    }
+
+    async fn published_announcements(
+        &self,
+        now: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<PublishedAnnouncement>> {
+        self.readers
+            .read(move |c| announce_runs::published(c, now, limit))
+            .await
+    }
+
+    async fn published_announcement(&self, id: i64, now: Millis) -> StoreResult<NewsLookup> {
+        self.readers
+            .read(move |c| announce_runs::published_one(c, id, now))
             .await
     }
 

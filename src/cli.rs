@@ -459,6 +459,12 @@ pub struct ServeArgs {
     #[arg(long, env = "QUIETLIST_LIMIT_API", default_value = "")]
     pub limit_api: String,
 
+    /// API requests with a missing, wrong or revoked key, per client address (IPv4
+    /// address or IPv6 /64); past it, 429 before any key is looked up [default:
+    /// burst=20,rate=30/min].
+    #[arg(long, env = "QUIETLIST_LIMIT_API_AUTH", default_value = "")]
+    pub limit_api_auth: String,
+
     /// A signup form posted sooner than this many seconds after it was served is
     /// answered as usual and dropped (0 turns the check off; 0 to 60).
     #[arg(long, env = "QUIETLIST_FORM_MIN_SECONDS", default_value_t = 2,
@@ -599,6 +605,9 @@ impl ServeArgs {
         config.limits.api =
             crate::abuse::limits::parse_api_rate(config.limits.api, &self.limit_api)
                 .map_err(|problem| anyhow::anyhow!("QUIETLIST_LIMIT_API: {problem}"))?;
+        config.limits.api_auth =
+            crate::abuse::limits::parse_api_rate(config.limits.api_auth, &self.limit_api_auth)
+                .map_err(|problem| anyhow::anyhow!("QUIETLIST_LIMIT_API_AUTH: {problem}"))?;
         for (entry, name, setting) in settings {
             let budget = config.limits.budget_mut(entry);
             *budget = budget

@@ -128,7 +128,16 @@ pub const DEFAULT_API_RATE: Rate = Rate {
     per_second: 10.0,
 };
 
-/// Applies a `QUIETLIST_LIMIT_API` setting (`burst=N,rate=N/s|min|hour`) to `rate`.
+/// Per client address (IPv4 address, IPv6 /64), API requests whose key is missing, wrong
+/// or revoked: 20 at once, then one every 2 seconds. Past it, the address's requests are
+/// refused before any key is looked up.
+pub const DEFAULT_API_AUTH_RATE: Rate = Rate {
+    burst: 20,
+    per_second: 0.5,
+};
+
+/// Applies a `QUIETLIST_LIMIT_API` or `QUIETLIST_LIMIT_API_AUTH` setting
+/// (`burst=N,rate=N/s|min|hour`) to `rate`.
 pub fn parse_api_rate(rate: Rate, setting: &str) -> Result<Rate, String> {
     let budget = Budget {
         network: rate,
@@ -137,9 +146,7 @@ pub fn parse_api_rate(rate: Rate, setting: &str) -> Result<Rate, String> {
     };
     for part in setting.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         if !(part.starts_with("burst") || part.starts_with("rate")) {
-            return Err(format!(
-                "{part:?}: an API key's limit takes burst and rate only"
-            ));
+            return Err(format!("{part:?}: this limit takes burst and rate only"));
         }
     }
     Ok(budget.parse_over(setting)?.network)
@@ -154,6 +161,8 @@ pub struct Limits {
     pub login: Budget,
     /// Requests per API key (a token bucket per key, on each node).
     pub api: Rate,
+    /// API requests that fail authentication, per client address (on each node).
+    pub api_auth: Rate,
     /// Networks the signup table remembers at once (fixed memory: 48 bytes each); the
     /// other doors get a quarter of it, the wider networks a quarter of that.
     pub table_capacity: usize,
@@ -167,6 +176,7 @@ impl Default for Limits {
             link: Budget::default_for(EntryPoint::Link),
             login: Budget::default_for(EntryPoint::Login),
             api: DEFAULT_API_RATE,
+            api_auth: DEFAULT_API_AUTH_RATE,
             table_capacity: 65_536,
         }
     }

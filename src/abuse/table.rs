@@ -68,6 +68,27 @@ impl BucketTable {
         self.sets.len() * WAYS
     }
 
+    /// Whether `key`'s bucket holds a token, without taking it (a key the table does not
+    /// hold has a full bucket); `Err(wait)` when it is empty.
+    pub fn peek(&self, key: u128, now: Instant) -> Result<(), Duration> {
+        let index = (self.hasher.hash_one(key) % self.sets.len() as u64) as usize;
+        let Some(set) = self.sets.get(index) else {
+            return Ok(());
+        };
+        let set = set.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(slot) = set.iter().flatten().find(|s| s.key == key) else {
+            return Ok(());
+        };
+        let tokens = self
+            .rate
+            .refill(slot.tokens, now.saturating_duration_since(slot.updated));
+        if tokens >= 1.0 {
+            Ok(())
+        } else {
+            Err(self.rate.wait_for_one(tokens))
+        }
+    }
+
     /// Takes one token from `key`'s bucket; `Err(wait)` when it is empty.
     pub fn take(&self, key: u128, now: Instant) -> Result<(), Duration> {
         let index = (self.hasher.hash_one(key) % self.sets.len() as u64) as usize;
@@ -170,6 +191,20 @@ mod tests {
         assert!(wait >= Duration::from_secs(1));
         assert!(table.take(2, t0).is_ok());
         assert!(table.take(1, t0 + Duration::from_secs(1)).is_ok());
+    }
+
+    #[test]
+    fn peeking_takes_nothing_and_sees_an_empty_bucket() {
+        let table = BucketTable::new(rate(2, 1.0), 64);
+        let t0 = Instant::now();
+        for _ in 0..5 {
+            assert!(table.peek(1, t0).is_ok());
+        }
+        assert!(table.take(1, t0).is_ok());
+        assert!(table.take(1, t0).is_ok());
+        assert!(table.peek(1, t0).unwrap_err() >= Duration::from_secs(1));
+        assert!(table.peek(1, t0 + Duration::from_secs(1)).is_ok());
+        assert!(table.peek(2, t0).is_ok());
     }
 
     #[test]

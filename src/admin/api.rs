@@ -285,12 +285,23 @@ impl OwnerActions {
             })
             .await
             .map_err(OwnerActionError::Store)?;
-        if report.suppressed > 0 {
-            return Err(AddPersonError::Suppressed);
-        }
+        // Every outcome does the same work (a lookup and an audit entry), so that the time
+        // an answer takes tells a key without people:read no more than its words do.
         let subscriber_id = self.find_by_address(list, &email).await?;
-        if report.already_there > 0 {
-            return Err(AddPersonError::AlreadyThere { subscriber_id });
+        if report.suppressed > 0 || report.already_there > 0 {
+            self.audit(
+                actor,
+                AuditEvent::PersonNotAdded {
+                    list: list.to_owned(),
+                    subscriber_id: subscriber_id.filter(|_| report.suppressed == 0),
+                },
+            )
+            .await?;
+            return Err(if report.suppressed > 0 {
+                AddPersonError::Suppressed
+            } else {
+                AddPersonError::AlreadyThere { subscriber_id }
+            });
         }
         let subscriber_id = subscriber_id.ok_or_else(|| {
             OwnerActionError::Internal(anyhow::anyhow!("a person just added is not found"))

@@ -10,10 +10,10 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use super::actions::{OwnerActionError, OwnerActions};
-use crate::domain::Capability;
+use crate::domain::{Capability, Role};
 use crate::i18n::Text;
-use crate::privacy::audit::{Actor, AuditEvent};
-use crate::store::{ApiKeyRow, Millis, NewApiKey, SECOND, now_millis};
+use crate::privacy::audit::{self, Actor, AuditEvent};
+use crate::store::{ApiKeyRow, Millis, NewApiKey, SECOND, Store, StoreResult, now_millis};
 
 /// Every key starts so, which makes one easy to recognise in a leak scan.
 pub const KEY_PREFIX: &str = "ql_";
@@ -101,6 +101,9 @@ pub struct ApiKeySummary {
     pub scopes: Vec<ApiScope>,
     pub created_at: Millis,
     pub last_used_at: Option<Millis>,
+    /// Who made it: `cli` (the command line), or the account's address and id
+    /// (`ada@example.com (admin:3)`).
+    pub created_by: String,
 }
 
 /// A key just made: the only time the key exists outside its holder's hands.
@@ -148,6 +151,8 @@ pub enum ApiKeyRefused {
     Malformed,
     #[error("no such key (it may have been revoked)")]
     Unknown,
+    #[error("the account that made the key is no longer an owner; the key is revoked")]
+    MakerNotOwner,
 }
 
 /// A key name: what the owner calls it in lists, the audit log and `revoke`.
@@ -215,6 +220,18 @@ impl OwnerActions {
         let lookup = lookup_of(&key)
             .ok_or_else(|| anyhow::anyhow!("a new API key has the wrong shape"))?
             .to_owned();
+        // A key made in the admin is its maker's: it works while they are an owner. One
+        // made at the command line is the data folder holder's.
+        let created_by = match actor {
+            Actor::Owner { admin_id } => Some(*admin_id),
+            Actor::CommandLine { .. } => None,
+            other => {
+                return Err(OwnerActionError::Refused(Text::with(
+                    "refused-key-maker",
+                    vec![("actor", other.to_string().into())],
+                )));
+            }
+        };
         let scope_words: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
         let created = self
             .waitlists
@@ -225,6 +242,7 @@ impl OwnerActions {
                 key_hash: hash_key(&key),
                 scopes: scope_words.join(","),
                 created_at: now_millis(),
+                created_by,
             })
             .await?;
         if !created {
@@ -251,14 +269,27 @@ impl OwnerActions {
     /// Every key, without the keys.
     pub async fn api_keys(&self) -> Result<Vec<ApiKeySummary>, OwnerActionError> {
         self.allow(Capability::ManageKeys).await?;
-        Ok(self
-            .waitlists
-            .store
+        let store = &self.waitlists.store;
+        let admins = store.admins().await?;
+        let maker = |id: Option<i64>| -> String {
+            let Some(id) = id else {
+                return "cli".to_owned();
+            };
+            match admins.iter().find(|a| a.id == id) {
+                Some(a) => match self.waitlists.vault.open_email(&a.email_sealed) {
+                    Ok(email) => format!("{} (admin:{id})", email.as_str()),
+                    Err(_) => format!("admin:{id}"),
+                },
+                None => format!("admin:{id}"),
+            }
+        };
+        Ok(store
             .api_keys()
             .await?
             .into_iter()
             .map(|row| ApiKeySummary {
                 scopes: scopes_of(&row),
+                created_by: maker(row.created_by),
                 name: row.name,
                 created_at: row.created_at,
                 last_used_at: row.last_used_at,
@@ -309,6 +340,17 @@ impl OwnerActions {
         if !same_bytes(&hash_key(presented), &row.key_hash) {
             return Ok(Err(ApiKeyRefused::Unknown));
         }
+        // A key made in the admin acts for its maker: it works while they are an owner.
+        // Asked on every request (as an admin session asks its role), so a change made by
+        // any path holds at once; the first refusal revokes the key, audited.
+        if let Some(maker) = row.created_by {
+            let store = self.waitlists.store.as_ref();
+            if store.admin_role(maker).await? != Some(Role::Owner) {
+                revoke_for_maker(store, &Actor::System, &row.name, maker).await?;
+                tracing::warn!(key = %row.name, maker, "an API key whose maker is no longer an owner was refused and revoked");
+                return Ok(Err(ApiKeyRefused::MakerNotOwner));
+            }
+        }
         let now = now_millis();
         if row
             .last_used_at
@@ -322,6 +364,44 @@ impl OwnerActions {
             name: row.name,
         }))
     }
+}
+
+/// Revokes one key because its maker is no longer an owner; audited when it was there.
+async fn revoke_for_maker(
+    store: &dyn Store,
+    actor: &Actor,
+    name: &str,
+    owner_id: i64,
+) -> StoreResult<()> {
+    if store.api_key_revoke(name.to_owned()).await? {
+        audit::record(
+            store,
+            actor,
+            AuditEvent::ApiKeyMakerNotOwner {
+                name: name.to_owned(),
+                owner_id,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Revokes every key `owner_id` made, when the account is removed or stops being an
+/// owner; each revocation is audited under `actor`. The number revoked.
+pub(crate) async fn revoke_keys_made_by(
+    store: &dyn Store,
+    actor: &Actor,
+    owner_id: i64,
+) -> StoreResult<usize> {
+    let mut revoked = 0;
+    for key in store.api_keys().await? {
+        if key.created_by == Some(owner_id) {
+            revoke_for_maker(store, actor, &key.name, owner_id).await?;
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
 }
 
 #[cfg(test)]

@@ -179,6 +179,9 @@ impl Owners {
         let email = EmailAddress::parse(email).map_err(|e| OwnerError::Invalid(e.to_string()))?;
         let index = self.vault.email_index(&email);
         let owner_id = self.owner_id(index).await?;
+        // The keys the account made go with it (the database's cascade would remove them
+        // too, but silently): each is audited.
+        api_keys::revoke_keys_made_by(self.store.as_ref(), actor, owner_id).await?;
         if !self.store.admin_remove(index).await? {
             return Err(OwnerError::NoSuchOwner);
         }

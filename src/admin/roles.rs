@@ -75,6 +75,10 @@ impl Owners {
             .admin_set_role(owner_id, role)
             .await?
             .ok_or(OwnerError::NoSuchOwner)?;
+        if role != Role::Owner {
+            // Keys the account made act for an owner: they stop with the owner's role.
+            super::api_keys::revoke_keys_made_by(self.store.as_ref(), actor, owner_id).await?;
+        }
         if new_account || before != role {
             let from = (!new_account).then_some(before);
             audit::record(

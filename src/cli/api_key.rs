@@ -20,7 +20,8 @@ pub enum ApiKeyCommand {
         #[arg(long, required = true)]
         scope: Vec<String>,
     },
-    /// List the keys: name, scopes, when made and last used (never the key).
+    /// List the keys: name, scopes, when and by whom made (`cli` or the admin account),
+    /// last used (never the key).
     List,
     /// Revoke a key at once: its next request is refused.
     Revoke { name: String },
@@ -52,10 +53,11 @@ pub async fn run(
             for key in keys {
                 let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
                 println!(
-                    "{}\t{}\tcreated {}\tlast used {}",
+                    "{}\t{}\tcreated {} by {}\tlast used {}",
                     key.name,
                     scopes.join(","),
                     timestamp(key.created_at),
+                    key.created_by,
                     key.last_used_at
                         .map_or_else(|| "never".to_owned(), timestamp)
                 );

@@ -40,6 +40,8 @@ pub struct RateLimiter {
     gates: [Gate; 4],
     /// A bucket per API key.
     api_keys: BucketTable,
+    /// A bucket per client address for API requests that fail authentication.
+    api_failures: BucketTable,
 }
 
 impl RateLimiter {
@@ -61,12 +63,24 @@ impl RateLimiter {
         Self {
             gates: EntryPoint::ALL.map(gate),
             api_keys: BucketTable::new(limits.api, 4_096),
+            api_failures: BucketTable::new(limits.api_auth, limits.table_capacity / 4),
         }
     }
 
     /// Takes one request from the API key `key_id`'s bucket; `Err` says how long to wait.
     pub fn check_api_key(&self, key_id: i64, now: Instant) -> Result<(), Duration> {
         self.api_keys.take(key_id as u128, now)
+    }
+
+    /// Whether the client at `ip` may still try a key: `Err` (how long to wait) once its
+    /// failures have used its budget. Takes nothing: only failures count.
+    pub fn check_api_client(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.api_failures.peek(network_keys(ip).0, now)
+    }
+
+    /// Counts a failed authentication from `ip`; `Err` when it was over the budget.
+    pub fn api_auth_failed(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.api_failures.take(network_keys(ip).0, now)
     }
 
     fn gate(&self, entry: EntryPoint) -> &Gate {

@@ -153,6 +153,12 @@ pub enum AuditEvent {
     ApiKeyRevoked {
         name: String,
     },
+    /// An API key stopped working because the account that made it was removed or is no
+    /// longer an owner.
+    ApiKeyMakerNotOwner {
+        name: String,
+        owner_id: i64,
+    },
     /// People of a list were read through the API (addresses included).
     PeopleListed {
         list: String,
@@ -164,6 +170,12 @@ pub enum AuditEvent {
         list: String,
         subscriber_id: i64,
         with_consent_proof: bool,
+    },
+    /// A caller asked to add, on consent proof, an address that is on the list already
+    /// (`subscriber_id`) or was erased (`None`): nothing was changed.
+    PersonNotAdded {
+        list: String,
+        subscriber_id: Option<i64>,
     },
     /// An admin account's role changed (`from` is `None` for a new account).
     RoleChanged {
@@ -390,6 +402,15 @@ impl AuditEvent {
                 0,
                 "API key revoked".to_owned(),
             ),
+            // The same words as migration 0018 writes for the keys it revokes.
+            Self::ApiKeyMakerNotOwner { name, owner_id } => (
+                "api-key",
+                format!("api-key:{name}"),
+                0,
+                format!(
+                    "API key revoked: the account that made it (admin:{owner_id}) is no longer an owner"
+                ),
+            ),
             Self::PeopleListed { list, rows } => (
                 "view",
                 list_subject(&list),
@@ -410,6 +431,26 @@ impl AuditEvent {
                     format!("added to {list}: pending, confirmation mail per the signup rules")
                 },
             ),
+            Self::PersonNotAdded {
+                list,
+                subscriber_id,
+            } => match subscriber_id {
+                Some(id) => (
+                    "add",
+                    subscriber(id),
+                    0,
+                    format!(
+                        "not added to {list} on consent proof: on the list already, left as they are"
+                    ),
+                ),
+                None => (
+                    "add",
+                    list_subject(&list),
+                    0,
+                    "not added on consent proof: the address was erased and is never re-added"
+                        .to_owned(),
+                ),
+            },
             Self::RoleChanged { owner_id, from, to } => (
                 "account",
                 format!("admin:{owner_id}"),

@@ -12,6 +12,8 @@ pub struct NewApiKey {
     /// Comma-separated scope names.
     pub scopes: String,
     pub created_at: Millis,
+    /// The admin account that made it; `None` when made at the command line.
+    pub created_by: Option<i64>,
 }
 
 /// A recorded key.
@@ -24,4 +26,7 @@ pub struct ApiKeyRow {
     pub scopes: String,
     pub created_at: Millis,
     pub last_used_at: Option<Millis>,
+    /// The admin account that made it (the key works only while that account is an
+    /// owner); `None` when made at the command line, by whoever holds the data folder.
+    pub created_by: Option<i64>,
 }

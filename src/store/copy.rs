@@ -423,6 +423,7 @@ pub static TABLES: &[Table] = &[
             text("scopes"),
             int("created_at"),
             int("last_used_at"),
+            int("created_by"),
         ],
         &["id"],
         Some("id"),

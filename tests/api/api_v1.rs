@@ -789,3 +789,280 @@ async fn the_owner_makes_lists_and_revokes_keys_in_the_admin_area() {
         .collect();
     assert_eq!(owner_did.len(), 2, "{owner_did:?}");
 }
+
+/// An answer as a client sees it, but for what differs between any two requests (the
+/// date and the request id).
+async fn answer(response: reqwest::Response) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let status = response.status().as_u16();
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "date" | "x-request-id"))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                value.to_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    headers.sort();
+    let body = response.bytes().await.unwrap().to_vec();
+    (status, headers, body)
+}
+
+/// A person's record without what the mail worker changes on its own (a mail's state).
+fn settled(mut person: Value) -> Value {
+    for mail in person["mails"].as_array_mut().into_iter().flatten() {
+        mail["state"] = Value::Null;
+        mail["sent_at"] = Value::Null;
+    }
+    person
+}
+
+fn consent_for(email: &str) -> Value {
+    json!({
+        "email": email,
+        "consent": {
+            "at": "2026-01-15T10:00:00Z",
+            "source": "shop",
+            "text": "Yes, tell me when the pilot course opens."
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_key_that_cannot_read_people_learns_nothing_from_adding_one_with_consent() {
+    let app = spawn_app().await;
+    let full = Api {
+        app: &app,
+        key: create_key(&app.data_dir, "full", "people:read,people:write"),
+    };
+    let writer = Api {
+        app: &app,
+        key: create_key(&app.data_dir, "writer", "people:write"),
+    };
+    let people = format!("/api/v1/lists/{LIST}/people");
+
+    // On the list already: confirmed (through the API) and pending (through the form);
+    // and one erased, whose address is suppressed for good.
+    let confirmed = full.add_with_consent("confirmed@example.com").await;
+    app.sign_up("pending@example.com").await;
+    let erased = full.add_with_consent("erased@example.com").await;
+    let gone = full
+        .request(reqwest::Method::DELETE, &format!("/api/v1/people/{erased}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status().as_u16(), 200);
+    let before_confirmed = full.json(&format!("/api/v1/people/{confirmed}")).await;
+    let pending_page = full
+        .json(&format!("{people}?email=pending%40example.com"))
+        .await;
+    let pending = pending_page["people"][0]["id"].as_i64().unwrap();
+    let before_pending = settled(full.json(&format!("/api/v1/people/{pending}")).await);
+
+    // The key without people:read: one answer whoever the address is, the no-consent
+    // path's to the byte.
+    let no_consent = answer(
+        writer
+            .post(&people, &json!({"email": "form@example.com"}))
+            .await,
+    )
+    .await;
+    assert_eq!(no_consent.0, 202, "{no_consent:?}");
+    let mut answers = Vec::new();
+    for email in [
+        "new@example.com",
+        "confirmed@example.com",
+        "pending@example.com",
+        "erased@example.com",
+    ] {
+        let got = answer(writer.post(&people, &consent_for(email)).await).await;
+        answers.push((email, got));
+    }
+    for (email, got) in &answers {
+        assert_eq!(
+            got,
+            &no_consent,
+            "{email}: {} {}",
+            got.0,
+            String::from_utf8_lossy(&got.2)
+        );
+    }
+
+    // The new person was added, confirmed on the proof; those already there are as they
+    // were, consent records and all.
+    let new = full
+        .json(&format!("{people}?email=new%40example.com"))
+        .await;
+    assert_eq!(new["people"][0]["status"], "confirmed", "{new}");
+    assert_eq!(
+        full.json(&format!("/api/v1/people/{confirmed}")).await,
+        before_confirmed
+    );
+    assert_eq!(
+        settled(full.json(&format!("/api/v1/people/{pending}")).await),
+        before_pending
+    );
+    assert_eq!(before_pending["status"], "pending");
+    let erased_again = full
+        .json(&format!("{people}?email=erased%40example.com"))
+        .await;
+    assert_eq!(
+        erased_again["people"],
+        json!([]),
+        "an erased address came back"
+    );
+
+    // A key that may read people is told why: it could ask anyway.
+    for (email, code) in [
+        ("confirmed@example.com", "already_on_list"),
+        ("erased@example.com", "suppressed"),
+    ] {
+        let response = full.post(&people, &consent_for(email)).await;
+        assert_eq!(response.status().as_u16(), 409, "{email}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], code, "{email}: {body}");
+    }
+    assert_eq!(
+        full.post(&people, &consent_for("another@example.com"))
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+}
+
+/// `GET /api/v1/lists` with `key` (none when empty), as if forwarded for `forwarded_for`.
+async fn lists_as(
+    app: &crate::helpers::TestApp,
+    key: &str,
+    forwarded_for: &str,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .get(app.url("/api/v1/lists"))
+        .header("x-forwarded-for", forwarded_for);
+    if !key.is_empty() {
+        request = request.bearer_auth(key);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn past_its_budget_of_failed_keys_an_address_gets_429_before_any_key_is_looked_up() {
+    let app = spawn_app_with(|config| {
+        config.limits.api_auth = Rate {
+            burst: 5,
+            per_second: 0.5,
+        };
+    })
+    .await;
+    let good = create_key(&app.data_dir, "good", "lists:read");
+    // Requests with a valid key spend nothing of the address's budget.
+    for _ in 0..10 {
+        assert_eq!(
+            lists_as(&app, &good, "198.51.100.1")
+                .await
+                .status()
+                .as_u16(),
+            200
+        );
+    }
+
+    // Wrong keys of every kind, in parallel, each claiming another address in
+    // X-Forwarded-For: without a trusted proxy the header is not believed.
+    let forged = format!("ql_{}", "A".repeat(40));
+    let wrong = [forged.as_str(), "ql_short", "not-a-key", ""];
+    let requests: Vec<_> = (0..40)
+        .map(|i| {
+            let client = app.client.clone();
+            let url = app.url("/api/v1/lists");
+            let key = wrong[i % wrong.len()].to_owned();
+            tokio::spawn(async move {
+                let mut request = client
+                    .get(url)
+                    .header("x-forwarded-for", format!("203.0.113.{i}"));
+                if !key.is_empty() {
+                    request = request.bearer_auth(key);
+                }
+                request.send().await.unwrap()
+            })
+        })
+        .collect();
+    let (mut unauthorized, mut limited) = (0, 0);
+    for request in requests {
+        let response = request.await.unwrap();
+        match response.status().as_u16() {
+            401 => unauthorized += 1,
+            429 => {
+                limited += 1;
+                let wait: u64 = response.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(wait >= 1);
+                assert_eq!(
+                    response.headers()["content-type"],
+                    "application/json",
+                    "429 is JSON"
+                );
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        unauthorized <= 6,
+        "{unauthorized} got 401 past a burst of 5"
+    );
+    assert!(limited >= 34, "only {limited} refused");
+
+    // While the address is over its budget, even a valid key waits (telling it apart
+    // would take the lookup the limit saves); after Retry-After, it works again.
+    let blocked = lists_as(&app, &good, "198.51.100.1").await;
+    assert_eq!(blocked.status().as_u16(), 429);
+    let wait: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait <= 2, "Retry-After {wait}");
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    assert_eq!(
+        lists_as(&app, &good, "198.51.100.1")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_failed_keys_are_counted_per_forwarded_address() {
+    let app = spawn_app_with(|config| {
+        config.trust_proxy = true;
+        config.limits.api_auth = Rate {
+            burst: 3,
+            per_second: 0.01,
+        };
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(
+            lists_as(&app, "", "203.0.113.7").await.status().as_u16(),
+            401
+        );
+    }
+    assert_eq!(
+        lists_as(&app, "", "203.0.113.7").await.status().as_u16(),
+        429
+    );
+    // Another client behind the same proxy is not held up by the first one's failures.
+    assert_eq!(
+        lists_as(&app, "", "203.0.113.8").await.status().as_u16(),
+        401
+    );
+}

@@ -673,3 +673,183 @@ async fn a_viewers_large_import_is_refused_and_audited_before_its_body_is_read()
         "a refused import imported"
     );
 }
+
+/// Makes an API key in `/admin/api-keys` as the signed-in `client`; the key shown.
+async fn make_key_in_the_admin(
+    app: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    name: &str,
+) -> String {
+    let made = client
+        .post(app.url("/admin/api-keys"))
+        .form(&[("csrf", csrf), ("name", name), ("scope-lists-read", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status().as_u16(), 200, "making key {name}");
+    let page = made.text().await.unwrap();
+    page.split("data-testid=\"new-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the key is shown once")
+        .to_owned()
+}
+
+async fn lists_with(app: &TestApp, key: &str) -> u16 {
+    app.client
+        .get(app.url("/api/v1/lists"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_key_an_owner_made_in_the_admin_stops_when_they_are_no_longer_an_owner() {
+    const MAKER: &str = "maker@example.org";
+    let app = spawn_app().await;
+    add_owner(&app);
+    add_account(&app, MAKER, "owner");
+    let (ok, shell_key, err) = cli(
+        &app,
+        &[
+            "api-key",
+            "create",
+            "--name",
+            "shell",
+            "--scope",
+            "lists:read",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let shell_key = shell_key.trim().to_owned();
+    let (maker, csrf) = sign_in_as(&app, MAKER).await;
+    let key = make_key_in_the_admin(&app, &maker, &csrf, "makers-sync").await;
+    assert_eq!(lists_with(&app, &key).await, 200);
+
+    // Who made each key is shown, at the command line and in the admin.
+    let (ok, listed, _) = cli(&app, &["api-key", "list"], None);
+    assert!(ok);
+    let line = |name: &str| {
+        listed
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {listed}"))
+            .to_owned()
+    };
+    assert!(
+        line("makers-sync").contains(&format!("by {MAKER} (admin:")),
+        "{listed}"
+    );
+    assert!(line("shell").contains("by cli"), "{listed}");
+    let page = maker
+        .get(app.url("/admin/api-keys"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Made by") && page.contains(MAKER), "{page}");
+
+    // Demoted at the command line: the key is refused at once, and the log says why.
+    let (ok, out, err) = cli(&app, &["admin", "role", MAKER, "editor"], None);
+    assert!(ok, "{out}{err}");
+    assert_eq!(
+        lists_with(&app, &key).await,
+        401,
+        "a demoted owner's key works"
+    );
+    assert_eq!(lists_with(&app, &shell_key).await, 200);
+    let revoked: Vec<String> = audit_lines(&app)
+        .await
+        .into_iter()
+        .filter(|l| l.contains("api-key:makers-sync") && l.contains("no longer an owner"))
+        .collect();
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
+    let (_, listed, _) = cli(&app, &["api-key", "list"], None);
+    assert!(!listed.contains("makers-sync"), "{listed}");
+
+    // Made an owner again, the account does not get the old key back.
+    let (ok, _, _) = cli(&app, &["admin", "role", MAKER, "owner"], None);
+    assert!(ok);
+    assert_eq!(lists_with(&app, &key).await, 401);
+
+    // Removed: the keys it made go with it.
+    let (maker, csrf) = sign_in_as(&app, MAKER).await;
+    let second = make_key_in_the_admin(&app, &maker, &csrf, "makers-second").await;
+    assert_eq!(lists_with(&app, &second).await, 200);
+    let (ok, out, err) = cli(&app, &["admin", "remove", MAKER], None);
+    assert!(ok, "{out}{err}");
+    assert_eq!(
+        lists_with(&app, &second).await,
+        401,
+        "a removed owner's key works"
+    );
+    assert_eq!(lists_with(&app, &shell_key).await, 200);
+    assert!(
+        audit_lines(&app)
+            .await
+            .iter()
+            .any(|l| l.contains("api-key:makers-second") && l.contains("no longer an owner")),
+        "the removal's revocation is not in the log"
+    );
+}
+
+/// Sets an account's role behind quietlist's back (as a restored backup or an edit by
+/// hand would), on whichever database the app runs on.
+fn set_role_by_hand(app: &TestApp, role: &str) {
+    let sql = format!("UPDATE admins SET role = '{role}' WHERE id = (SELECT MAX(id) FROM admins)");
+    match database_url_for(&app.data_dir) {
+        Some(url) => {
+            let out = std::process::Command::new("psql")
+                .args([url.as_str(), "-v", "ON_ERROR_STOP=1", "-c", &sql])
+                .output()
+                .expect("run psql");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        None => {
+            let conn = rusqlite::Connection::open(app.data_dir.join("quietlist.sqlite3")).unwrap();
+            conn.busy_timeout(std::time::Duration::from_secs(5))
+                .unwrap();
+            assert_eq!(conn.execute(&sql, []).unwrap(), 1);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_key_whose_maker_stopped_being_an_owner_by_any_path_is_refused_and_revoked_once() {
+    const MAKER: &str = "maker@example.org";
+    let app = spawn_app().await;
+    add_owner(&app);
+    add_account(&app, MAKER, "owner");
+    let (maker, csrf) = sign_in_as(&app, MAKER).await;
+    let key = make_key_in_the_admin(&app, &maker, &csrf, "makers-sync").await;
+    assert_eq!(lists_with(&app, &key).await, 200);
+
+    set_role_by_hand(&app, "viewer");
+    for _ in 0..3 {
+        assert_eq!(lists_with(&app, &key).await, 401, "a viewer's key works");
+    }
+    let revoked: Vec<String> = audit_lines(&app)
+        .await
+        .into_iter()
+        .filter(|l| l.contains("api-key:makers-sync") && l.contains("no longer an owner"))
+        .collect();
+    assert_eq!(
+        revoked.len(),
+        1,
+        "one entry, on the first refusal: {revoked:?}"
+    );
+    // Revoked, not only refused: an owner again, the account does not get it back.
+    set_role_by_hand(&app, "owner");
+    assert_eq!(lists_with(&app, &key).await, 401);
+}

@@ -48,6 +48,7 @@ async fn render(
                 "name": k.name,
                 "scopes": k.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
                 "created": timestamp(k.created_at),
+                "created_by": k.created_by,
                 "last_used": k.last_used_at.map(timestamp),
             })
         })

@@ -1,8 +1,10 @@
-//! `Authorization: Bearer ql_...`: the key behind a request, its scopes, and its bucket.
+//! `Authorization: Bearer ql_...`: the key behind a request, its scopes, and its bucket;
+//! and, per client address, a bucket of failed keys.
 
-use std::time::Instant;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use secrecy::SecretString;
@@ -10,9 +12,11 @@ use secrecy::SecretString;
 use super::error::ApiError;
 use crate::admin::api_keys::{ApiCaller, ApiScope};
 use crate::http::AppState;
+use crate::http::client_ip::client_ip;
 use crate::privacy::audit::Actor;
 
-/// The caller of an API request: a known, unrevoked key within its rate limit.
+/// The caller of an API request: a known, unrevoked key within its rate limit, from an
+/// address within its budget of failed keys.
 pub struct Caller(pub ApiCaller);
 
 impl Caller {
@@ -34,6 +38,33 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let now = Instant::now();
+        // The client's address (behind a trusted proxy, the proxy's last hop), whose
+        // failed keys are counted: past its budget, refused before any key is hashed
+        // or looked up.
+        let client = state.limiter.as_deref().and_then(|limiter| {
+            let ip = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| client_ip(*peer, &parts.headers, state.trust_proxy))?;
+            Some((limiter, ip))
+        });
+        if let Some((limiter, ip)) = client {
+            limiter
+                .check_api_client(ip, now)
+                .map_err(|wait| ApiError::AuthRateLimited {
+                    retry_after: seconds(wait),
+                })?;
+        }
+        let refused = || match client {
+            Some((limiter, ip)) => match limiter.api_auth_failed(ip, now) {
+                Ok(()) => ApiError::Unauthorized,
+                Err(wait) => ApiError::AuthRateLimited {
+                    retry_after: seconds(wait),
+                },
+            },
+            None => ApiError::Unauthorized,
+        };
         let presented = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -44,19 +75,25 @@ impl FromRequestParts<AppState> for Caller {
                     .eq_ignore_ascii_case("bearer")
                     .then(|| SecretString::from(key.trim().to_owned()))
             })
-            .ok_or(ApiError::Unauthorized)?;
+            .ok_or_else(refused)?;
         let caller = state
             .owner_actions
             .authenticate_api_key(&presented)
             .await?
-            .map_err(|_| ApiError::Unauthorized)?;
+            .map_err(|_| refused())?;
         if let Some(limiter) = &state.limiter {
             limiter
-                .check_api_key(caller.id, Instant::now())
+                .check_api_key(caller.id, now)
                 .map_err(|wait| ApiError::RateLimited {
-                    retry_after: wait.as_secs().max(1),
+                    retry_after: seconds(wait),
                 })?;
         }
         Ok(Caller(caller))
     }
+}
+
+/// A wait as `Retry-After` seconds, rounded up: a client that waits that long finds a
+/// token (rounded down, 1.9 s would say 1 and the retry would be refused again).
+fn seconds(wait: Duration) -> u64 {
+    (wait.as_secs_f64().ceil() as u64).max(1)
 }

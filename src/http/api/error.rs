@@ -50,6 +50,10 @@ pub enum ApiError {
     RateLimited {
         retry_after: u64,
     },
+    /// Too many requests with a missing, wrong or revoked key from the client's address.
+    AuthRateLimited {
+        retry_after: u64,
+    },
     /// Anything else the server can tell the client (a store error, a bug...).
     App(AppError),
 }
@@ -88,6 +92,12 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
                 format!("Too many requests with this key; try again in {retry_after} s."),
+                None,
+            ),
+            Self::AuthRateLimited { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("Too many requests with a missing, wrong or revoked key from this address; try again in {retry_after} s."),
                 None,
             ),
             Self::App(e) => {
@@ -139,7 +149,7 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static("Bearer realm=\"quietlist\""),
                 );
             }
-            Self::RateLimited { retry_after } => {
+            Self::RateLimited { retry_after } | Self::AuthRateLimited { retry_after } => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));

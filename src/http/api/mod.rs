@@ -211,7 +211,7 @@ fn add_error_responses(doc: &mut utoipa::openapi::OpenApi) {
         (
             "429",
             error(
-                "Too many requests with this key",
+                "Too many requests with this key, or with missing, wrong or revoked keys from this address",
                 Some(("Retry-After", "Seconds to wait")),
             ),
         ),

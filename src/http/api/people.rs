@@ -8,13 +8,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::input::{JsonObject, Query, person_id};
 use super::types::{
     Accepted, AddedPerson, Erased, NewPersonInput, PeoplePage, PeopleQuery, Person, PersonDetail,
     PersonStatus, Unsubscribed,
 };
-use crate::admin::api::{Added, ConsentProof, MAX_PAGE, NewPerson};
+use crate::admin::api::{AddPersonError, Added, ConsentProof, MAX_PAGE, NewPerson};
 use crate::admin::api_keys::ApiScope;
 use crate::domain::{EmailAddress, Status};
 use crate::http::AppState;
@@ -78,7 +78,10 @@ pub async fn list_people(
 /// Adds a person to a list from a server (needs `people:write`). Without `consent`, the
 /// form's rules apply: pending, one confirmation mail, and the same answer (202) whoever
 /// the address belongs to. With `consent`, the person is confirmed at once, their consent
-/// recorded, and no mail sent (201).
+/// recorded, and no mail sent: 201 with the id, or 409 naming why not (on the list
+/// already, or erased), for a key that may also read people (`people:read`). A key
+/// without `people:read` gets 202 whoever the address belongs to, as without consent:
+/// otherwise adding would tell it who is on the list.
 #[utoipa::path(
     post,
     path = "/api/v1/lists/{list}/people",
@@ -86,8 +89,9 @@ pub async fn list_people(
     params(("list" = String, Path, description = "The list's name", example = "pilot-course")),
     request_body = NewPersonInput,
     responses(
-        (status = 201, description = "Added as confirmed on the consent proof", body = AddedPerson),
-        (status = 202, description = "Taken by the form's rules", body = Accepted),
+        (status = 201, description = "Added as confirmed on the consent proof (a key with people:read)", body = AddedPerson),
+        (status = 202, description = "Taken: by the form's rules without consent; with consent, for a key without people:read, whether the person was added or not (on the list already, or erased)", body = Accepted),
+        (status = 409, description = "With consent, a key with people:read: `already_on_list` or `suppressed`; the person is left as they are", body = ErrorBody),
     ),
     security(("api_key" = ["people:write"]))
 )]
@@ -119,15 +123,20 @@ pub async fn add_person(
     let added = state
         .owner_actions
         .add_person(&caller.actor(), &list, person)
-        .await?;
+        .await;
+    // A key that may not read people learns nothing from adding one: whether the address
+    // was new, on the list already or erased, the answer is the form's, byte for byte.
+    let added = match added {
+        Ok(Added::Confirmed { .. })
+        | Err(AddPersonError::AlreadyThere { .. } | AddPersonError::Suppressed)
+            if !caller.0.may(ApiScope::PeopleRead) =>
+        {
+            Added::Accepted
+        }
+        other => other?,
+    };
     Ok(match added {
-        Added::Accepted => (
-            StatusCode::ACCEPTED,
-            Json(Accepted {
-                result: "accepted".into(),
-            }),
-        )
-            .into_response(),
+        Added::Accepted => accepted(),
         Added::Confirmed { subscriber_id } => (
             StatusCode::CREATED,
             Json(AddedPerson {
@@ -137,6 +146,17 @@ pub async fn add_person(
         )
             .into_response(),
     })
+}
+
+/// The answer that tells nothing about the address: 202 `{"result":"accepted"}`.
+fn accepted() -> Response {
+    (
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            result: "accepted".into(),
+        }),
+    )
+        .into_response()
 }
 
 /// One person, with everything kept about them and their consent record (the look is

@@ -545,6 +545,7 @@ admin-keys-copy-now = Kopieren Sie ihn jetzt: Er wird nicht noch einmal gezeigt.
 admin-keys-heading = Schlüssel
 admin-keys-scopes = Berechtigungen
 admin-keys-created = Erzeugt
+admin-keys-made-by = Erzeugt von
 admin-keys-last-used = Zuletzt benutzt
 admin-keys-never = nie
 admin-keys-revoke = Widerrufen
@@ -651,6 +652,7 @@ refused-run-state = Die Ankündigung { $key } lässt sich nicht { $action ->
 refused-key-name-length = Der Name muss 1 bis 64 Zeichen lang sein
 refused-key-name-characters = Der Name darf nur Buchstaben, Ziffern, „-“, „_“ und „.“ enthalten
 refused-key-no-scope = Wählen Sie mindestens eine Berechtigung
+refused-key-maker = { $actor } darf keine API-Schlüssel erzeugen
 refused-key-exists = Einen Schlüssel namens { $name } gibt es schon: Widerrufen Sie ihn zuerst oder wählen Sie einen anderen Namen
 refused-no-key = Es gibt keinen API-Schlüssel namens { $name }
 ## Auf der Website veröffentlichte Mitteilungen (/news/{id})

@@ -547,6 +547,7 @@ admin-keys-copy-now = Copy it now: it will not be shown again.
 admin-keys-heading = Keys
 admin-keys-scopes = Scopes
 admin-keys-created = Made
+admin-keys-made-by = Made by
 admin-keys-last-used = Last used
 admin-keys-never = never
 admin-keys-revoke = Revoke
@@ -637,6 +638,7 @@ refused-run-state = cannot { $action } announcement { $key }: it is { $state }{ 
 refused-key-name-length = the name must be 1 to 64 characters
 refused-key-name-characters = the name may hold letters, digits, '-', '_' and '.' only
 refused-key-no-scope = give at least one scope
+refused-key-maker = { $actor } may not make API keys
 refused-key-exists = a key named { $name } exists already: revoke it first or choose another name
 refused-no-key = there is no API key named { $name }
 ## Announcements published on the site (/news/{id})

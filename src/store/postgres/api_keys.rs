@@ -14,20 +14,22 @@ fn key_row(r: &Row) -> StoreResult<ApiKeyRow> {
         scopes: col(r, 4)?,
         created_at: col(r, 5)?,
         last_used_at: col(r, 6)?,
+        created_by: col(r, 7)?,
     })
 }
 
 pub async fn create(tx: &Tx<'_>, key: &NewApiKey) -> StoreResult<bool> {
     let inserted = exec(
         tx,
-        "INSERT INTO api_keys (name, lookup, key_hash, scopes, created_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        "INSERT INTO api_keys (name, lookup, key_hash, scopes, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
         &[
             &key.name,
             &key.lookup,
             &&key.key_hash[..],
             &key.scopes,
             &key.created_at,
+            &key.created_by,
         ],
         "saving an API key",
     )
@@ -38,7 +40,7 @@ pub async fn create(tx: &Tx<'_>, key: &NewApiKey) -> StoreResult<bool> {
 pub async fn list(tx: &Tx<'_>) -> StoreResult<Vec<ApiKeyRow>> {
     all(
         tx,
-        "SELECT id, name, lookup, key_hash, scopes, created_at, last_used_at
+        "SELECT id, name, lookup, key_hash, scopes, created_at, last_used_at, created_by
          FROM api_keys ORDER BY name",
         &[],
         "listing API keys",
@@ -63,7 +65,7 @@ pub async fn revoke(tx: &Tx<'_>, name: &str) -> StoreResult<bool> {
 pub async fn by_lookup(tx: &Tx<'_>, lookup: &str) -> StoreResult<Option<ApiKeyRow>> {
     opt(
         tx,
-        "SELECT id, name, lookup, key_hash, scopes, created_at, last_used_at
+        "SELECT id, name, lookup, key_hash, scopes, created_at, last_used_at, created_by
          FROM api_keys WHERE lookup = $1",
         &[&lookup],
         "reading an API key",

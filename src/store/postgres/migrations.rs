@@ -74,6 +74,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         17,
         include_str!("../../../migrations/postgres/0017_published_announcements.sql"),
     ),
+    (
+        18,
+        include_str!("../../../migrations/postgres/0018_api_key_maker.sql"),
+    ),
 ];
 
 /// The one-key advisory lock of migrations ("quietlist" in ASCII, as a number).
@@ -172,4 +176,116 @@ async fn apply(client: &mut deadpool_postgres::Client) -> anyhow::Result<()> {
         tx.commit().await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As the SQLite test of migration 18: keys made before it get their maker from the
+    /// audit log, those whose maker is gone or no longer an owner are revoked and logged,
+    /// and the maker becomes a foreign key that takes an account's keys with it.
+    #[tokio::test]
+    async fn keys_made_before_migration_18_get_their_maker_from_the_audit_log() {
+        let Ok(admin) = std::env::var("QUIETLIST_TEST_POSTGRES_URL") else {
+            eprintln!("skipped: set QUIETLIST_TEST_POSTGRES_URL to test the PostgreSQL store");
+            return;
+        };
+        let url = super::super::testing::fresh_database(&admin).await.unwrap();
+        let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
+            .batch_execute(
+                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            )
+            .await
+            .unwrap();
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= 16) {
+            client.batch_execute(sql).await.unwrap();
+            client
+                .execute("INSERT INTO schema_migrations VALUES ($1, 0)", &[version])
+                .await
+                .unwrap();
+        }
+        client
+            .batch_execute(
+                "INSERT INTO admins (id, email_index, email_sealed, password_hash, created_at, updated_at, role)
+                     VALUES (1, '\\x01', '\\xaa', 'h', 10, 10, 'owner'), (2, '\\x02', '\\xbb', 'h', 10, 10, 'editor'),
+                            (3, '\\x03', '\\xcc', 'h', 500, 500, 'owner');
+                 INSERT INTO api_keys (name, lookup, key_hash, scopes, created_at) VALUES
+                     ('shell', 'aaaaaaaaaaaa', '\\x00', 'export', 100),
+                     ('unlogged', 'bbbbbbbbbbbb', '\\x00', 'export', 100),
+                     ('owners', 'cccccccccccc', '\\x00', 'export', 100),
+                     ('editors', 'dddddddddddd', '\\x00', 'export', 100),
+                     ('gone', 'eeeeeeeeeeee', '\\x00', 'export', 100),
+                     ('reused', 'ffffffffffff', '\\x00', 'export', 100);
+                 INSERT INTO audit_log (at, actor, action, subject, detail) VALUES
+                     (50, 'admin:2', 'api-key', 'api-key:owners', 'API key created with scopes export'),
+                     (60, 'admin:2', 'api-key', 'api-key:owners', 'API key revoked'),
+                     (100, 'cli:ada', 'api-key', 'api-key:shell', 'API key created with scopes export'),
+                     (100, 'admin:1', 'api-key', 'api-key:owners', 'API key created with scopes export'),
+                     (100, 'admin:2', 'api-key', 'api-key:editors', 'API key created with scopes export'),
+                     (100, 'admin:9', 'api-key', 'api-key:gone', 'API key created with scopes export'),
+                     (100, 'admin:3', 'api-key', 'api-key:reused', 'API key created with scopes export');",
+            )
+            .await
+            .unwrap();
+
+        // As `apply` runs each migration: in a transaction of its own.
+        for (_, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > 16) {
+            let tx = client.transaction().await.unwrap();
+            tx.batch_execute(sql).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+
+        let keys: Vec<(String, Option<i64>)> = client
+            .query("SELECT name, created_by FROM api_keys ORDER BY name", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("owners".to_owned(), Some(1)),
+                ("shell".to_owned(), None),
+                ("unlogged".to_owned(), None),
+            ]
+        );
+        let revoked: Vec<(String, String, String)> = client
+            .query(
+                "SELECT actor, subject, detail FROM audit_log WHERE detail LIKE '%no longer an owner' ORDER BY id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let subjects: Vec<&str> = revoked.iter().map(|(_, s, _)| s.as_str()).collect();
+        assert_eq!(
+            subjects,
+            ["api-key:editors", "api-key:gone", "api-key:reused"]
+        );
+        assert!(revoked.iter().all(|(actor, _, _)| actor == "system"));
+        let expected = crate::privacy::audit::AuditEvent::ApiKeyMakerNotOwner {
+            name: "gone".into(),
+            owner_id: 9,
+        }
+        .into_entry(&crate::privacy::audit::Actor::System, 0);
+        assert_eq!(revoked[1].2, expected.detail);
+        client
+            .execute("DELETE FROM admins WHERE id = 1", &[])
+            .await
+            .unwrap();
+        let left: i64 = client
+            .query_one("SELECT COUNT(*) FROM api_keys", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(left, 2);
+    }
 }

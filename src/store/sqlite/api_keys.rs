@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::errors::SqlContext;
 use crate::store::{ApiKeyRow, Millis, NewApiKey, StoreResult};
 
-const COLUMNS: &str = "id, name, lookup, key_hash, scopes, created_at, last_used_at";
+const COLUMNS: &str = "id, name, lookup, key_hash, scopes, created_at, last_used_at, created_by";
 
 fn key_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRow> {
     Ok(ApiKeyRow {
@@ -16,14 +16,15 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<ApiKeyRow> {
         scopes: r.get(4)?,
         created_at: r.get(5)?,
         last_used_at: r.get(6)?,
+        created_by: r.get(7)?,
     })
 }
 
 pub fn create(conn: &Connection, key: &NewApiKey) -> StoreResult<bool> {
     let inserted = conn
         .prepare_cached(
-            "INSERT INTO api_keys (name, lookup, key_hash, scopes, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            "INSERT INTO api_keys (name, lookup, key_hash, scopes, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
         )
         .and_then(|mut st| {
             st.execute(params![
@@ -31,7 +32,8 @@ pub fn create(conn: &Connection, key: &NewApiKey) -> StoreResult<bool> {
                 key.lookup,
                 &key.key_hash[..],
                 key.scopes,
-                key.created_at
+                key.created_at,
+                key.created_by
             ])
         })
         .sql("saving an API key")?;

@@ -129,6 +129,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         17,
         include_str!("../../../migrations/sqlite/0017_published_announcements.sql"),
     ),
+    (
+        18,
+        include_str!("../../../migrations/sqlite/0018_api_key_maker.sql"),
+    ),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
@@ -237,5 +241,89 @@ mod tests {
         conn.execute("DELETE FROM subscribers WHERE id = 1", [])
             .unwrap();
         assert_eq!(count("SELECT COUNT(*) FROM tokens"), 0);
+    }
+
+    /// Keys made before migration 18 get their maker from the audit log; one whose maker
+    /// is gone (or whose account id now belongs to an account made after the key) or is
+    /// no longer an owner is revoked, with an audit entry; the command line's stay.
+    #[test]
+    fn keys_made_before_migration_18_get_their_maker_from_the_audit_log() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )
+        .unwrap();
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= 16) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute("INSERT INTO schema_migrations VALUES (?1, 0)", [version])
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO admins (id, email_index, email_sealed, password_hash, created_at, updated_at, role)
+                 VALUES (1, x'01', x'aa', 'h', 10, 10, 'owner'), (2, x'02', x'bb', 'h', 10, 10, 'editor'),
+                        (3, x'03', x'cc', 'h', 500, 500, 'owner');
+             INSERT INTO api_keys (name, lookup, key_hash, scopes, created_at) VALUES
+                 ('shell', 'aaaaaaaaaaaa', x'00', 'export', 100),
+                 ('unlogged', 'bbbbbbbbbbbb', x'00', 'export', 100),
+                 ('owners', 'cccccccccccc', x'00', 'export', 100),
+                 ('editors', 'dddddddddddd', x'00', 'export', 100),
+                 ('gone', 'eeeeeeeeeeee', x'00', 'export', 100),
+                 ('reused', 'ffffffffffff', x'00', 'export', 100);
+             INSERT INTO audit_log (at, actor, action, subject, detail) VALUES
+                 (50, 'admin:2', 'api-key', 'api-key:owners', 'API key created with scopes export'),
+                 (60, 'admin:2', 'api-key', 'api-key:owners', 'API key revoked'),
+                 (100, 'cli:ada', 'api-key', 'api-key:shell', 'API key created with scopes export'),
+                 (100, 'admin:1', 'api-key', 'api-key:owners', 'API key created with scopes export'),
+                 (100, 'admin:2', 'api-key', 'api-key:editors', 'API key created with scopes export'),
+                 (100, 'admin:9', 'api-key', 'api-key:gone', 'API key created with scopes export'),
+                 (100, 'admin:3', 'api-key', 'api-key:reused', 'API key created with scopes export');",
+        )
+        .unwrap();
+
+        migrate(&mut conn).unwrap();
+
+        let keys: Vec<(String, Option<i64>)> = conn
+            .prepare("SELECT name, created_by FROM api_keys ORDER BY name")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            keys,
+            [
+                ("owners".to_owned(), Some(1)),
+                ("shell".to_owned(), None),
+                ("unlogged".to_owned(), None),
+            ]
+        );
+        let revoked: Vec<(String, String, String)> = conn
+            .prepare(
+                "SELECT actor, subject, detail FROM audit_log WHERE detail LIKE '%no longer an owner' ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let subjects: Vec<&str> = revoked.iter().map(|(_, s, _)| s.as_str()).collect();
+        assert_eq!(
+            subjects,
+            ["api-key:editors", "api-key:gone", "api-key:reused"]
+        );
+        assert!(revoked.iter().all(|(actor, _, _)| actor == "system"));
+        // The words are the ones the server writes when it revokes such a key itself.
+        let expected = crate::privacy::audit::AuditEvent::ApiKeyMakerNotOwner {
+            name: "gone".into(),
+            owner_id: 9,
+        }
+        .into_entry(&crate::privacy::audit::Actor::System, 0);
+        assert_eq!(revoked[1].2, expected.detail);
+        // The maker is a foreign key: removing the account removes its keys.
+        conn.execute("DELETE FROM admins WHERE id = 1", []).unwrap();
+        let left: i64 = conn
+            .query_row("SELECT COUNT(*) FROM api_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 2);
     }
 }

@@ -125,7 +125,9 @@ async function runRow(page, subject) {
     sent: Number(await cell('run-sent')),
     waiting: Number(await cell('run-waiting')),
     cancelled: await cell('run-cancelled'),
-    buttons: await row.getByRole('button').allInnerTexts(),
+    // Steering the run (pause, resume, cancel); putting it on the site is another form.
+    buttons: await row.locator('form[action$="/steer"]').getByRole('button').allInnerTexts(),
+    siteButtons: await row.locator('form[action$="/publish"]').getByRole('button').allInnerTexts(),
   };
 }
 
@@ -272,6 +274,7 @@ test('the owner watches a slow announcement go out, pauses, resumes and cancels 
   assert.ok(run.waiting >= 1, `some waiting (${run.waiting})`);
   assert.equal(run.sent + run.waiting, 6, 'every mail is handed over or waiting');
   assert.deepEqual(run.buttons.map((b) => b.split(/\s/)[0]), ['Pause', 'Cancel']);
+  assert.deepEqual(run.siteButtons.map((b) => b.split(/\s/)[0]), ['Publish']);
   assert.match(await page.locator('body').innerText(), /Mails go out at 0\.5 a second at most/);
   await page.screenshot({ path: join(screenshots, 'announce-5-progress.png'), fullPage: true });
 

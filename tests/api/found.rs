@@ -48,7 +48,8 @@ fn path_of(url: &str) -> &str {
         .unwrap_or_else(|| panic!("{url} is not on {ORIGIN}"))
 }
 
-async fn fetch(app: &TestApp, path: &str) -> (u16, String, String) {
+/// Status, content type and body of a GET.
+pub(crate) async fn fetch(app: &TestApp, path: &str) -> (u16, String, String) {
     let response = app.get(path).await;
     let status = response.status().as_u16();
     let content_type = response

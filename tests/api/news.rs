@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value as Json, json};
 
+use crate::found::fetch;
 use crate::helpers::*;
 use crate::owner::{add_owner, hidden, signed_in};
 
@@ -77,17 +78,6 @@ async fn named_reader(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(page.status().as_u16(), 200);
-}
-
-async fn fetch(app: &TestApp, path: &str) -> (u16, String, String) {
-    let response = app.get(path).await;
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, content_type, response.text().await.unwrap())
 }
 
 /// The path of an absolute `/news/...` URL.
